@@ -1,0 +1,1 @@
+// placeholder so the module target is never empty
