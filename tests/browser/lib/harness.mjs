@@ -1,0 +1,90 @@
+// Shared pieces of the browser tests: start a real `medrelay serve` on loopback in a temporary
+// data directory, issue a token with `medrelay admin`, and launch Debian's Chromium headless.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const medrelayBinary = process.env.MEDRELAY_BIN || process.argv[2];
+if (!medrelayBinary) throw new Error('usage: node <test>.mjs /path/to/medrelay');
+
+
+// Starts the server; resolves once it prints the line naming its HTTPS address.
+export async function startServer({ dataDir, extraArgs = [] } = {}) {
+  dataDir = dataDir || mkdtempSync(join(tmpdir(), 'medrelay-browser-'));
+  const args = ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--ice-address', '127.0.0.1',
+    '--demo-size', '640x360', ...extraArgs];
+  const child = spawn(medrelayBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = output.match(/listening on (https:\/\/[^\s/]+)\//);
+      if (match) { clearTimeout(timeout); resolve(match[1]); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => {
+      output += chunk.toString();
+      if (process.env.MEDRELAY_TEST_VERBOSE) process.stderr.write(chunk);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    dataDir,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+    cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
+  };
+}
+
+export function issueToken(dataDir, user = 'demo') {
+  return execFileSync(medrelayBinary, ['admin', '--data-dir', dataDir, 'token', 'issue', '--user', user])
+    .toString().trim();
+}
+
+export async function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--ignore-certificate-errors',           // the embedded default's self-signed certificate
+      '--allow-loopback-in-peer-connection',   // ICE over 127.0.0.1
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+// Reads the page's inbound video stats through the viewer's own RTCPeerConnection.
+export async function inboundVideo(page) {
+  return page.evaluate(async () => {
+    const s = await window.medrelay?.player?.stats();
+    return s ? { framesDecoded: s.framesDecoded ?? 0, codec: s.codec, width: s.frameWidth ?? 0,
+      height: s.frameHeight ?? 0, packetsLost: s.packetsLost ?? 0 } : null;
+  });
+}
+
+// Polls `probe` until `accept(value)` holds, or fails after `ms`.
+export async function waitFor(probe, accept, ms, what) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await probe();
+    if (accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}

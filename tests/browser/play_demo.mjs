@@ -1,0 +1,47 @@
+// Headless Chromium opens the viewer page, signs in through the link's #token=, plays `demo`
+// once with VP8 and once with H.264 preferred, and checks through RTCPeerConnection.getStats()
+// that the negotiated codec is the one asked for and that decoded frames keep increasing.
+// Also measures join time (subscribe -> first painted frame) over several joins.
+import assert from 'node:assert/strict';
+import { startServer, issueToken, launchChromium, inboundVideo, waitFor } from './lib/harness.mjs';
+
+const server = await startServer();
+const browser = await launchChromium();
+let failed = false;
+try {
+  const token = issueToken(server.dataDir, 'demo');
+  const joins = [];
+  for (const codec of ['VP8', 'H264']) {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(`${server.url}/?codec=${codec}&stream=demo#token=${token}`);
+    const first = await waitFor(() => inboundVideo(page), (s) => s && s.framesDecoded > 0, 20000,
+      `first decoded ${codec} frame`);
+    assert.equal(first.codec.toUpperCase(), `VIDEO/${codec}`, `negotiated ${first.codec}, wanted ${codec}`);
+    const later = await waitFor(() => inboundVideo(page), (s) => s.framesDecoded >= first.framesDecoded + 30,
+      10000, `${codec} frames to keep increasing`);
+    assert.ok(later.width > 0 && later.height > 0, 'decoded frames have a size');
+    console.log(`${codec}: ${later.framesDecoded} frames decoded at ${later.width}x${later.height}, lost ${later.packetsLost}`);
+    await page.close();
+  }
+  // Join time: several fresh joins of the VP8 demo, median reported (informational, not a gate).
+  for (let i = 0; i < 5; i++) {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?stream=demo#token=${token}`);
+    const ms = await waitFor(() => page.evaluate(() => window.medrelay?.player?.timing?.firstFrameMs),
+      (v) => typeof v === 'number', 20000, 'first frame');
+    joins.push(ms);
+    await page.close();
+  }
+  joins.sort((a, b) => a - b);
+  console.log(`join time subscribe->first frame (ms): median ${joins[2].toFixed(0)}, all ${joins.map((j) => j.toFixed(0)).join(' ')}`);
+} catch (error) {
+  failed = true;
+  console.error(error);
+  console.error(`--- server output ---\n${server.output().slice(-4000)}`);
+} finally {
+  await browser.close();
+  await server.stop();
+  server.cleanup();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,143 @@
+// One live stream in a <video>: a receive-only RTCPeerConnection negotiated over the signaling
+// client (we offer, the relay answers; our ICE candidates trickle after the answer names the
+// session). Recovers by itself: a failed connection or a lost signaling socket resubscribes.
+export class Player extends EventTarget {
+  constructor(signaling, video, { codec = null } = {}) {
+    super();
+    this.signaling = signaling;
+    this.video = video;
+    this.codec = codec;  // optional preferred codec name ("VP8" or "H264"), first in our offer
+    this.pc = null;
+    this.session = null;
+    this.stream = null;
+    this.retryTimer = null;
+    this.generation = 0;
+  }
+
+  async play(stream) {
+    this.stop();
+    this.stream = stream;
+    await this.subscribe();
+  }
+
+  stop() {
+    clearTimeout(this.retryTimer);
+    this.generation++;
+    if (this.session) this.signaling.send('unsubscribe', { id: 0, session: this.session });
+    this.session = null;
+    if (this.pc) this.pc.close();
+    this.pc = null;
+    this.stream = null;
+    this.video.srcObject = null;
+  }
+
+  async subscribe() {
+    const generation = ++this.generation;
+    // Join timing (subscribe sent -> first frame painted), shown in diagnostics and read by tests.
+    const timing = { start: performance.now(), firstFrameMs: null };
+    this.timing = timing;
+    if (this.pc) this.pc.close();
+    this.session = null;
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.pc = pc;
+    const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
+    this.preferCodec(transceiver);
+
+    const early = [];  // candidates found before the answer tells us the session id
+    pc.onicecandidate = ({ candidate }) => {
+      const fields = { candidate: candidate ? candidate.candidate : '', mid: candidate?.sdpMid ?? '0' };
+      if (this.session) this.signaling.send('candidate', { session: this.session, ...fields });
+      else early.push(fields);
+    };
+    pc.ontrack = ({ streams, track }) => {
+      this.video.srcObject = streams[0] || new MediaStream([track]);
+      this.video.play().catch(() => {});
+      if (this.video.requestVideoFrameCallback) {
+        this.video.requestVideoFrameCallback(() => {
+          timing.firstFrameMs ??= performance.now() - timing.start;
+          this.emit('first-frame', timing.firstFrameMs);
+        });
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      this.emit('state', pc.connectionState);
+      if (pc.connectionState === 'failed') this.retry('The connection failed; reconnecting…');
+      if (pc.connectionState === 'disconnected') {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => {
+          if (pc.connectionState === 'disconnected') this.retry('The network dropped; reconnecting…');
+        }, 4000);
+      }
+    };
+
+    try {
+      this.emit('state', 'negotiating');
+      await pc.setLocalDescription(await pc.createOffer());
+      const reply = await this.signaling.request('subscribe', { stream: this.stream, sdp: pc.localDescription.sdp });
+      if (generation !== this.generation) {
+        this.signaling.send('unsubscribe', { id: 0, session: reply.session });
+        return;
+      }
+      this.session = reply.session;
+      await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+      for (const fields of early) this.signaling.send('candidate', { session: this.session, ...fields });
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (['forbidden', 'unauthorized', 'not-found'].includes(error.code)) {
+        this.emit('fatal', error.message);
+      } else {
+        this.retry(error.message || 'Could not start the stream; retrying…');
+      }
+    }
+  }
+
+  retry(reason) {
+    if (!this.stream) return;
+    this.emit('retrying', reason);
+    clearTimeout(this.retryTimer);
+    const generation = this.generation;
+    this.retryTimer = setTimeout(() => {
+      if (generation === this.generation && this.stream && this.signaling.isOpen) this.subscribe();
+    }, 1000);
+  }
+
+  // Called when the signaling socket comes back (for example after a server restart).
+  resume() {
+    if (this.stream) this.subscribe();
+  }
+
+  // The server ended our session (revoked access, stream gone, ...).
+  sessionEnded(detail) {
+    if (detail.session !== this.session) return;
+    if (detail.code === 'revoked' || detail.code === 'forbidden') {
+      const stream = this.stream;
+      this.stop();
+      this.emit('fatal', detail.reason || `Access to ${stream} was withdrawn.`);
+    } else {
+      this.retry(detail.reason || 'The stream was interrupted; reconnecting…');
+    }
+  }
+
+  preferCodec(transceiver) {
+    if (!this.codec || !RTCRtpReceiver.getCapabilities || !transceiver.setCodecPreferences) return;
+    const codecs = RTCRtpReceiver.getCapabilities('video').codecs;
+    const wanted = `video/${this.codec}`.toLowerCase();
+    const first = codecs.filter((c) => c.mimeType.toLowerCase() === wanted);
+    const rest = codecs.filter((c) => c.mimeType.toLowerCase() !== wanted);
+    if (first.length) transceiver.setCodecPreferences([...first, ...rest]);
+  }
+
+  async stats() {
+    if (!this.pc) return null;
+    const report = await this.pc.getStats();
+    for (const s of report.values()) {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        const codec = s.codecId && report.get(s.codecId);
+        return { ...s, codec: codec ? codec.mimeType : '' };
+      }
+    }
+    return null;
+  }
+
+  emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+}
