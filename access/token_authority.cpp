@@ -49,8 +49,8 @@ std::vector<uint8_t> createKey(const std::filesystem::path& path) {
   temp += ".tmp" + std::to_string(::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot write " + temp.string());
-  bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
   ::close(fd);
   // link() fails if another process created the key first: then theirs wins.
   if (!ok || (::link(temp.c_str(), path.c_str()) != 0 && errno != EEXIST)) {
@@ -127,8 +127,8 @@ TokenAuthority::TokenAuthority(std::vector<uint8_t> key) : key_(std::move(key)) 
 }
 
 std::string TokenAuthority::issue(const TokenClaims& claims) const {
-  nlohmann::json body = {{"sub", claims.user},     {"dev", claims.device},
-                         {"jti", claims.tokenId},  {"iat", claims.issuedAt},
+  nlohmann::json body = {{"sub", claims.user},      {"dev", claims.device},
+                         {"jti", claims.tokenId},   {"iat", claims.issuedAt},
                          {"exp", claims.expiresAt}, {"v", 1}};
   std::string payload = base64UrlEncode(body.dump());
   auto mac = hmacSha256(key_, payload);

@@ -42,8 +42,9 @@ void addAdminCommand(CLI::App& parent, AdminOptions& options) {
       ->required()
       ->check([](const std::string& name) {
         bool ok = !name.empty() && name.size() <= 64;
-        for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                                        c == '_' || c == '-' || c == '@');
+        for (char c : name)
+          ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                      c == '-' || c == '@');
         return ok ? std::string() : "user names are 1-64 characters of A-Z a-z 0-9 . _ - @";
       });
   issue->add_option("--device", options.device, "Device id to bind the token to");

@@ -12,7 +12,9 @@ TokenClaims sampleClaims() {
   return TokenClaims{"alice", "dev-1", "t1", 1'000, 2'000};
 }
 
-TokenAuthority authority(uint8_t fill = 7) { return TokenAuthority(std::vector<uint8_t>(32, fill)); }
+TokenAuthority authority(uint8_t fill = 7) {
+  return TokenAuthority(std::vector<uint8_t>(32, fill));
+}
 
 TEST(Base64Url, RoundTripsEveryLengthWithoutPadding) {
   std::string bytes;
@@ -80,17 +82,16 @@ TEST(TokenAuthority, AlteredPayloadIsRejected) {
 
 TEST(TokenAuthority, GarbageNeverVerifies) {
   auto a = authority();
-  for (std::string bad : {std::string(""), std::string("."), std::string("a.b.c"),
-                          std::string("no-dot"), std::string(5000, 'A') + "." + "B",
-                          std::string("e30.") + std::string(43, 'A')}) {
+  for (std::string bad :
+       {std::string(""), std::string("."), std::string("a.b.c"), std::string("no-dot"),
+        std::string(5000, 'A') + "." + "B", std::string("e30.") + std::string(43, 'A')}) {
     auto result = a.verify(bad, 1'500);
     EXPECT_TRUE(std::holds_alternative<TokenError>(result)) << bad.substr(0, 40);
   }
 }
 
 TEST(TokenAuthority, KeyFileIsCreatedPrivateAndReusedAcrossOpens) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("medrelay-token-test-" + randomHex(6));
+  auto dir = std::filesystem::temp_directory_path() / ("medrelay-token-test-" + randomHex(6));
   auto first = TokenAuthority::openOrCreate(dir);
   auto token = first.issue(sampleClaims());
   struct stat st {};

@@ -1,0 +1,163 @@
+#include "tests/integration/server_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+namespace medrelay::testing {
+
+namespace {
+
+std::vector<char*> argvOf(std::vector<std::string>& args) {
+  std::vector<char*> out;
+  for (auto& a : args)
+    out.push_back(a.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+bool waitExit(pid_t pid, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return true;
+    ::usleep(20'000);  // polling a child's exit; no event to wait on without a pidfd
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ServerProcess::binary() {
+  return MEDRELAY_BINARY;
+}
+
+std::string runCommand(const std::vector<std::string>& argv) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    auto args = argv;
+    auto raw = argvOf(args);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], buffer, sizeof buffer)) > 0)
+    text.append(buffer, n);
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("command failed: " + argv.front());
+  }
+  return text;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extraArgs) {
+  std::random_device random;
+  dataDir_ = std::filesystem::temp_directory_path() /
+             ("medrelay-it-" + std::to_string(random()) + std::to_string(::getpid()));
+  std::filesystem::create_directories(dataDir_);
+
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> args = {binary(),      "serve",       "--data-dir",    dataDir_.string(),
+                                   "--listen",    "127.0.0.1:0", "--ice-address", "127.0.0.1",
+                                   "--demo-size", "640x360"};
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], 1);
+    auto raw = argvOf(args);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+
+  // The server prints "... listening on https://127.0.0.1:PORT/" once its port is bound.
+  std::string printed;
+  std::regex listening(R"(listening on https://[^\s]+:(\d+)/)");
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::smatch match;
+  while (!std::regex_search(printed, match, listening)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    pollfd p{out[0], POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      ::close(out[0]);
+      throw std::runtime_error("server did not report its port; printed: " + printed);
+    }
+    char buffer[1024];
+    ssize_t n = ::read(out[0], buffer, sizeof buffer);
+    if (n <= 0) {
+      ::close(out[0]);
+      throw std::runtime_error("server exited early; printed: " + printed);
+    }
+    printed.append(buffer, n);
+  }
+  port_ = static_cast<unsigned short>(std::stoi(match[1]));
+  // Keep draining stdout in the background so the server never blocks on a full pipe.
+  if (::fork() == 0) {
+    char buffer[4096];
+    while (::read(out[0], buffer, sizeof buffer) > 0) {
+    }
+    ::_exit(0);
+  }
+  ::close(out[0]);
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    if (!waitExit(pid_, std::chrono::seconds(5))) {
+      ::kill(pid_, SIGKILL);
+      waitExit(pid_, std::chrono::seconds(5));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dataDir_, ec);
+}
+
+std::string ServerProcess::issueToken(const std::string& user) const {
+  auto text = runCommand(
+      {binary(), "admin", "--data-dir", dataDir_.string(), "token", "issue", "--user", user});
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
+  return text;
+}
+
+std::vector<pid_t> ServerProcess::childPids() const {
+  // /proc/PID/task/TID/children is per thread and the supervisor forks from its own thread,
+  // so scan every process's parent instead.
+  std::vector<pid_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    auto close = line.rfind(')');  // the command name may contain spaces and parentheses
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent == pid_) pids.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return pids;
+}
+
+}  // namespace medrelay::testing

@@ -1,0 +1,38 @@
+// Runs a real `medrelay serve` as a child process for integration tests: temporary data
+// directory, loopback only, port chosen by the kernel (parsed from the server's first line).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace medrelay::testing {
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> extraArgs = {});
+  ~ServerProcess();  // SIGTERM, then SIGKILL after 5 s; removes the data directory
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& dataDir() const { return dataDir_; }
+  std::string issueToken(const std::string& user) const;  // runs `medrelay admin token issue`
+  std::vector<pid_t> childPids() const;                   // the ingest processes it supervises
+
+  static std::string binary();  // path of the medrelay executable under test
+
+ private:
+  std::filesystem::path dataDir_;
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+// Runs a command and returns its stdout (throws if it fails).
+std::string runCommand(const std::vector<std::string>& argv);
+
+}  // namespace medrelay::testing

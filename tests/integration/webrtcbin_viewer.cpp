@@ -1,0 +1,142 @@
+#include "tests/integration/webrtcbin_viewer.hpp"
+
+#define GST_USE_UNSTABLE_API
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace medrelay::testing {
+
+namespace {
+
+GstWebRTCSessionDescription* waitForDescription(GstPromise* promise, const char* field) {
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return nullptr;
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription* description = nullptr;
+  if (reply)
+    gst_structure_get(reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, nullptr);
+  return description;
+}
+
+}  // namespace
+
+WebrtcbinViewer::WebrtcbinViewer(ViewerCodec codec) : codec_(codec) {
+  gst_init(nullptr, nullptr);
+  pipeline_ = gst_pipeline_new("viewer");
+  webrtc_ = gst_element_factory_make("webrtcbin", "webrtc");
+  if (!pipeline_ || !webrtc_) throw std::runtime_error("webrtcbin is not available");
+  g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  gst_bin_add(GST_BIN(pipeline_), webrtc_);
+  g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebrtcbinViewer::onPadAdded), this);
+
+  const char* caps = codec == ViewerCodec::Vp8
+                         ? "application/x-rtp,media=video,encoding-name=VP8,payload=96,"
+                           "clock-rate=90000"
+                         : "application/x-rtp,media=video,encoding-name=H264,payload=102,"
+                           "clock-rate=90000,packetization-mode=(string)1,"
+                           "profile-level-id=(string)42e01f";
+  GstCaps* recvCaps = gst_caps_from_string(caps);
+  GstWebRTCRTPTransceiver* transceiver = nullptr;
+  g_signal_emit_by_name(webrtc_, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                        recvCaps, &transceiver);
+  gst_caps_unref(recvCaps);
+  if (transceiver) gst_object_unref(transceiver);
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    throw std::runtime_error("viewer pipeline did not start");
+  }
+}
+
+WebrtcbinViewer::~WebrtcbinViewer() {
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(pipeline_);
+}
+
+std::string WebrtcbinViewer::createOffer(std::chrono::milliseconds timeout) {
+  GstPromise* promise = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);
+  GstWebRTCSessionDescription* offer = waitForDescription(promise, "offer");
+  gst_promise_unref(promise);
+  if (!offer) throw std::runtime_error("webrtcbin made no offer");
+  promise = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "set-local-description", offer, promise);
+  gst_promise_wait(promise);
+  gst_promise_unref(promise);
+  gst_webrtc_session_description_free(offer);
+
+  // Gathering completes within milliseconds on a host with a few interfaces; poll the
+  // property with a deadline (webrtcbin offers no blocking wait for it).
+  auto end = std::chrono::steady_clock::now() + timeout;
+  GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+  while (std::chrono::steady_clock::now() < end) {
+    g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
+    if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  GstWebRTCSessionDescription* local = nullptr;
+  g_object_get(webrtc_, "local-description", &local, nullptr);
+  if (!local) throw std::runtime_error("no local description");
+  gchar* text = gst_sdp_message_as_text(local->sdp);
+  std::string sdp(text);
+  g_free(text);
+  gst_webrtc_session_description_free(local);
+  return sdp;
+}
+
+bool WebrtcbinViewer::setAnswer(const std::string& sdp) {
+  GstSDPMessage* message = nullptr;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &message) != GST_SDP_OK) return false;
+  GstWebRTCSessionDescription* answer =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message);
+  GstPromise* promise = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "set-remote-description", answer, promise);
+  bool ok = gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED;
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  if (reply && gst_structure_has_field(reply, "error")) ok = false;
+  gst_promise_unref(promise);
+  gst_webrtc_session_description_free(answer);
+  return ok;
+}
+
+bool WebrtcbinViewer::waitForFrames(int count, std::chrono::milliseconds timeout) const {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (frames_.load() >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return frames_.load() >= count;
+}
+
+void WebrtcbinViewer::onPadAdded(GstElement*, GstPad* pad, gpointer data) {
+  auto* self = static_cast<WebrtcbinViewer*>(data);
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  const char* description = self->codec_ == ViewerCodec::Vp8
+                                ? "rtpvp8depay ! vp8dec name=decoder ! fakesink sync=false"
+                                : "rtph264depay ! h264parse ! avdec_h264 name=decoder ! "
+                                  "fakesink sync=false";
+  GError* error = nullptr;
+  GstElement* branch = gst_parse_bin_from_description(description, TRUE, &error);
+  if (!branch) {
+    g_clear_error(&error);
+    return;
+  }
+  gst_bin_add(GST_BIN(self->pipeline_), branch);
+  GstElement* decoder = gst_bin_get_by_name(GST_BIN(branch), "decoder");
+  GstPad* decoded = gst_element_get_static_pad(decoder, "src");
+  gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER, &WebrtcbinViewer::onDecodedFrame, self,
+                    nullptr);
+  gst_object_unref(decoded);
+  gst_object_unref(decoder);
+  gst_element_sync_state_with_parent(branch);
+  GstPad* sink = gst_element_get_static_pad(branch, "sink");
+  gst_pad_link(pad, sink);
+  gst_object_unref(sink);
+}
+
+GstPadProbeReturn WebrtcbinViewer::onDecodedFrame(GstPad*, GstPadProbeInfo*, gpointer data) {
+  static_cast<WebrtcbinViewer*>(data)->frames_++;
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace medrelay::testing

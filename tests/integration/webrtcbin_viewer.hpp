@@ -1,0 +1,42 @@
+// A WebRTC viewer built from GStreamer's webrtcbin (an independent WebRTC implementation on
+// libnice/libsrtp/OpenSSL): makes a receive-only offer, takes an answer, decodes what arrives
+// and counts decoded frames. Used by integration tests as the "real peer".
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+namespace medrelay::testing {
+
+enum class ViewerCodec { Vp8, H264 };
+
+class WebrtcbinViewer {
+ public:
+  explicit WebrtcbinViewer(ViewerCodec codec);
+  ~WebrtcbinViewer();
+  WebrtcbinViewer(const WebrtcbinViewer&) = delete;
+  WebrtcbinViewer& operator=(const WebrtcbinViewer&) = delete;
+
+  // Creates the offer and waits for ICE gathering to finish (so the offer carries candidates,
+  // as a non-trickle WHEP client sends it). Returns the SDP text.
+  std::string createOffer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool setAnswer(const std::string& sdp);
+
+  int framesDecoded() const { return frames_.load(); }
+  // Waits until at least `count` frames were decoded; false on timeout.
+  bool waitForFrames(int count, std::chrono::milliseconds timeout) const;
+
+ private:
+  static void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);
+  static GstPadProbeReturn onDecodedFrame(GstPad*, GstPadProbeInfo*, gpointer self);
+
+  ViewerCodec codec_;
+  GstElement* pipeline_ = nullptr;
+  GstElement* webrtc_ = nullptr;
+  std::atomic<int> frames_{0};
+};
+
+}  // namespace medrelay::testing

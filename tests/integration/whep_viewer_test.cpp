@@ -1,0 +1,128 @@
+// End to end through a real `medrelay serve`: the demo ingest child encodes, the relay fans
+// out, and GStreamer's webrtcbin — an independent WebRTC stack — subscribes over WHEP
+// (RFC 9725 style: POST offer, 201 + Location + answer, DELETE) and decodes frames.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "tests/integration/https_client.hpp"
+#include "tests/integration/server_process.hpp"
+#include "tests/integration/webrtcbin_viewer.hpp"
+
+namespace medrelay::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class WhepViewer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  HttpResponse post(const std::string& target, const std::string& sdp, const std::string& token) {
+    std::map<std::string, std::string> headers{{"Content-Type", "application/sdp"}};
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return httpsRequest("127.0.0.1", server_->port(), "POST", target, headers, sdp);
+  }
+
+  HttpResponse del(const std::string& location, const std::string& token) {
+    return httpsRequest("127.0.0.1", server_->port(), "DELETE", location,
+                        {{"Authorization", "Bearer " + token}});
+  }
+
+  static ServerProcess* server_;
+};
+
+ServerProcess* WhepViewer::server_ = nullptr;
+
+void expectViewerPlays(ServerProcess& server, ViewerCodec codec) {
+  auto token = server.issueToken("demo");
+  WebrtcbinViewer viewer(codec);
+  auto offer = viewer.createOffer();
+  auto response = httpsRequest(
+      "127.0.0.1", server.port(), "POST", "/whep/demo",
+      {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}}, offer);
+  ASSERT_EQ(response.status, 201) << response.body;
+  EXPECT_EQ(response.headers["content-type"].rfind("application/sdp", 0), 0u);
+  ASSERT_FALSE(response.headers["location"].empty());
+  ASSERT_TRUE(viewer.setAnswer(response.body)) << response.body;
+  EXPECT_TRUE(viewer.waitForFrames(30, 20s)) << "frames decoded: " << viewer.framesDecoded();
+
+  auto location = response.headers["location"];
+  auto deleted = httpsRequest("127.0.0.1", server.port(), "DELETE", location,
+                              {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(deleted.status, 200);
+}
+
+TEST_F(WhepViewer, Vp8ViewerDecodesTheDemo) {
+  expectViewerPlays(*server_, ViewerCodec::Vp8);
+}
+
+TEST_F(WhepViewer, H264ViewerDecodesTheDemo) {
+  expectViewerPlays(*server_, ViewerCodec::H264);
+}
+
+TEST_F(WhepViewer, NoTokenMeans401AndNoMedia) {
+  WebrtcbinViewer viewer(ViewerCodec::Vp8);
+  auto offer = viewer.createOffer();
+  auto missing = post("/whep/demo", offer, "");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_NE(missing.headers["www-authenticate"].find("Bearer"), std::string::npos);
+  // A well-formed token signed by another data directory's key.
+  auto otherDir = server_->dataDir().string() + "-other";
+  auto foreignToken = runCommand({ServerProcess::binary(), "admin", "--data-dir", otherDir, "token",
+                                  "issue", "--user", "demo"});
+  std::filesystem::remove_all(otherDir);
+  foreignToken.erase(foreignToken.find_last_not_of("\r\n") + 1);
+  auto foreign = post("/whep/demo", offer, foreignToken);
+  EXPECT_EQ(foreign.status, 401);
+  auto garbage = post("/whep/demo", offer, "not-a-token");
+  EXPECT_EQ(garbage.status, 401);
+  // Nothing was answered, so nothing may arrive.
+  EXPECT_FALSE(viewer.waitForFrames(1, 2s));
+}
+
+TEST_F(WhepViewer, UnknownStreamIs404) {
+  WebrtcbinViewer viewer(ViewerCodec::Vp8);
+  auto response = post("/whep/no-such-stream", viewer.createOffer(), server_->issueToken("demo"));
+  EXPECT_EQ(response.status, 404);
+}
+
+TEST_F(WhepViewer, GarbageOfferIs400) {
+  auto response = post("/whep/demo", "v=0\r\nthis is not sdp", server_->issueToken("demo"));
+  EXPECT_EQ(response.status, 400);
+}
+
+TEST_F(WhepViewer, KilledIngestResumesWithoutResignaling) {
+  auto token = server_->issueToken("demo");
+  WebrtcbinViewer viewer(ViewerCodec::Vp8);
+  auto response = post("/whep/demo", viewer.createOffer(), token);
+  ASSERT_EQ(response.status, 201);
+  ASSERT_TRUE(viewer.setAnswer(response.body));
+  ASSERT_TRUE(viewer.waitForFrames(15, 20s));
+
+  auto children = server_->childPids();
+  ASSERT_FALSE(children.empty()) << "the demo ingest should run as a child process";
+  for (pid_t child : children)
+    ::kill(child, SIGKILL);
+  int before = viewer.framesDecoded();
+  // Same session, no new offer: the supervisor restarts the ingest and frames flow again.
+  EXPECT_TRUE(viewer.waitForFrames(before + 30, 15s))
+      << "frames before kill " << before << ", now " << viewer.framesDecoded();
+  EXPECT_FALSE(server_->childPids().empty());
+  del(response.headers["location"], token);
+}
+
+TEST_F(WhepViewer, MetricsCountViewersAndPackets) {
+  auto metrics = httpsRequest("127.0.0.1", server_->port(), "GET", "/metrics", {});
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("medrelay_packets_in_total"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("medrelay_viewers"), std::string::npos);
+  auto health = httpsRequest("127.0.0.1", server_->port(), "GET", "/healthz", {});
+  EXPECT_EQ(health.status, 200);
+}
+
+}  // namespace
+}  // namespace medrelay::testing
