@@ -13,7 +13,8 @@ if (!medrelayBinary) throw new Error('usage: node <test>.mjs /path/to/medrelay')
 // Starts the server; resolves once it prints the line naming its HTTPS address.
 export async function startServer({ dataDir, extraArgs = [] } = {}) {
   dataDir = dataDir || mkdtempSync(join(tmpdir(), 'medrelay-browser-'));
-  const args = ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--ice-address', '127.0.0.1',
+  const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
+  const args = ['serve', '--data-dir', dataDir, ...listen, '--ice-address', '127.0.0.1',
     '--demo-size', '640x360', ...extraArgs];
   const child = spawn(medrelayBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

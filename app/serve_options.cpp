@@ -1,0 +1,90 @@
+#include "app/serve_options.hpp"
+
+#include <regex>
+
+namespace medrelay::app {
+
+namespace {
+
+bool validStreamName(const std::string& name) {
+  static const std::regex pattern("[A-Za-z0-9._-]{1,64}");
+  return std::regex_match(name, pattern);
+}
+
+}  // namespace
+
+std::string ServeOptions::listenHost() const {
+  auto colon = listen.rfind(':');
+  auto host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+std::vector<StreamSource> ServeOptions::streams() const {
+  std::vector<StreamSource> out;
+  for (const auto& arg : streamArgs) {
+    auto eq = arg.find('=');
+    out.push_back({arg.substr(0, eq), arg.substr(eq + 1)});
+  }
+  return out;
+}
+
+uint16_t ServeOptions::listenPort() const {
+  return static_cast<uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+}
+
+CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
+  auto* serve = parent.add_subcommand("serve", "Run the relay (signaling, WHEP, router, ingest)");
+  serve->add_option("--data-dir", options.dataDir, "Data directory")->capture_default_str();
+  serve->add_option("--listen", options.listen, "HTTPS/WSS address HOST:PORT")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        static const std::regex pattern(R"((\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5}))");
+        std::smatch match;
+        if (!std::regex_match(value, match, pattern) || std::stoi(match[2]) > 65535) {
+          return std::string("expected HOST:PORT, for example 127.0.0.1:8443 or [::1]:8443");
+        }
+        return std::string();
+      });
+  serve->add_option("--web-root", options.webRoot, "Folder with the viewer page");
+  serve->add_option("--ice-address", options.iceAddresses,
+                    "Local address for ICE host candidates (repeatable; default: all interfaces)");
+  serve->add_option("--stream", options.streamArgs, "Extra stream NAME=URI (rtsp://..., test://...)")
+      ->check([](const std::string& value) {
+        auto eq = value.find('=');
+        if (eq == std::string::npos || !validStreamName(value.substr(0, eq)) ||
+            value.size() == eq + 1) {
+          return std::string("expected NAME=URI with NAME of [A-Za-z0-9._-]{1,64}");
+        }
+        return std::string();
+      });
+  serve->add_flag("!--no-demo", options.demo, "Do not run the demo camera");
+  serve->add_option("--demo-size", options.demoSize, "Demo picture size WIDTHxHEIGHT")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        static const std::regex pattern(R"((\d{2,4})x(\d{2,4}))");
+        std::smatch m;
+        if (!std::regex_match(value, m, pattern) || std::stoi(m[1]) < 64 || std::stoi(m[2]) < 64 ||
+            std::stoi(m[1]) > 3840 || std::stoi(m[2]) > 2160 || std::stoi(m[1]) % 2 ||
+            std::stoi(m[2]) % 2) {
+          return std::string("expected an even WIDTHxHEIGHT between 64x64 and 3840x2160");
+        }
+        return std::string();
+      });
+  serve->add_option("--demo-fps", options.demoFps, "Demo frame rate")
+      ->check(CLI::Range(1, 60))
+      ->capture_default_str();
+  serve->add_option("--workers", options.workers, "Media worker threads (0: one per core)")
+      ->check(CLI::Range(0, 256));
+  serve->add_option("--log-level", options.logLevel, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  serve->add_option("--ingest-executable", options.ingestExecutable,
+                    "Executable run as `<exe> ingest ...` for sources (default: this one)");
+  return serve;
+}
+
+}  // namespace medrelay::app
+

@@ -1,0 +1,39 @@
+// Options of `medrelay serve`. Defaults are the embedded default: everything on one machine,
+// data in ./medrelay-data, HTTPS on 127.0.0.1:8443, a demo camera.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace medrelay::app {
+
+struct StreamSource {
+  std::string name;  // [A-Za-z0-9._-]{1,64}
+  std::string uri;   // test://..., rtsp://...
+};
+
+struct ServeOptions {
+  std::filesystem::path dataDir = "medrelay-data";
+  std::string listen = "127.0.0.1:8443";  // HOST:PORT, [v6]:PORT; port 0 picks a free one
+  std::filesystem::path webRoot;          // empty: the installed or source-tree web/ folder
+  std::vector<std::string> iceAddresses;  // empty: every non-loopback interface (+ loopback)
+  std::vector<std::string> streamArgs;    // --stream NAME=URI, validated
+  bool demo = true;
+  std::string demoSize = "1280x720";
+  int demoFps = 30;
+  int workers = 0;  // 0: one per core
+  std::string logLevel = "info";
+  std::string ingestExecutable;  // empty: this executable (/proc/self/exe)
+
+  std::string listenHost() const;
+  uint16_t listenPort() const;
+  std::vector<StreamSource> streams() const;
+};
+
+// Registers `serve` on `parent`; `run` is called with the parsed options.
+CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options);
+
+}  // namespace medrelay::app
