@@ -1,0 +1,172 @@
+#include "relay/transport/ice_transport.hpp"
+
+#include "relay/common/logger.hpp"
+
+namespace medrelay::relay::transport {
+
+namespace {
+
+auto log() {
+  static auto logger = medrelay::logger("relay.ice");
+  return logger;
+}
+
+constexpr guint kComponent = 1;
+constexpr size_t kMaxCandidateLength = 512;
+
+}  // namespace
+
+IceTransport::IceTransport(MediaWorker& worker, const IceConfig& config, Listener& listener)
+    : worker_(worker), listener_(listener) {
+  agent_ = nice_agent_new_full(worker.context(), NICE_COMPATIBILITY_RFC5245,
+                               static_cast<NiceAgentOption>(NICE_AGENT_OPTION_ICE_TRICKLE |
+                                                            NICE_AGENT_OPTION_CONSENT_FRESHNESS));
+  g_object_set(agent_, "controlling-mode", config.controlling ? TRUE : FALSE, "ice-tcp", FALSE,
+               nullptr);
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent_), "upnp")) {
+    g_object_set(agent_, "upnp", FALSE, nullptr);  // never probe the LAN's routers
+  }
+  for (const auto& address : config.bindAddresses) {
+    NiceAddress local;
+    nice_address_init(&local);
+    if (nice_address_set_from_string(&local, address.c_str())) {
+      nice_agent_add_local_address(agent_, &local);
+    } else {
+      log()->warn("ignoring ICE address {}: not an IP address", address);
+    }
+  }
+  stream_ = nice_agent_add_stream(agent_, 1);
+  if (config.portMin || config.portMax) {
+    nice_agent_set_port_range(agent_, stream_, kComponent, config.portMin, config.portMax);
+  }
+  gchar* ufrag = nullptr;
+  gchar* password = nullptr;
+  nice_agent_get_local_credentials(agent_, stream_, &ufrag, &password);
+  ufrag_ = ufrag ? ufrag : "";
+  password_ = password ? password : "";
+  g_free(ufrag);
+  g_free(password);
+
+  g_signal_connect(agent_, "new-candidate-full", G_CALLBACK(&IceTransport::onCandidate), this);
+  g_signal_connect(agent_, "candidate-gathering-done", G_CALLBACK(&IceTransport::onGatheringDone),
+                   this);
+  g_signal_connect(agent_, "component-state-changed", G_CALLBACK(&IceTransport::onComponentState),
+                   this);
+  nice_agent_attach_recv(agent_, stream_, kComponent, worker.context(), &IceTransport::onReceive,
+                         this);
+}
+
+IceTransport::~IceTransport() {
+  // Detach everything that points back at us before letting go of the agent: libnice may still
+  // hold a reference (pending timers) after our unref.
+  nice_agent_attach_recv(agent_, stream_, kComponent, worker_.context(), nullptr, nullptr);
+  g_signal_handlers_disconnect_by_data(agent_, this);
+  nice_agent_remove_stream(agent_, stream_);
+  g_object_unref(agent_);
+}
+
+bool IceTransport::gatherCandidates() {
+  if (gathering_) return true;
+  gathering_ = true;
+  if (!nice_agent_gather_candidates(agent_, stream_)) {
+    log()->error("ICE gathering could not start (no usable local address?)");
+    return false;
+  }
+  return true;
+}
+
+bool IceTransport::setRemoteCredentials(const std::string& ufrag, const std::string& password) {
+  // RFC 8839 §5.4: ufrag 4-256 and pwd 22-256 ice-chars.
+  if (ufrag.size() < 4 || ufrag.size() > 256 || password.size() < 22 || password.size() > 256) {
+    return false;
+  }
+  return nice_agent_set_remote_credentials(agent_, stream_, ufrag.c_str(), password.c_str());
+}
+
+bool IceTransport::addRemoteCandidate(const std::string& candidate) {
+  if (candidate.empty() || candidate.size() > kMaxCandidateLength) return false;
+  std::string line = candidate.rfind("a=", 0) == 0 ? candidate : "a=" + candidate;
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+    line.pop_back();
+  if (line.rfind("a=candidate:", 0) != 0) return false;
+  NiceCandidate* parsed = nice_agent_parse_remote_candidate_sdp(agent_, stream_, line.c_str());
+  if (!parsed) {
+    log()->debug("ignoring a remote candidate we cannot use (mDNS name, TCP or malformed)");
+    return false;
+  }
+  bool ok = false;
+  if (parsed->component_id == kComponent && parsed->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
+    GSList* list = g_slist_append(nullptr, parsed);
+    ok = nice_agent_set_remote_candidates(agent_, stream_, kComponent, list) > 0;
+    g_slist_free(list);
+  }
+  nice_candidate_free(parsed);
+  return ok;
+}
+
+void IceTransport::setRemoteGatheringDone() {
+  nice_agent_peer_candidate_gathering_done(agent_, stream_);
+}
+
+bool IceTransport::send(std::span<const uint8_t> datagram) {
+  if (state_ != State::Connected && state_ != State::Completed) return false;
+  return nice_agent_send(agent_, stream_, kComponent, static_cast<guint>(datagram.size()),
+                         reinterpret_cast<const gchar*>(datagram.data())) ==
+         static_cast<gint>(datagram.size());
+}
+
+void IceTransport::close() {
+  if (state_ == State::Closed) return;
+  nice_agent_attach_recv(agent_, stream_, kComponent, worker_.context(), nullptr, nullptr);
+  state_ = State::Closed;
+}
+
+void IceTransport::setState(State state) {
+  if (state_ == state || state_ == State::Closed) return;
+  state_ = state;
+  listener_.onIceStateChanged(state);
+}
+
+void IceTransport::onCandidate(NiceAgent* agent, NiceCandidate* candidate, gpointer data) {
+  auto* self = static_cast<IceTransport*>(data);
+  gchar* sdp = nice_agent_generate_local_candidate_sdp(agent, candidate);
+  if (!sdp) return;
+  std::string line(sdp);
+  g_free(sdp);
+  if (line.rfind("a=", 0) == 0) line.erase(0, 2);
+  self->candidates_.push_back(line);
+  self->listener_.onIceLocalCandidate(line);
+}
+
+void IceTransport::onGatheringDone(NiceAgent*, guint, gpointer data) {
+  static_cast<IceTransport*>(data)->listener_.onIceGatheringDone();
+}
+
+void IceTransport::onComponentState(NiceAgent*, guint, guint, guint state, gpointer data) {
+  auto* self = static_cast<IceTransport*>(data);
+  switch (state) {
+    case NICE_COMPONENT_STATE_CONNECTING:
+      self->setState(State::Checking);
+      break;
+    case NICE_COMPONENT_STATE_CONNECTED:
+      self->setState(State::Connected);
+      break;
+    case NICE_COMPONENT_STATE_READY:
+      self->setState(State::Completed);
+      break;
+    case NICE_COMPONENT_STATE_FAILED:
+      self->setState(State::Failed);
+      break;
+    default:
+      break;
+  }
+}
+
+void IceTransport::onReceive(NiceAgent*, guint, guint, guint length, gchar* data, gpointer self) {
+  auto* transport = static_cast<IceTransport*>(self);
+  if (transport->state_ == State::Closed || length == 0) return;
+  transport->listener_.onIceData(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data), length));
+}
+
+}  // namespace medrelay::relay::transport

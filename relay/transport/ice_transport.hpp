@@ -1,0 +1,78 @@
+// ICE (RFC 8445) for one peer through libnice: one stream, one component (BUNDLE + rtcp-mux),
+// full agent in the controlled role (browsers and WHEP clients offer and control), trickle.
+// Peer-reflexive candidates are learned from the peer's checks, so a browser that sends only
+// mDNS candidates (which we cannot resolve and ignore) still connects.
+// Owned by one MediaWorker: libnice runs on that worker's GMainContext, so every method and
+// every listener callback runs on the worker thread.
+#pragma once
+
+#include <nice/agent.h>
+#include <sys/socket.h>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "relay/common/media_worker.hpp"
+
+namespace medrelay::relay::transport {
+
+struct IceConfig {
+  // Local addresses for host candidates; empty = every interface libnice finds.
+  std::vector<std::string> bindAddresses;
+  uint16_t portMin = 0, portMax = 0;  // 0 = any port
+  bool controlling = false;           // tests make a controlling peer; the relay is controlled
+};
+
+class IceTransport {
+ public:
+  enum class State { New, Checking, Connected, Completed, Failed, Closed };
+
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void onIceLocalCandidate(const std::string& candidate) = 0;  // "candidate:..."
+    virtual void onIceGatheringDone() = 0;
+    virtual void onIceStateChanged(State state) = 0;
+    virtual void onIceData(std::span<const uint8_t> datagram) = 0;  // valid during the call
+  };
+
+  IceTransport(MediaWorker& worker, const IceConfig& config, Listener& listener);
+  ~IceTransport();
+  IceTransport(const IceTransport&) = delete;
+  IceTransport& operator=(const IceTransport&) = delete;
+
+  const std::string& localUfrag() const { return ufrag_; }
+  const std::string& localPassword() const { return password_; }
+  bool gatherCandidates();
+  std::vector<std::string> localCandidates() const { return candidates_; }
+  bool setRemoteCredentials(const std::string& ufrag, const std::string& password);
+  // "candidate:..." with or without "a="; false for what we cannot use (TCP, mDNS names, junk).
+  bool addRemoteCandidate(const std::string& candidate);
+  void setRemoteGatheringDone();
+  bool send(std::span<const uint8_t> datagram);
+  State state() const { return state_; }
+  void close();
+
+ private:
+  static void onCandidate(NiceAgent*, NiceCandidate*, gpointer self);
+  static void onGatheringDone(NiceAgent*, guint stream, gpointer self);
+  static void onComponentState(NiceAgent*, guint stream, guint component, guint state,
+                               gpointer self);
+  static void onReceive(NiceAgent*, guint stream, guint component, guint length, gchar* data,
+                        gpointer self);
+  void setState(State state);
+
+  MediaWorker& worker_;
+  Listener& listener_;
+  NiceAgent* agent_ = nullptr;
+  guint stream_ = 0;
+  std::string ufrag_;
+  std::string password_;
+  std::vector<std::string> candidates_;
+  State state_ = State::New;
+  bool gathering_ = false;
+};
+
+}  // namespace medrelay::relay::transport

@@ -1,0 +1,84 @@
+#include "relay/transport/srtp_session.hpp"
+
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+namespace medrelay::relay::transport {
+
+void ensureSrtpInitialized() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (srtp_init() != srtp_err_status_ok) throw std::runtime_error("libsrtp failed to start");
+  });
+}
+
+namespace {
+
+srtp_t createContext(const SrtpKeyingMaterial& keys, const std::vector<uint8_t>& key,
+                     const std::vector<uint8_t>& salt, srtp_ssrc_type_t direction) {
+  srtp_policy_t policy;
+  std::memset(&policy, 0, sizeof policy);
+  if (keys.profile == SrtpProfile::AeadAes128Gcm) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+  } else {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  }
+  unsigned char master[SRTP_MAX_KEY_LEN];
+  if (key.size() + salt.size() > sizeof master) throw std::runtime_error("SRTP key too long");
+  std::memcpy(master, key.data(), key.size());
+  std::memcpy(master + key.size(), salt.data(), salt.size());
+  policy.ssrc.type = direction;
+  policy.key = master;
+  policy.window_size = 1024;   // survives bursts of reordering on cellular links
+  policy.allow_repeat_tx = 1;  // NACK answered without RTX resends the same sequence number
+  srtp_t context = nullptr;
+  auto status = srtp_create(&context, &policy);
+  std::memset(master, 0, sizeof master);
+  if (status != srtp_err_status_ok) throw std::runtime_error("libsrtp rejected the SRTP policy");
+  return context;
+}
+
+bool run(srtp_err_status_t (*fn)(srtp_t, void*, int*), srtp_t context, std::span<uint8_t> buffer,
+         size_t& length, size_t room) {
+  if (length == 0 || length + room > buffer.size() || length > 65535) return false;
+  int size = static_cast<int>(length);
+  if (fn(context, buffer.data(), &size) != srtp_err_status_ok) return false;
+  length = static_cast<size_t>(size);
+  return true;
+}
+
+}  // namespace
+
+SrtpSession::SrtpSession(const SrtpKeyingMaterial& keys) {
+  ensureSrtpInitialized();
+  outbound_ = createContext(keys, keys.localKey, keys.localSalt, ssrc_any_outbound);
+  try {
+    inbound_ = createContext(keys, keys.remoteKey, keys.remoteSalt, ssrc_any_inbound);
+  } catch (...) {
+    srtp_dealloc(outbound_);
+    throw;
+  }
+}
+
+SrtpSession::~SrtpSession() {
+  if (outbound_) srtp_dealloc(outbound_);
+  if (inbound_) srtp_dealloc(inbound_);
+}
+
+bool SrtpSession::protectRtp(std::span<uint8_t> buffer, size_t& length) {
+  return run(srtp_protect, outbound_, buffer, length, SRTP_MAX_TRAILER_LEN);
+}
+bool SrtpSession::protectRtcp(std::span<uint8_t> buffer, size_t& length) {
+  return run(srtp_protect_rtcp, outbound_, buffer, length, kMaxTrailer);
+}
+bool SrtpSession::unprotectRtp(std::span<uint8_t> buffer, size_t& length) {
+  return run(srtp_unprotect, inbound_, buffer, length, 0);
+}
+bool SrtpSession::unprotectRtcp(std::span<uint8_t> buffer, size_t& length) {
+  return run(srtp_unprotect_rtcp, inbound_, buffer, length, 0);
+}
+
+}  // namespace medrelay::relay::transport

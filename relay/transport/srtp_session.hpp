@@ -1,0 +1,40 @@
+// SRTP/SRTCP protection for one peer (RFC 3711, RFC 7714) over libsrtp2: one outbound context
+// with our key, one inbound with the peer's. In place, no allocation; one thread (the worker).
+#pragma once
+
+#include <srtp2/srtp.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "relay/transport/srtp_keying.hpp"
+
+namespace medrelay::relay::transport {
+
+// Initialises libsrtp once per process (thread-safe).
+void ensureSrtpInitialized();
+
+class SrtpSession {
+ public:
+  static constexpr size_t kMaxTrailer = SRTP_MAX_TRAILER_LEN + 4;  // + SRTCP index
+
+  // Throws std::runtime_error if libsrtp rejects the keys (a programming error).
+  explicit SrtpSession(const SrtpKeyingMaterial& keys);
+  ~SrtpSession();
+  SrtpSession(const SrtpSession&) = delete;
+  SrtpSession& operator=(const SrtpSession&) = delete;
+
+  // `buffer` holds the packet in its first `length` bytes and has room for the trailer;
+  // `length` becomes the protected/unprotected size. False on any failure (never throws).
+  bool protectRtp(std::span<uint8_t> buffer, size_t& length);
+  bool protectRtcp(std::span<uint8_t> buffer, size_t& length);
+  bool unprotectRtp(std::span<uint8_t> buffer, size_t& length);
+  bool unprotectRtcp(std::span<uint8_t> buffer, size_t& length);
+
+ private:
+  srtp_t outbound_ = nullptr;
+  srtp_t inbound_ = nullptr;
+};
+
+}  // namespace medrelay::relay::transport
