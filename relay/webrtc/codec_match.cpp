@@ -1,0 +1,139 @@
+#include "relay/webrtc/codec_match.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace medrelay::relay::webrtc {
+
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::optional<uint32_t> profileLevelId(const OfferedCodec& codec) {
+  auto text = fmtpParameter(codec.fmtp, "profile-level-id");
+  if (text.empty()) text = "42000a";  // RFC 6184 §8.1 default: baseline level 1
+  if (text.size() != 6) return std::nullopt;
+  uint32_t value = 0;
+  for (char c : text) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    value = value * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(c))
+                                                   ? c - '0'
+                                                   : std::tolower(c) - 'a' + 10);
+  }
+  return value;
+}
+
+bool has(const OfferedCodec& codec, std::string_view feedback) {
+  return std::any_of(codec.rtcpFeedback.begin(), codec.rtcpFeedback.end(),
+                     [&](const std::string& f) { return f == feedback; });
+}
+
+}  // namespace
+
+std::string fmtpParameter(const std::string& fmtp, const std::string& name) {
+  size_t at = 0;
+  while (at < fmtp.size()) {
+    auto end = fmtp.find(';', at);
+    if (end == std::string::npos) end = fmtp.size();
+    auto part = std::string_view(fmtp).substr(at, end - at);
+    while (!part.empty() && part.front() == ' ')
+      part.remove_prefix(1);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos && equalsIgnoreCase(part.substr(0, eq), name)) {
+      return std::string(part.substr(eq + 1));
+    }
+    at = end + 1;
+  }
+  return "";
+}
+
+bool h264PayloadUsable(const OfferedCodec& codec) {
+  if (!equalsIgnoreCase(codec.name, "H264") || codec.clockRate != 90000) return false;
+  if (fmtpParameter(codec.fmtp, "packetization-mode") != "1") return false;
+  auto profile = profileLevelId(codec);
+  if (!profile) return false;
+  uint8_t profileIdc = static_cast<uint8_t>(*profile >> 16);
+  // Baseline (66), Main (77), Extended (88), High (100): each decodes constrained baseline.
+  return profileIdc == 66 || profileIdc == 77 || profileIdc == 88 || profileIdc == 100;
+}
+
+bool h264ConstrainedBaseline(const OfferedCodec& codec) {
+  auto profile = profileLevelId(codec);
+  if (!profile) return false;
+  uint8_t profileIdc = static_cast<uint8_t>(*profile >> 16);
+  uint8_t constraints = static_cast<uint8_t>(*profile >> 8);
+  return (profileIdc == 66 || profileIdc == 77 || profileIdc == 88) && (constraints & 0x40);
+}
+
+SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
+                                        std::span<const StreamEncoding> available) {
+  const OfferedMedia* video = nullptr;
+  size_t index = 0;
+  for (size_t i = 0; i < offer.media.size(); ++i) {
+    const auto& media = offer.media[i];
+    if (media.kind == "video" && !media.rejected()) {
+      video = &media;
+      index = i;
+      break;
+    }
+  }
+  if (!video) return SdpError{"no-video", "The offer has no video section to receive the stream."};
+  if (video->direction != "recvonly" && video->direction != "sendrecv") {
+    return SdpError{"bad-direction", "The offer's video section does not receive media."};
+  }
+  if (!video->rtcpMux) {
+    return SdpError{"no-rtcp-mux", "The offer must use rtcp-mux (RFC 8834)."};
+  }
+  auto streamHas = [&](rtp::Codec codec) {
+    return std::any_of(available.begin(), available.end(),
+                       [&](const StreamEncoding& e) { return e.codec == codec; });
+  };
+  const OfferedCodec* chosen = nullptr;
+  rtp::Codec chosenCodec = rtp::Codec::Vp8;
+  for (const auto& codec : video->codecs) {
+    if (equalsIgnoreCase(codec.name, "VP8") && codec.clockRate == 90000 &&
+        streamHas(rtp::Codec::Vp8)) {
+      chosen = &codec;
+      chosenCodec = rtp::Codec::Vp8;
+      break;
+    }
+    if (h264PayloadUsable(codec) && streamHas(rtp::Codec::H264)) {
+      // Prefer a constrained-baseline payload type among the offer's H.264 variants.
+      chosen = &codec;
+      chosenCodec = rtp::Codec::H264;
+      for (const auto& other : video->codecs) {
+        if (h264PayloadUsable(other) && h264ConstrainedBaseline(other)) {
+          chosen = &other;
+          break;
+        }
+      }
+      break;
+    }
+  }
+  if (!chosen) {
+    std::string have;
+    for (const auto& e : available)
+      have += (have.empty() ? "" : " or ") + std::string(rtp::codecName(e.codec));
+    return SdpError{"no-common-codec", "The stream is available as " + have +
+                                           ", which this client did not offer in a usable form."};
+  }
+  CodecChoice choice;
+  choice.mediaIndex = index;
+  choice.mid = video->mid;
+  choice.encoding = StreamEncoding{chosenCodec};
+  choice.payloadType = chosen->payloadType;
+  choice.rtxPayloadType = chosen->rtxPayloadType;
+  choice.fmtp = chosen->fmtp;
+  choice.nack = has(*chosen, "nack");
+  choice.pli = has(*chosen, "nack pli");
+  choice.fir = has(*chosen, "ccm fir");
+  choice.remb = has(*chosen, "goog-remb");
+  return choice;
+}
+
+}  // namespace medrelay::relay::webrtc

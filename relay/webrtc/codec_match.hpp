@@ -1,0 +1,22 @@
+// Picks the video codec for a viewer: the first codec in the offerer's preference order that
+// the stream can deliver. Pure; any thread.
+#pragma once
+
+#include <span>
+
+#include "relay/webrtc/sdp_types.hpp"
+
+namespace medrelay::relay::webrtc {
+
+// H.264 payloads match only with packetization-mode=1. Our streams are constrained baseline,
+// which every H.264 profile's decoder (baseline, main, high) can play, so any such profile
+// matches; among several, a constrained-baseline payload is preferred.
+SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
+                                        std::span<const StreamEncoding> available);
+
+// Helpers exposed for tests: fmtp parameter lookup and the profile_idc of profile-level-id.
+std::string fmtpParameter(const std::string& fmtp, const std::string& name);
+bool h264PayloadUsable(const OfferedCodec& codec);
+bool h264ConstrainedBaseline(const OfferedCodec& codec);
+
+}  // namespace medrelay::relay::webrtc
