@@ -1,0 +1,236 @@
+#include "relay/router/consumer.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <random>
+
+#include "relay/router/producer.hpp"
+#include "relay/rtp/rtcp_header.hpp"
+#include "relay/rtp/rtcp_nack.hpp"
+#include "relay/rtp/rtcp_receiver_report.hpp"
+#include "relay/rtp/rtcp_remb.hpp"
+#include "relay/rtp/rtcp_sdes.hpp"
+#include "relay/rtp/rtcp_sender_report.hpp"
+#include "relay/rtp/rtp_header_writer.hpp"
+
+namespace medrelay::relay::router {
+
+namespace {
+
+constexpr int64_t kSenderReportIntervalMs = 1000;
+constexpr size_t kMaxRetransmitsPerNack = 64;
+
+// NTP time (RFC 3550 §4): seconds since 1900 in 32.32 fixed point.
+uint64_t ntpNow() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  uint64_t seconds = static_cast<uint64_t>(micros / 1'000'000) + 2'208'988'800ull;
+  uint64_t fraction = (static_cast<uint64_t>(micros % 1'000'000) << 32) / 1'000'000;
+  return (seconds << 32) | fraction;
+}
+
+uint32_t randomValue() {
+  static thread_local std::mt19937 generator{std::random_device{}()};
+  return generator();
+}
+
+}  // namespace
+
+Consumer::Consumer(ConsumerConfig config, Listener& listener)
+    : config_(std::move(config)),
+      listener_(listener),
+      lastOutputSequence_(static_cast<uint16_t>(randomValue())),
+      lastOutputTimestamp_(randomValue()),
+      rtxSequence_(static_cast<uint16_t>(randomValue())) {}
+
+Consumer::~Consumer() {
+  if (producer_) producer_->removeConsumer(*this);
+}
+
+void Consumer::onAttached(Producer& producer, int64_t nowMs) {
+  producer_ = &producer;
+  waitingForKeyFrame_ = true;
+  int64_t keyFrame = producer.lastKeyFrameSequence();
+  if (keyFrame >= 0 && nowMs - producer.lastKeyFrameReceivedMs() <= config_.replayWindowMs) {
+    const auto& cache = producer.cache();
+    for (int64_t sequence = keyFrame; sequence <= cache.newest(); ++sequence) {
+      const PacketRef* cached = cache.findExtended(sequence);
+      if (!cached) continue;
+      auto parsed = rtp::RtpPacket::parse(cached->data());
+      if (!parsed) continue;
+      if (forward(*parsed, nowMs)) ++stats_.replayedOnJoin;
+    }
+  }
+  if (waitingForKeyFrame_) producer.requestKeyFrame(nowMs);
+}
+
+void Consumer::onSourceRestart() {
+  // The next packets come from a new source: resynchronise on its first key frame.
+  waitingForKeyFrame_ = true;
+}
+
+void Consumer::onProducerRtp(const rtp::RtpPacket& packet, bool keyFrameStart, int64_t nowMs) {
+  if (waitingForKeyFrame_) {
+    if (!keyFrameStart) {
+      ++stats_.skippedWaitingForKeyFrame;
+      return;
+    }
+  }
+  (void)keyFrameStart;
+  forward(packet, nowMs);
+}
+
+void Consumer::synchronize(const rtp::RtpPacket& packet, int64_t nowMs) {
+  // Continue our own numbering: next sequence number, and a timestamp advanced by the wall
+  // time since our last packet, whatever numbers the (possibly new) source uses.
+  uint16_t nextSequence = static_cast<uint16_t>(lastOutputSequence_ + 1);
+  sequenceOffset_ = static_cast<uint16_t>(nextSequence - packet.sequenceNumber());
+  uint32_t elapsed = sentAny_ ? static_cast<uint32_t>(std::max<int64_t>(
+                                    1, (nowMs - lastOutputMs_) * (config_.clockRate / 1000)))
+                              : 0;
+  timestampOffset_ = lastOutputTimestamp_ + elapsed - packet.timestamp();
+  firstOutputSequence_ = nextSequence;
+  waitingForKeyFrame_ = false;
+}
+
+size_t Consumer::rewrite(const rtp::RtpPacket& packet, std::span<uint8_t> out) const {
+  auto bytes = packet.data();
+  if (bytes.size() > out.size()) return 0;
+  std::memcpy(out.data(), bytes.data(), bytes.size());
+  rtp::setSsrc(out, config_.ssrc);
+  rtp::setPayloadType(out, config_.payloadType);
+  rtp::setSequenceNumber(out, static_cast<uint16_t>(packet.sequenceNumber() + sequenceOffset_));
+  rtp::setTimestamp(out, packet.timestamp() + timestampOffset_);
+  return bytes.size();
+}
+
+bool Consumer::forward(const rtp::RtpPacket& packet, int64_t nowMs) {
+  if (waitingForKeyFrame_) synchronize(packet, nowMs);
+  size_t size = rewrite(packet, std::span<uint8_t>(out_.data(), kPacketCapacity));
+  if (size == 0) return false;
+  uint16_t sequence = static_cast<uint16_t>(packet.sequenceNumber() + sequenceOffset_);
+  // Track the newest output position (reordered older packets do not move it back).
+  if (!sentAny_ || static_cast<int16_t>(sequence - lastOutputSequence_) > 0) {
+    lastOutputSequence_ = sequence;
+    lastOutputTimestamp_ = packet.timestamp() + timestampOffset_;
+    lastOutputMs_ = nowMs;
+  }
+  sentAny_ = true;
+  ++stats_.packetsSent;
+  stats_.bytesSent += size;
+  stats_.payloadBytesSent += packet.payload().size();
+  listener_.onConsumerRtp(*this, std::span<uint8_t>(out_.data(), size));
+  return true;
+}
+
+void Consumer::retransmit(uint16_t outputSequence) {
+  if (!producer_ || !sentAny_ || static_cast<int16_t>(outputSequence - firstOutputSequence_) < 0 ||
+      static_cast<int16_t>(outputSequence - lastOutputSequence_) > 0) {
+    ++stats_.retransmitMisses;
+    return;
+  }
+  const PacketRef* cached =
+      producer_->cache().find(static_cast<uint16_t>(outputSequence - sequenceOffset_));
+  auto original = cached ? rtp::RtpPacket::parse(cached->data()) : std::nullopt;
+  if (!original) {
+    ++stats_.retransmitMisses;
+    return;
+  }
+  size_t size = 0;
+  if (config_.rtxPayloadType && config_.rtxSsrc) {
+    // RFC 4588: the viewer knows the packet by our rewritten numbers, so rewrite first.
+    size_t rewritten = rewrite(*original, scratch_);
+    auto view = rtp::RtpPacket::parse(std::span<const uint8_t>(scratch_.data(), rewritten));
+    if (!view) return;
+    size = rtp::writeRtxPacket(std::span<uint8_t>(out_.data(), kPacketCapacity + 2), *view,
+                               *config_.rtxPayloadType, *config_.rtxSsrc, rtxSequence_++);
+  } else {
+    size = rewrite(*original, std::span<uint8_t>(out_.data(), kPacketCapacity));
+  }
+  if (size == 0) return;
+  ++stats_.retransmitted;
+  listener_.onConsumerRtp(*this, std::span<uint8_t>(out_.data(), size));
+}
+
+void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
+  bool ok = rtp::forEachRtcpPacket(
+      compound, [&](const rtp::RtcpHeader& header, std::span<const uint8_t> packet) {
+        switch (header.packetType) {
+          case rtp::kRtcpRr:
+          case rtp::kRtcpSr: {
+            size_t first = header.packetType == rtp::kRtcpRr ? 8 : 28;
+            for (size_t i = 0; i < header.count; ++i) {
+              size_t at = first + i * rtp::ReportBlock::kSize;
+              if (at + rtp::ReportBlock::kSize > packet.size()) break;
+              onReceiverReportBlock(packet.subspan(at, rtp::ReportBlock::kSize), nowMs);
+            }
+            break;
+          }
+          case rtp::kRtcpRtpfb:
+            if (header.count == rtp::kFmtGenericNack && config_.nack) {
+              auto nack = rtp::GenericNack::parse(packet);
+              if (!nack || nack->mediaSsrc() != config_.ssrc) break;
+              ++stats_.nacksReceived;
+              size_t budget = kMaxRetransmitsPerNack;
+              nack->forEachLost([&](uint16_t sequence) {
+                ++stats_.nackedPackets;
+                if (budget > 0) {
+                  --budget;
+                  retransmit(sequence);
+                }
+              });
+            }
+            break;
+          case rtp::kRtcpPsfb:
+            if (header.count == rtp::kFmtPli) {
+              ++stats_.pliReceived;
+              if (producer_) producer_->requestKeyFrame(nowMs);
+            } else if (header.count == rtp::kFmtFir) {
+              ++stats_.firReceived;
+              if (producer_) producer_->requestKeyFrame(nowMs);
+            } else if (header.count == rtp::kFmtAfb) {
+              if (auto remb = rtp::Remb::parse(packet)) stats_.rembBps = remb->bitrate();
+            }
+            break;
+          default:
+            break;
+        }
+      });
+  if (!ok) ++stats_.malformedRtcp;
+}
+
+void Consumer::onReceiverReportBlock(std::span<const uint8_t> bytes, int64_t) {
+  auto block = rtp::ReportBlock(bytes).fields();
+  if (block.ssrc != config_.ssrc) return;
+  stats_.fractionLost = block.fractionLost;
+  stats_.jitter = block.jitter;
+  if (block.lastSr != 0) {
+    // RFC 3550 §6.4.1: RTT = now - LSR - DLSR, all in 1/65536 s (the middle of NTP time).
+    uint32_t now = static_cast<uint32_t>(ntpNow() >> 16);
+    uint32_t rtt = now - block.lastSr - block.delaySinceLastSr;
+    if (rtt < (60u << 16)) stats_.rttMs = (int64_t{rtt} * 1000) >> 16;
+  }
+}
+
+void Consumer::onTimer(int64_t nowMs) {
+  if (sentAny_ && nowMs - lastReportMs_ >= kSenderReportIntervalMs) sendSenderReport(nowMs);
+}
+
+void Consumer::sendSenderReport(int64_t nowMs) {
+  lastReportMs_ = nowMs;
+  rtp::SenderReportFields sr;
+  sr.senderSsrc = config_.ssrc;
+  sr.ntpTimestamp = ntpNow();
+  // The RTP time "now": our last timestamp advanced by the wall time since it was sent.
+  sr.rtpTimestamp = lastOutputTimestamp_ +
+                    static_cast<uint32_t>((nowMs - lastOutputMs_) * (config_.clockRate / 1000));
+  sr.packetCount = static_cast<uint32_t>(stats_.packetsSent);
+  sr.octetCount = static_cast<uint32_t>(stats_.payloadBytesSent);
+  lastReportNtp_ = sr.ntpTimestamp;
+  std::span<uint8_t> out(out_.data(), kPacketCapacity);
+  size_t size = rtp::writeSenderReport(out, sr);
+  size += rtp::writeSdesCname(out.subspan(size), config_.ssrc, config_.cname);
+  listener_.onConsumerRtcp(*this, std::span<uint8_t>(out_.data(), size));
+}
+
+}  // namespace medrelay::relay::router

@@ -1,0 +1,79 @@
+// One incoming RTP stream (one codec, one SSRC at a time): parses each packet in place, notes
+// key frames, keeps it in the retransmission cache and hands the same buffer to every consumer.
+// The source may restart (a new ingest process: new SSRC, sequence and timestamps); consumers
+// are told so they keep their own output continuous and wait for the new source's key frame.
+// One media worker thread; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "relay/router/key_frame_request_manager.hpp"
+#include "relay/router/packet_pool.hpp"
+#include "relay/router/retransmission_buffer.hpp"
+#include "relay/rtp/codec.hpp"
+#include "relay/rtp/sequence_unwrapper.hpp"
+
+namespace medrelay::relay::router {
+
+class Consumer;
+
+struct ProducerConfig {
+  std::string streamName;
+  rtp::Codec codec = rtp::Codec::Vp8;
+  uint8_t payloadType = 96;
+  uint32_t clockRate = 90000;
+};
+
+class Producer final : KeyFrameRequestManager::Listener {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void onProducerKeyFrameNeeded(Producer& producer) = 0;
+  };
+
+  struct Stats {
+    uint64_t packets = 0, bytes = 0, keyFrames = 0, malformed = 0, sourceRestarts = 0;
+    uint64_t keyFrameRequests = 0;  // sent upstream, after merging
+  };
+
+  Producer(ProducerConfig config, Listener& listener);
+  ~Producer() override;
+
+  const ProducerConfig& config() const { return config_; }
+  uint32_t ssrc() const { return ssrc_; }
+  const Stats& stats() const;
+
+  void receiveRtp(PacketRef packet, int64_t nowMs);
+  void addConsumer(Consumer& consumer, int64_t nowMs);
+  void removeConsumer(Consumer& consumer);  // safe during fan-out, even from a consumer callback
+  size_t consumerCount() const;
+  void requestKeyFrame(int64_t nowMs) { keyFrames_.request(nowMs); }
+
+  const RetransmissionBuffer& cache() const { return cache_; }
+  // Extended sequence number of the newest key frame's first packet, -1 if none cached.
+  int64_t lastKeyFrameSequence() const { return lastKeyFrameSequence_; }
+  int64_t lastKeyFrameReceivedMs() const { return lastKeyFrameMs_; }
+
+ private:
+  void onKeyFrameRequestDue() override;
+  void compactConsumers();
+
+  ProducerConfig config_;
+  Listener& listener_;
+  KeyFrameRequestManager keyFrames_;
+  RetransmissionBuffer cache_;
+  rtp::SequenceUnwrapper unwrapper_;
+  std::vector<Consumer*> consumers_;
+  bool dispatching_ = false;
+  bool removedDuringDispatch_ = false;
+  bool started_ = false;
+  uint32_t ssrc_ = 0;
+  int64_t lastKeyFrameSequence_ = -1;
+  int64_t lastKeyFrameMs_ = 0;
+  mutable Stats stats_;
+};
+
+}  // namespace medrelay::relay::router
