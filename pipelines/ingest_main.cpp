@@ -1,0 +1,261 @@
+#include "pipelines/ingest_main.hpp"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+
+#include "pipelines/pipeline_description.hpp"
+#include "relay/common/logger.hpp"
+
+namespace medrelay::pipelines {
+
+namespace {
+
+auto log() {
+  static auto logger = medrelay::logger("ingest");
+  return logger;
+}
+
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One run of one pipeline. Streaming threads write packets; the main loop thread handles the
+// bus, key-frame requests from the relay and the stall watchdog.
+class IngestRun {
+ public:
+  IngestRun(const IngestOptions& options, RtspMode mode) : options_(options), mode_(mode) {}
+
+  enum class Outcome { Exit, SwitchToTranscode };
+
+  Outcome run(int& exitCode) {
+    std::string error;
+    auto description = describePipeline(options_, mode_, error);
+    if (!description) {
+      log()->error("{}: {}", options_.streamName, error);
+      exitCode = kIngestBadSource;
+      return Outcome::Exit;
+    }
+    GError* parseError = nullptr;
+    pipeline_ = gst_parse_launch(description->launch.c_str(), &parseError);
+    if (!pipeline_ || parseError) {
+      log()->error("{}: cannot build the pipeline: {}", options_.streamName,
+                   parseError ? parseError->message : "unknown error");
+      if (parseError) g_error_free(parseError);
+      if (pipeline_) gst_object_unref(pipeline_);
+      exitCode = kIngestPipelineFailed;
+      return Outcome::Exit;
+    }
+    for (const char* name : {"vp8", "h264"}) {
+      if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name)) {
+        GstAppSinkCallbacks callbacks{};
+        callbacks.new_sample = &IngestRun::onSample;
+        gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
+        sinks_.push_back(sink);
+      }
+    }
+    if (mode_ == RtspMode::PassThrough) watchH264Profile();
+
+    loop_ = g_main_loop_new(nullptr, FALSE);
+    GstBus* bus = gst_element_get_bus(pipeline_);
+    gst_bus_add_watch(bus, &IngestRun::onBusMessage, this);
+    gst_object_unref(bus);
+    GIOChannel* channel = g_io_channel_unix_new(options_.socketFd);
+    guint controlWatch =
+        g_io_add_watch(channel, static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
+                       &IngestRun::onControl, this);
+    g_io_channel_unref(channel);
+    guint watchdog = g_timeout_add(500, &IngestRun::onWatchdog, this);
+    startedMs_ = steadyMs();
+
+    if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      finish(kIngestPipelineFailed, "the pipeline did not start");
+    } else {
+      g_main_loop_run(loop_);
+    }
+    g_source_remove(watchdog);
+    g_source_remove(controlWatch);
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    for (GstElement* sink : sinks_)
+      gst_object_unref(sink);
+    gst_object_unref(pipeline_);
+    g_main_loop_unref(loop_);
+    exitCode = exitCode_;
+    return switchToTranscode_ ? Outcome::SwitchToTranscode : Outcome::Exit;
+  }
+
+ private:
+  static GstFlowReturn onSample(GstAppSink* sink, gpointer data) {
+    auto* self = static_cast<IngestRun*>(data);
+    GstSample* sample = gst_app_sink_pull_sample(sink);
+    if (!sample) return GST_FLOW_OK;
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    GstMapInfo map;
+    if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+      ssize_t sent =
+          ::send(self->options_.socketFd, map.data, map.size, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent >= 0) {
+        self->lastPacketMs_.store(steadyMs());
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+        ++self->dropped_;  // the relay is behind: drop rather than stall the camera
+      } else {
+        self->relayGone_.store(true);
+      }
+      gst_buffer_unmap(buffer, &map);
+    }
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  }
+
+  static gboolean onBusMessage(GstBus*, GstMessage* message, gpointer data) {
+    auto* self = static_cast<IngestRun*>(data);
+    switch (GST_MESSAGE_TYPE(message)) {
+      case GST_MESSAGE_ERROR: {
+        GError* error = nullptr;
+        gst_message_parse_error(message, &error, nullptr);
+        self->finish(kIngestStreamError, std::string(GST_OBJECT_NAME(message->src)) + ": " +
+                                             (error ? error->message : "error"));
+        if (error) g_error_free(error);
+        break;
+      }
+      case GST_MESSAGE_EOS:
+        self->finish(kIngestEnded, "the source ended");
+        break;
+      default:
+        break;
+    }
+    return G_SOURCE_CONTINUE;
+  }
+
+  // RTCP PLI (PT 206 FMT 1) or FIR (FMT 4) from the relay: ask the encoder or camera for a key
+  // frame. Anything else is ignored.
+  static gboolean onControl(GIOChannel*, GIOCondition condition, gpointer data) {
+    auto* self = static_cast<IngestRun*>(data);
+    if (condition & (G_IO_HUP | G_IO_ERR)) {
+      self->finish(kIngestRelayGone, "the relay closed the ingest socket");
+      return G_SOURCE_REMOVE;
+    }
+    uint8_t buffer[1500];
+    ssize_t size = ::recv(self->options_.socketFd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (size == 0) {
+      self->finish(kIngestRelayGone, "the relay closed the ingest socket");
+      return G_SOURCE_REMOVE;
+    }
+    if (size >= 12 && (buffer[0] >> 6) == 2 && buffer[1] == 206 &&
+        ((buffer[0] & 0x1F) == 1 || (buffer[0] & 0x1F) == 4)) {
+      self->requestKeyFrame();
+    }
+    return G_SOURCE_CONTINUE;
+  }
+
+  void requestKeyFrame() {
+    int64_t now = steadyMs();
+    if (now - lastKeyFrameRequestMs_ < 250) return;  // the relay already merges; be safe anyway
+    lastKeyFrameRequestMs_ = now;
+    for (GstElement* sink : sinks_) {
+      GstPad* pad = gst_element_get_static_pad(sink, "sink");
+      // Travels upstream through the payloader to the encoder (or, for a pass-through camera,
+      // to rtspsrc's RTP session, which turns it into RTCP PLI/FIR toward the camera).
+      gst_pad_send_event(pad,
+                         gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+      gst_object_unref(pad);
+    }
+  }
+
+  static gboolean onWatchdog(gpointer data) {
+    auto* self = static_cast<IngestRun*>(data);
+    int64_t now = steadyMs();
+    if (self->relayGone_.load()) {
+      self->finish(kIngestRelayGone, "the relay closed the ingest socket");
+    } else if (self->lastPacketMs_.load() == 0) {
+      if (now - self->startedMs_ > 2000LL * self->options_.stallSeconds) {
+        self->finish(kIngestStalled, "no media from the source");
+      }
+    } else if (now - self->lastPacketMs_.load() > 1000LL * self->options_.stallSeconds) {
+      self->finish(kIngestStalled, "the source stopped sending media");
+    }
+    return G_SOURCE_CONTINUE;
+  }
+
+  // Pass-through only when the camera's H.264 profile is one browsers take as we advertise it.
+  void watchH264Profile() {
+    GstElement* parse = gst_bin_get_by_name(GST_BIN(pipeline_), "parse");
+    if (!parse) return;
+    GstPad* pad = gst_element_get_static_pad(parse, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &IngestRun::onParsedCaps, this,
+                      nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(parse);
+  }
+
+  static GstPadProbeReturn onParsedCaps(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    const GstStructure* s = caps ? gst_caps_get_structure(caps, 0) : nullptr;
+    const gchar* profile = s ? gst_structure_get_string(s, "profile") : nullptr;
+    if (profile && !browserCompatibleH264Profile(profile)) {
+      auto* self = static_cast<IngestRun*>(data);
+      log()->info("{}: camera sends H.264 {}; transcoding to constrained baseline",
+                  self->options_.streamName, profile);
+      self->switchToTranscode_ = true;
+      g_idle_add(
+          [](gpointer p) -> gboolean {
+            g_main_loop_quit(static_cast<IngestRun*>(p)->loop_);
+            return G_SOURCE_REMOVE;
+          },
+          self);
+      return GST_PAD_PROBE_DROP;
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  void finish(int code, const std::string& reason) {
+    if (exitCode_ == kIngestOk && !switchToTranscode_) {
+      exitCode_ = code;
+      log()->warn("{}: {} (exit {})", options_.streamName, reason, code);
+    }
+    g_main_loop_quit(loop_);
+  }
+
+  const IngestOptions& options_;
+  RtspMode mode_;
+  GstElement* pipeline_ = nullptr;
+  GMainLoop* loop_ = nullptr;
+  std::vector<GstElement*> sinks_;
+  std::atomic<int64_t> lastPacketMs_{0};
+  std::atomic<bool> relayGone_{false};
+  std::atomic<uint64_t> dropped_{0};
+  int64_t startedMs_ = 0;
+  int64_t lastKeyFrameRequestMs_ = 0;
+  int exitCode_ = kIngestOk;
+  bool switchToTranscode_ = false;
+};
+
+}  // namespace
+
+int runIngest(const IngestOptions& options) {
+  gst_init(nullptr, nullptr);
+  RtspMode mode = RtspMode::PassThrough;
+  int exitCode = kIngestOk;
+  for (;;) {
+    IngestRun run(options, mode);
+    if (run.run(exitCode) == IngestRun::Outcome::SwitchToTranscode &&
+        mode == RtspMode::PassThrough) {
+      mode = RtspMode::Transcode;
+      continue;
+    }
+    break;
+  }
+  return exitCode == kIngestOk ? kIngestEnded : exitCode;
+}
+
+}  // namespace medrelay::pipelines

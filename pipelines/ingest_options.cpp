@@ -1,0 +1,48 @@
+#include "pipelines/ingest_options.hpp"
+
+namespace medrelay::pipelines {
+
+void addIngestOptions(CLI::App& command, IngestOptions& o) {
+  command.add_option("--source", o.source, "Source URI (test://, rtsp://)")->required();
+  command.add_option("--stream", o.streamName, "Stream name (for logs)");
+  command.add_option("--socket-fd", o.socketFd, "Inherited ingest socket")
+      ->check(CLI::Range(0, 65535));
+  command.add_option("--codec", o.codecs, "Encoding to produce for encoded sources (vp8, h264)")
+      ->check(CLI::IsMember({"vp8", "h264"}));
+  command.add_option("--width", o.width)->check(CLI::Range(16, 7680));
+  command.add_option("--height", o.height)->check(CLI::Range(16, 4320));
+  command.add_option("--fps", o.fps)->check(CLI::Range(1, 120));
+  command.add_option("--bitrate-kbps", o.bitrateKbps)->check(CLI::Range(50, 50000));
+  command
+      .add_option("--key-frame-interval", o.keyFrameIntervalSeconds, "Seconds between key frames")
+      ->check(CLI::Range(1, 60));
+  command.add_option("--stall-seconds", o.stallSeconds)->check(CLI::Range(1, 600));
+}
+
+std::vector<std::string> toCommandLine(const IngestOptions& o) {
+  std::vector<std::string> args = {"--source",
+                                   o.source,
+                                   "--stream",
+                                   o.streamName,
+                                   "--socket-fd",
+                                   std::to_string(o.socketFd),
+                                   "--width",
+                                   std::to_string(o.width),
+                                   "--height",
+                                   std::to_string(o.height),
+                                   "--fps",
+                                   std::to_string(o.fps),
+                                   "--bitrate-kbps",
+                                   std::to_string(o.bitrateKbps),
+                                   "--key-frame-interval",
+                                   std::to_string(o.keyFrameIntervalSeconds),
+                                   "--stall-seconds",
+                                   std::to_string(o.stallSeconds)};
+  for (const auto& codec : o.codecs) {
+    args.push_back("--codec");
+    args.push_back(codec);
+  }
+  return args;
+}
+
+}  // namespace medrelay::pipelines

@@ -1,0 +1,30 @@
+// Options of one ingest process (`medrelay ingest`), shared by the CLI that parses them and the
+// supervisor that writes them onto a child's command line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace medrelay::pipelines {
+
+// Payload types on the ingest socket (the relay's StreamRegistry uses the same numbers).
+constexpr int kVp8PayloadType = 96;
+constexpr int kH264PayloadType = 102;
+
+struct IngestOptions {
+  std::string source;  // test://  or  rtsp://[user:pass@]host[:port]/path
+  std::string streamName = "stream";
+  int socketFd = 3;
+  std::vector<std::string> codecs;  // for sources we encode: "vp8", "h264" (default both)
+  int width = 1280, height = 720, fps = 30;
+  int bitrateKbps = 2000;
+  int keyFrameIntervalSeconds = 2;
+  int stallSeconds = 10;  // exit when no packet leaves for this long (first one: twice this)
+};
+
+void addIngestOptions(CLI::App& command, IngestOptions& options);
+std::vector<std::string> toCommandLine(const IngestOptions& options);
+
+}  // namespace medrelay::pipelines

@@ -1,0 +1,99 @@
+#include "pipelines/pipeline_description.hpp"
+
+#include <algorithm>
+#include <regex>
+
+namespace medrelay::pipelines {
+
+namespace {
+
+bool wants(const IngestOptions& o, const std::string& codec) {
+  return o.codecs.empty() || std::find(o.codecs.begin(), o.codecs.end(), codec) != o.codecs.end();
+}
+
+// A bounded queue that drops old frames rather than building latency behind a slow encoder.
+constexpr char kLeakyQueue[] =
+    "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream";
+constexpr char kAppSink[] = "appsink sync=false max-buffers=256 drop=true";
+
+std::string vp8Branch(const IngestOptions& o) {
+  return std::string(kLeakyQueue) +
+         " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=" +
+         std::to_string(o.bitrateKbps * 1000) +
+         " keyframe-max-dist=" + std::to_string(o.fps * o.keyFrameIntervalSeconds) +
+         " lag-in-frames=0 error-resilient=partitions threads=2 ! rtpvp8pay pt=" +
+         std::to_string(kVp8PayloadType) + " mtu=1200 picture-id-mode=15-bit ! " + kAppSink +
+         " name=vp8";
+}
+
+std::string h264Encoder(const IngestOptions& o) {
+  return "x264enc tune=zerolatency speed-preset=ultrafast bitrate=" +
+         std::to_string(o.bitrateKbps) +
+         " key-int-max=" + std::to_string(o.fps * o.keyFrameIntervalSeconds) +
+         " ! video/x-h264,profile=constrained-baseline";
+}
+
+std::string h264Payloader() {
+  return "h264parse config-interval=-1 ! rtph264pay pt=" + std::to_string(kH264PayloadType) +
+         " mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! " + kAppSink + " name=h264";
+}
+
+// gst-launch quoting for a property value.
+std::string quoted(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+bool browserCompatibleH264Profile(const std::string& profile) {
+  return profile == "constrained-baseline" || profile == "baseline";
+}
+
+std::optional<PipelineDescription> describePipeline(const IngestOptions& o, RtspMode mode,
+                                                    std::string& error) {
+  PipelineDescription out;
+  if (o.source.rfind("test://", 0) == 0) {
+    out.vp8 = wants(o, "vp8");
+    out.h264 = wants(o, "h264");
+    std::string raw =
+        "videotestsrc is-live=true pattern=smpte horizontal-speed=3 ! video/x-raw,width=" +
+        std::to_string(o.width) + ",height=" + std::to_string(o.height) +
+        ",framerate=" + std::to_string(o.fps) +
+        "/1 ! clockoverlay time-format=\"%H:%M:%S\" halignment=right valignment=top "
+        "shaded-background=true font-desc=\"Sans 28\" ! textoverlay text=\"MedRelay demo\" "
+        "halignment=left valignment=bottom shaded-background=true font-desc=\"Sans 20\" ! "
+        "videoconvert ! video/x-raw,format=I420 ! tee name=split";
+    out.launch = raw;
+    if (out.vp8) out.launch += " split. ! " + vp8Branch(o);
+    if (out.h264)
+      out.launch += " split. ! " + std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " +
+                    h264Payloader();
+    return out;
+  }
+  if (o.source.rfind("rtsp://", 0) == 0 || o.source.rfind("rtsps://", 0) == 0) {
+    static const std::regex uri(R"(rtsps?://[^\s"\\]+)");
+    if (!std::regex_match(o.source, uri)) {
+      error = "the RTSP address is malformed";
+      return std::nullopt;
+    }
+    out.h264 = true;
+    std::string source = "rtspsrc location=" + quoted(o.source) +
+                         " latency=100 drop-on-latency=true tcp-timeout=5000000 timeout=5000000 ! ";
+    if (mode == RtspMode::PassThrough) {
+      out.launch = source + "rtph264depay ! h264parse name=parse ! " + h264Payloader();
+    } else {
+      out.launch = source + "decodebin ! videoconvert ! videoscale ! video/x-raw,format=I420 ! " +
+                   std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
+    }
+    return out;
+  }
+  error = "unsupported source scheme (expected test:// or rtsp://)";
+  return std::nullopt;
+}
+
+}  // namespace medrelay::pipelines

@@ -1,0 +1,28 @@
+// The gst-launch description of one ingest pipeline. Pure functions, so the strings can be
+// tested without running GStreamer. Every branch ends in an appsink named "vp8" or "h264"
+// whose buffers are complete RTP packets (payload types kVp8PayloadType / kH264PayloadType).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "pipelines/ingest_options.hpp"
+
+namespace medrelay::pipelines {
+
+enum class RtspMode { PassThrough, Transcode };
+
+struct PipelineDescription {
+  std::string launch;
+  bool vp8 = false;
+  bool h264 = false;
+};
+
+// nullopt with `error` set for sources we cannot build (unknown scheme, malformed URI).
+std::optional<PipelineDescription> describePipeline(const IngestOptions& options, RtspMode mode,
+                                                    std::string& error);
+
+// True for an H.264 profile that browsers (Safari/iOS included) decode as we advertise it.
+bool browserCompatibleH264Profile(const std::string& profile);
+
+}  // namespace medrelay::pipelines

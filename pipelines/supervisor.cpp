@@ -1,0 +1,206 @@
+#include "pipelines/supervisor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "relay/common/logger.hpp"
+
+namespace medrelay::pipelines {
+
+namespace {
+
+auto log() {
+  static auto logger = medrelay::logger("supervisor");
+  return logger;
+}
+
+using Clock = std::chrono::steady_clock;
+
+std::string describeExit(int status) {
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by ") + strsignal(WTERMSIG(status));
+  return "stopped";
+}
+
+}  // namespace
+
+std::string_view sourceStateName(SourceState state) {
+  switch (state) {
+    case SourceState::Starting:
+      return "starting";
+    case SourceState::Running:
+      return "running";
+    case SourceState::Backoff:
+      return "backoff";
+    case SourceState::Stopped:
+      return "stopped";
+  }
+  return "stopped";
+}
+
+struct Supervisor::Source {
+  IngestSpec spec;
+  int relayFd = -1;
+  int childFd = -1;
+  pid_t pid = -1;
+  SourceState state = SourceState::Stopped;
+  int restarts = 0;
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  Clock::time_point startedAt{};
+  Clock::time_point restartAt{};
+  std::vector<std::string> argv;  // prepared before fork: nothing allocates in the child
+};
+
+Supervisor::Supervisor(std::string executable, Listener& listener)
+    : executable_(std::move(executable)), listener_(listener), thread_([this] { loop(); }) {}
+
+Supervisor::~Supervisor() {
+  stop();
+}
+
+int Supervisor::addSource(IngestSpec spec) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    throw std::runtime_error("cannot create an ingest socket: " + std::string(strerror(errno)));
+  }
+  // Room for bursts (a key frame is dozens of packets) without blocking the child.
+  int size = 4 * 1024 * 1024;
+  ::setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  ::setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+  auto source = std::make_unique<Source>();
+  source->spec = std::move(spec);
+  source->spec.options.socketFd = 3;
+  source->spec.options.streamName = source->spec.streamName;
+  source->relayFd = fds[0];
+  source->childFd = fds[1];
+  source->argv = {executable_, "ingest"};
+  for (auto& arg : toCommandLine(source->spec.options))
+    source->argv.push_back(arg);
+  int relayFd = source->relayFd;
+  {
+    std::lock_guard lock(mutex_);
+    spawn(*source);
+    sources_.push_back(std::move(source));
+  }
+  wake_.notify_all();
+  return relayFd;
+}
+
+// Called with mutex_ held.
+void Supervisor::spawn(Source& source) {
+  std::vector<char*> argv;
+  for (auto& arg : source.argv)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the relay died before we got here
+    ::dup2(source.childFd, 3);                // dup2 clears FD_CLOEXEC on the copy
+    if (source.childFd == 3) ::fcntl(3, F_SETFD, 0);
+    ::close_range(4, ~0U, CLOSE_RANGE_CLOEXEC);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the relay blocks SIGTERM; children must not
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  if (pid < 0) {
+    source.state = SourceState::Backoff;
+    source.restartAt = Clock::now() + source.backoff;
+    log()->error("{}: cannot start an ingest process: {}", source.spec.streamName, strerror(errno));
+    return;
+  }
+  source.pid = pid;
+  source.startedAt = Clock::now();
+  setState(source, SourceState::Starting, "pid " + std::to_string(pid));
+}
+
+void Supervisor::setState(Source& source, SourceState state, const std::string& detail) {
+  source.state = state;
+  listener_.onSourceStateChanged(source.spec.streamName, state, detail);
+}
+
+void Supervisor::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    auto now = Clock::now();
+    for (auto& s : sources_) {
+      Source& source = *s;
+      if (source.pid > 0) {
+        int status = 0;
+        if (::waitpid(source.pid, &status, WNOHANG) == source.pid) {
+          auto ran = now - source.startedAt;
+          source.pid = -1;
+          if (ran >= kStableAfter) source.backoff = kFirstBackoff;
+          source.restartAt = now + source.backoff;
+          auto detail = describeExit(status) + ", restarting in " +
+                        std::to_string(source.backoff.count()) + " ms";
+          log()->warn("{}: ingest {}", source.spec.streamName, detail);
+          source.backoff = std::min(source.backoff * 2, kMaxBackoff);
+          setState(source, SourceState::Backoff, detail);
+        } else if (source.state == SourceState::Starting &&
+                   now - source.startedAt >= kRunningAfter) {
+          setState(source, SourceState::Running, "pid " + std::to_string(source.pid));
+        }
+      } else if (source.state == SourceState::Backoff && now >= source.restartAt) {
+        ++source.restarts;
+        spawn(source);
+      }
+    }
+    // Children are few; a short poll keeps this simple and needs no SIGCHLD handling.
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+}
+
+void Supervisor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  for (auto& source : sources_) {
+    if (source->pid > 0) ::kill(source->pid, SIGTERM);
+  }
+  auto deadline = Clock::now() + std::chrono::seconds(3);
+  for (auto& source : sources_) {
+    while (source->pid > 0) {
+      int status = 0;
+      if (::waitpid(source->pid, &status, WNOHANG) == source->pid) {
+        source->pid = -1;
+      } else if (Clock::now() > deadline) {
+        ::kill(source->pid, SIGKILL);
+        ::waitpid(source->pid, &status, 0);
+        source->pid = -1;
+      } else {
+        ::usleep(10'000);  // bounded by the deadline above
+      }
+    }
+    source->state = SourceState::Stopped;
+    ::close(source->childFd);
+    ::close(source->relayFd);
+  }
+}
+
+std::vector<Supervisor::SourceStatus> Supervisor::status() const {
+  std::lock_guard lock(mutex_);
+  std::vector<SourceStatus> out;
+  for (const auto& s : sources_)
+    out.push_back({s->spec.streamName, s->state, s->restarts, s->pid});
+  return out;
+}
+
+}  // namespace medrelay::pipelines
