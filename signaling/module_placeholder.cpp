@@ -1,1 +1,0 @@
-// placeholder so the module target is never empty

@@ -1,0 +1,74 @@
+// What the signaling server needs from the rest of the relay, and nothing more: the app
+// implements it by wiring access control and the media plane. Keeps signaling/ free of relay/
+// and access/ internals.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace medrelay::signaling {
+
+struct Principal {
+  std::string userId;
+  std::string userName;
+  std::string deviceId;
+};
+
+struct StreamInfo {
+  std::string name;
+  std::string kind;   // "camera" | "dicom"
+  std::string state;  // "live" | "connecting" | "down"
+  std::vector<std::string> codecs;
+};
+
+struct SignalingError {
+  int httpStatus = 500;
+  std::string code;     // machine-readable, e.g. "forbidden"
+  std::string message;  // one sentence for people
+};
+
+template <class T>
+using Outcome = std::variant<T, SignalingError>;
+
+struct SubscribeAnswer {
+  std::string sessionId;
+  std::string answerSdp;
+};
+
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  // The session ended on the relay's side ("revoked", "stream-ended", "ice-failed", ...).
+  // Called from any thread.
+  virtual void onSessionEnded(const std::string& sessionId, const std::string& code,
+                              const std::string& reason) = 0;
+};
+
+class SignalingBackend {
+ public:
+  virtual ~SignalingBackend() = default;
+  virtual Outcome<Principal> authenticate(std::string_view bearerToken) = 0;  // fast, thread-safe
+  virtual std::vector<StreamInfo> listStreams(const Principal&) = 0;
+  // `done` is called exactly once, from any thread.
+  virtual void subscribe(const Principal&, const std::string& stream, const std::string& offerSdp,
+                         std::weak_ptr<SessionObserver> observer,
+                         std::function<void(Outcome<SubscribeAnswer>)> done) = 0;
+  // `candidate` is "candidate:..." or "" for end-of-candidates.
+  virtual std::optional<SignalingError> addRemoteCandidate(const Principal&,
+                                                           const std::string& sessionId,
+                                                           const std::string& mid,
+                                                           const std::string& candidate) = 0;
+  // WHEP PATCH body (application/trickle-ice-sdpfrag), raw.
+  virtual std::optional<SignalingError> patchSession(const Principal&, const std::string& sessionId,
+                                                     const std::string& sdpFragment) = 0;
+  virtual void unsubscribe(const Principal&, const std::string& sessionId) = 0;
+  virtual std::string metricsText() = 0;
+  virtual bool healthy() = 0;
+};
+
+}  // namespace medrelay::signaling
