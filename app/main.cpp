@@ -5,16 +5,33 @@
 #include <iostream>
 
 #include "app/admin_command.hpp"
+#include "app/relay_app.hpp"
+#include "app/serve_options.hpp"
+#include "pipelines/ingest_main.hpp"
+#include "pipelines/ingest_options.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"MedRelay: live medical video relay"};
   app.require_subcommand(1);
+
+  medrelay::app::ServeOptions serveOptions;
+  auto* serve = medrelay::app::addServeCommand(app, serveOptions);
+
+  medrelay::pipelines::IngestOptions ingestOptions;
+  auto* ingest = app.add_subcommand("ingest", "Run one source's pipeline (started by serve)");
+  ingest->group("");  // internal: hidden from --help
+  medrelay::pipelines::addIngestOptions(*ingest, ingestOptions);
 
   medrelay::app::AdminOptions adminOptions;
   medrelay::app::addAdminCommand(app, adminOptions);
 
   try {
     app.parse(argc, argv);
+    if (serve->parsed()) {
+      medrelay::app::prepareProcessSignals();
+      return medrelay::app::runServe(serveOptions);
+    }
+    if (ingest->parsed()) return medrelay::pipelines::runIngest(ingestOptions);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {

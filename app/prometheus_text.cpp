@@ -19,10 +19,14 @@ void PrometheusText::labels(Labels labels) {
     first = false;
     text_.append(key).append("=\"");
     for (char c : value) {  // the format's three escapes
-      if (c == '\\') text_.append("\\\\");
-      else if (c == '"') text_.append("\\\"");
-      else if (c == '\n') text_.append("\\n");
-      else text_.push_back(c);
+      if (c == '\\')
+        text_.append("\\\\");
+      else if (c == '"')
+        text_.append("\\\"");
+      else if (c == '\n')
+        text_.append("\\n");
+      else
+        text_.push_back(c);
     }
     text_.push_back('"');
   }
@@ -33,8 +37,10 @@ void PrometheusText::sample(std::string_view name, Labels labelSet, double value
   text_.append(name);
   labels(labelSet);
   char buffer[64];
-  if (std::isfinite(value)) std::snprintf(buffer, sizeof buffer, " %.6g\n", value);
-  else std::snprintf(buffer, sizeof buffer, " %s\n", std::isnan(value) ? "NaN" : "+Inf");
+  if (std::isfinite(value))
+    std::snprintf(buffer, sizeof buffer, " %.6g\n", value);
+  else
+    std::snprintf(buffer, sizeof buffer, " %s\n", std::isnan(value) ? "NaN" : "+Inf");
   text_.append(buffer);
 }
 

@@ -51,7 +51,8 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   serve->add_option("--web-root", options.webRoot, "Folder with the viewer page");
   serve->add_option("--ice-address", options.iceAddresses,
                     "Local address for ICE host candidates (repeatable; default: all interfaces)");
-  serve->add_option("--stream", options.streamArgs, "Extra stream NAME=URI (rtsp://..., test://...)")
+  serve
+      ->add_option("--stream", options.streamArgs, "Extra stream NAME=URI (rtsp://..., test://...)")
       ->check([](const std::string& value) {
         auto eq = value.find('=');
         if (eq == std::string::npos || !validStreamName(value.substr(0, eq)) ||
@@ -87,4 +88,3 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
 }
 
 }  // namespace medrelay::app
-

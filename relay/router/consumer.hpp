@@ -21,7 +21,7 @@ namespace medrelay::relay::router {
 class Producer;
 
 // Spare bytes after every packet handed to the listener, for the SRTP/SRTCP trailer.
-constexpr size_t kTrailerRoom = 64;
+constexpr size_t kTrailerRoom = 64;  // >= transport::SrtpSession::kMaxTrailer (20)
 
 struct ConsumerConfig {
   uint32_t ssrc = 0;

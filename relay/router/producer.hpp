@@ -26,7 +26,7 @@ struct ProducerConfig {
   uint32_t clockRate = 90000;
 };
 
-class Producer final : KeyFrameRequestManager::Listener {
+class Producer final : public KeyFrameRequestManager::Listener {
  public:
   class Listener {
    public:

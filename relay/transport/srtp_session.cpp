@@ -69,7 +69,7 @@ SrtpSession::~SrtpSession() {
 }
 
 bool SrtpSession::protectRtp(std::span<uint8_t> buffer, size_t& length) {
-  return run(srtp_protect, outbound_, buffer, length, SRTP_MAX_TRAILER_LEN);
+  return run(srtp_protect, outbound_, buffer, length, SRTP_MAX_TAG_LEN);
 }
 bool SrtpSession::protectRtcp(std::span<uint8_t> buffer, size_t& length) {
   return run(srtp_protect_rtcp, outbound_, buffer, length, kMaxTrailer);

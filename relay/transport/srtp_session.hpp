@@ -17,7 +17,9 @@ void ensureSrtpInitialized();
 
 class SrtpSession {
  public:
-  static constexpr size_t kMaxTrailer = SRTP_MAX_TRAILER_LEN + 4;  // + SRTCP index
+  // Bytes protection may append: the longest auth tag (GCM: 16) plus the SRTCP index (4).
+  // SRTP_MAX_TRAILER_LEN also counts a 128-byte MKI, which we never negotiate.
+  static constexpr size_t kMaxTrailer = SRTP_MAX_TAG_LEN + 4;
 
   // Throws std::runtime_error if libsrtp rejects the keys (a programming error).
   explicit SrtpSession(const SrtpKeyingMaterial& keys);

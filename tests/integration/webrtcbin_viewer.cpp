@@ -4,6 +4,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <nice/agent.h>
+
 #include <stdexcept>
 #include <thread>
 
@@ -28,6 +30,22 @@ WebrtcbinViewer::WebrtcbinViewer(ViewerCodec codec) : codec_(codec) {
   webrtc_ = gst_element_factory_make("webrtcbin", "webrtc");
   if (!pipeline_ || !webrtc_) throw std::runtime_error("webrtcbin is not available");
   g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  // Tests stay on loopback: restrict webrtcbin's libnice agent to 127.0.0.1 (by default it
+  // gathers every interface but loopback).
+  GstObject* ice = nullptr;
+  g_object_get(webrtc_, "ice-agent", &ice, nullptr);
+  if (ice && g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
+    NiceAgent* agent = nullptr;
+    g_object_get(ice, "agent", &agent, nullptr);
+    NiceAddress loopback;
+    nice_address_init(&loopback);
+    nice_address_set_from_string(&loopback, "127.0.0.1");
+    if (agent) {
+      nice_agent_add_local_address(agent, &loopback);
+      g_object_unref(agent);
+    }
+  }
+  if (ice) gst_object_unref(ice);
   gst_bin_add(GST_BIN(pipeline_), webrtc_);
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebrtcbinViewer::onPadAdded), this);
 

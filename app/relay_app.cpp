@@ -1,0 +1,190 @@
+#include "app/relay_app.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include "access/token_authority.hpp"
+#include "app/relay_service.hpp"
+#include "app/stream_registry.hpp"
+#include "pipelines/supervisor.hpp"
+#include "relay/common/logger.hpp"
+#include "relay/common/media_worker.hpp"
+#include "relay/router/packet_pool.hpp"
+#include "relay/transport/certificate.hpp"
+#include "signaling/server.hpp"
+
+namespace medrelay::app {
+
+namespace {
+
+auto log() {
+  static auto logger = medrelay::logger("serve");
+  return logger;
+}
+
+// Ingest-socket payload types (pipelines' convention).
+constexpr uint8_t kVp8PayloadType = 96;
+constexpr uint8_t kH264PayloadType = 102;
+constexpr size_t kPacketsPerWorker = 16384;  // ~26 MB per worker: caches + in flight
+
+std::filesystem::path defaultWebRoot() {
+  for (std::filesystem::path candidate : {std::filesystem::path("/usr/share/medrelay/web"),
+                                          std::filesystem::path(MEDRELAY_SOURCE_WEB_ROOT)}) {
+    if (std::filesystem::exists(candidate / "index.html")) return candidate;
+  }
+  return MEDRELAY_SOURCE_WEB_ROOT;
+}
+
+std::string selfExecutable() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "medrelay" : path.string();
+}
+
+struct SourcePlan {
+  std::string name;
+  pipelines::IngestOptions ingest;
+  std::vector<StreamEncoding> encodings;
+};
+
+std::vector<SourcePlan> planSources(const ServeOptions& options) {
+  std::vector<SourcePlan> plans;
+  auto add = [&](const std::string& name, const std::string& uri) {
+    SourcePlan plan;
+    plan.name = name;
+    plan.ingest.source = uri;
+    plan.ingest.streamName = name;
+    if (uri.rfind("test://", 0) == 0) {
+      // Encoded here: offer both, so Chrome/Firefox get VP8 and Safari/iOS gets H.264.
+      plan.encodings = {{relay::rtp::Codec::Vp8, kVp8PayloadType},
+                        {relay::rtp::Codec::H264, kH264PayloadType}};
+    } else {
+      plan.encodings = {{relay::rtp::Codec::H264, kH264PayloadType}};
+    }
+    plans.push_back(std::move(plan));
+  };
+  if (options.demo) {
+    auto x = options.demoSize.find('x');
+    add("demo", "test://");
+    plans.back().ingest.width = std::stoi(options.demoSize.substr(0, x));
+    plans.back().ingest.height = std::stoi(options.demoSize.substr(x + 1));
+    plans.back().ingest.fps = options.demoFps;
+  }
+  for (const auto& source : options.streams())
+    add(source.name, source.uri);
+  return plans;
+}
+
+}  // namespace
+
+void prepareProcessSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int runServe(const ServeOptions& options) {
+  setLogLevel(options.logLevel);
+  auto tokens = access::TokenAuthority::openOrCreate(options.dataDir);
+  auto certificate = relay::transport::Certificate::generate("medrelay");
+
+  unsigned workerCount = options.workers > 0 ? static_cast<unsigned>(options.workers)
+                                             : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<relay::MediaWorker>> workers;
+  std::vector<std::unique_ptr<relay::router::PacketPool>> pools;
+  for (unsigned i = 0; i < workerCount; ++i) {
+    workers.push_back(std::make_unique<relay::MediaWorker>("media-" + std::to_string(i)));
+    pools.push_back(std::make_unique<relay::router::PacketPool>(kPacketsPerWorker));
+  }
+
+  StreamRegistry streams;
+  auto plans = planSources(options);
+  for (size_t i = 0; i < plans.size(); ++i) {
+    auto& worker = *workers[i % workers.size()];
+    streams.add(std::make_unique<Stream>(plans[i].name, "camera", worker, plans[i].encodings));
+  }
+
+  // State changes arrive on the supervisor's thread; Stream::setState is atomic.
+  struct SupervisorEvents final : pipelines::Supervisor::Listener {
+    explicit SupervisorEvents(StreamRegistry& s) : streams(s) {}
+    void onSourceStateChanged(const std::string& stream, pipelines::SourceState state,
+                              const std::string& detail) override {
+      if (Stream* s = streams.find(stream)) {
+        s->setState(state == pipelines::SourceState::Running    ? StreamState::Live
+                    : state == pipelines::SourceState::Starting ? StreamState::Connecting
+                                                                : StreamState::Down);
+      }
+      log()->info("source {}: {} {}", stream, pipelines::sourceStateName(state), detail);
+    }
+    StreamRegistry& streams;
+  } supervisorEvents(streams);
+
+  pipelines::Supervisor supervisor(
+      options.ingestExecutable.empty() ? selfExecutable() : options.ingestExecutable,
+      supervisorEvents);
+  for (size_t i = 0; i < plans.size(); ++i) {
+    Stream* stream = streams.find(plans[i].name);
+    int relayFd = supervisor.addSource({plans[i].name, plans[i].ingest});
+    auto& pool = *pools[i % pools.size()];
+    stream->worker().runSync([&] { stream->attachIngest(relayFd, pool); });
+  }
+
+  relay::transport::IceConfig ice;
+  ice.bindAddresses = options.iceAddresses;
+  RelayService service(tokens, streams, certificate, ice);
+
+  signaling::ServerConfig serverConfig;
+  serverConfig.listenAddress = options.listenHost();
+  serverConfig.port = options.listenPort();
+  serverConfig.dataDir = options.dataDir;
+  serverConfig.webRoot = options.webRoot.empty() ? defaultWebRoot() : options.webRoot;
+  signaling::SignalingServer server(serverConfig, service);
+  server.start();
+
+  auto host = options.listenHost();
+  auto shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (shown == "0.0.0.0" || shown == "[::]") shown = "127.0.0.1";
+  auto base = "https://" + shown + ":" + std::to_string(server.port());
+  std::cout << "MedRelay listening on " << base << "/" << std::endl;
+  std::cout << "  data directory: " << std::filesystem::absolute(options.dataDir).string() << "\n";
+  if (options.demo) {
+    access::TokenClaims claims;
+    claims.user = "demo";
+    claims.device = "serve-" + access::randomHex(6);
+    claims.tokenId = access::randomHex(12);
+    claims.issuedAt = std::time(nullptr);
+    claims.expiresAt = claims.issuedAt + 8 * 3600;
+    std::cout << "  watch the demo: " << base << "/?stream=demo#token=" << tokens.issue(claims)
+              << "\n"
+              << "                  (this link signs you in as \"demo\" for 8 hours; the browser\n"
+              << "                   will warn about the self-signed certificate)\n";
+  }
+  std::cout << "  more sign-in tokens: medrelay admin --data-dir " << options.dataDir.string()
+            << " token issue --user NAME\n"
+            << "  WHEP: POST " << base << "/whep/{stream} with Authorization: Bearer TOKEN"
+            << std::endl;
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  log()->info("signal {} received, shutting down", signal);
+
+  server.stop();
+  service.closeAll();
+  supervisor.stop();
+  for (Stream* stream : streams.all())
+    stream->worker().runSync([&] { stream->detach(); });
+  workers.clear();
+  return 0;
+}
+
+}  // namespace medrelay::app

@@ -1,0 +1,61 @@
+// The relay as the signaling server sees it (SignalingBackend): authenticates tokens, lists and
+// authorizes streams, and runs viewer sessions on the stream's media worker.
+// Thread-safe: called from the signaling thread(s); sessions themselves live on media workers,
+// and the session table is guarded by a mutex (control plane only, never the packet path).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "access/token_authority.hpp"
+#include "app/stream_registry.hpp"
+#include "relay/transport/certificate.hpp"
+#include "relay/transport/ice_transport.hpp"
+#include "relay/webrtc/viewer_session.hpp"
+#include "signaling/signaling_backend.hpp"
+
+namespace medrelay::app {
+
+class RelayService final : public signaling::SignalingBackend {
+ public:
+  RelayService(const access::TokenAuthority& tokens, StreamRegistry& streams,
+               std::shared_ptr<relay::transport::Certificate> certificate,
+               relay::transport::IceConfig ice);
+  ~RelayService() override;
+
+  signaling::Outcome<signaling::Principal> authenticate(std::string_view bearerToken) override;
+  std::vector<signaling::StreamInfo> listStreams(const signaling::Principal&) override;
+  void subscribe(const signaling::Principal& principal, const std::string& stream,
+                 const std::string& offerSdp, std::weak_ptr<signaling::SessionObserver> observer,
+                 std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) override;
+  std::optional<signaling::SignalingError> addRemoteCandidate(
+      const signaling::Principal&, const std::string& sessionId, const std::string& mid,
+      const std::string& candidate) override;
+  std::optional<signaling::SignalingError> patchSession(const signaling::Principal&,
+                                                        const std::string& sessionId,
+                                                        const std::string& sdpFragment) override;
+  void unsubscribe(const signaling::Principal&, const std::string& sessionId) override;
+  std::string metricsText() override;
+  bool healthy() override;
+
+  // Ends every session (server shutdown); blocks until the workers have closed them.
+  void closeAll();
+
+ private:
+  class Session;
+  std::shared_ptr<Session> findOwned(const signaling::Principal&, const std::string& sessionId);
+  void forget(const std::string& sessionId);
+
+  const access::TokenAuthority& tokens_;
+  StreamRegistry& streams_;
+  std::shared_ptr<relay::transport::Certificate> certificate_;
+  relay::transport::IceConfig ice_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_;
+  std::atomic<uint64_t> subscribesGranted_{0}, subscribesDenied_{0};
+};
+
+}  // namespace medrelay::app

@@ -1,0 +1,73 @@
+#include "app/stream_registry.hpp"
+
+#include "relay/common/logger.hpp"
+
+namespace medrelay::app {
+
+std::string_view streamStateName(StreamState state) {
+  switch (state) {
+    case StreamState::Live:
+      return "live";
+    case StreamState::Connecting:
+      return "connecting";
+    case StreamState::Down:
+      return "down";
+  }
+  return "down";
+}
+
+Stream::Stream(std::string name, std::string kind, relay::MediaWorker& worker,
+               std::vector<StreamEncoding> encodings)
+    : name_(std::move(name)),
+      kind_(std::move(kind)),
+      worker_(worker),
+      encodings_(std::move(encodings)) {}
+
+Stream::~Stream() = default;
+
+void Stream::attachIngest(int relayFd, relay::router::PacketPool& pool) {
+  ingest_ = std::make_unique<relay::router::IngestReceiver>(worker_, relayFd, pool);
+  for (const auto& encoding : encodings_) {
+    relay::router::ProducerConfig config;
+    config.streamName = name_;
+    config.codec = encoding.codec;
+    config.payloadType = encoding.payloadType;
+    producers_.push_back(std::make_unique<relay::router::Producer>(config, *this));
+    ingest_->addProducer(*producers_.back());
+  }
+}
+
+relay::router::Producer* Stream::producer(relay::rtp::Codec codec) {
+  for (size_t i = 0; i < producers_.size(); ++i) {
+    if (encodings_[i].codec == codec) return producers_[i].get();
+  }
+  return nullptr;
+}
+
+void Stream::detach() {
+  ingest_.reset();
+  producers_.clear();
+}
+
+void Stream::onProducerKeyFrameNeeded(relay::router::Producer& producer) {
+  if (ingest_) ingest_->sendKeyFrameRequest(producer.ssrc());
+}
+
+void StreamRegistry::add(std::unique_ptr<Stream> stream) {
+  auto name = stream->name();
+  streams_.emplace(std::move(name), std::move(stream));
+}
+
+Stream* StreamRegistry::find(const std::string& name) const {
+  auto it = streams_.find(name);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Stream*> StreamRegistry::all() const {
+  std::vector<Stream*> out;
+  for (const auto& [name, stream] : streams_)
+    out.push_back(stream.get());
+  return out;
+}
+
+}  // namespace medrelay::app

@@ -1,0 +1,69 @@
+// The streams this relay carries: for each, its ingest socket receiver and one producer per
+// encoding (VP8, H.264), all living on one media worker. The registry itself is shared by the
+// signaling thread (lookups) and the supervisor thread (state changes): its map is built once at
+// start and never changes afterwards; per-stream state is atomic.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "relay/common/media_worker.hpp"
+#include "relay/router/ingest_receiver.hpp"
+#include "relay/router/packet_pool.hpp"
+#include "relay/router/producer.hpp"
+#include "relay/rtp/codec.hpp"
+
+namespace medrelay::app {
+
+enum class StreamState { Connecting, Live, Down };
+std::string_view streamStateName(StreamState state);
+
+struct StreamEncoding {
+  relay::rtp::Codec codec;
+  uint8_t payloadType;  // on the ingest socket (pipelines' convention: VP8 96, H.264 102)
+};
+
+class Stream final : public relay::router::Producer::Listener {
+ public:
+  Stream(std::string name, std::string kind, relay::MediaWorker& worker,
+         std::vector<StreamEncoding> encodings);
+  ~Stream() override;
+
+  const std::string& name() const { return name_; }
+  const std::string& kind() const { return kind_; }
+  relay::MediaWorker& worker() const { return worker_; }
+  const std::vector<StreamEncoding>& encodings() const { return encodings_; }
+  StreamState state() const { return state_.load(); }
+  void setState(StreamState state) { state_.store(state); }
+
+  // Worker thread only.
+  void attachIngest(int relayFd, relay::router::PacketPool& pool);
+  relay::router::Producer* producer(relay::rtp::Codec codec);
+  void detach();  // drops the ingest receiver and producers; called before the worker stops
+
+ private:
+  void onProducerKeyFrameNeeded(relay::router::Producer& producer) override;
+
+  std::string name_;
+  std::string kind_;
+  relay::MediaWorker& worker_;
+  std::vector<StreamEncoding> encodings_;
+  std::atomic<StreamState> state_{StreamState::Connecting};
+  std::vector<std::unique_ptr<relay::router::Producer>> producers_;
+  std::unique_ptr<relay::router::IngestReceiver> ingest_;
+};
+
+class StreamRegistry {
+ public:
+  void add(std::unique_ptr<Stream> stream);
+  Stream* find(const std::string& name) const;
+  std::vector<Stream*> all() const;
+
+ private:
+  std::map<std::string, std::unique_ptr<Stream>> streams_;
+};
+
+}  // namespace medrelay::app

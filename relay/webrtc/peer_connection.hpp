@@ -1,0 +1,121 @@
+// One WebRTC transport to one remote peer: ICE (libnice) carrying DTLS-SRTP, demultiplexed per
+// RFC 7983. Knows nothing of streams or viewers; the owner sends RTP/RTCP and receives RTCP.
+// Owned by one MediaWorker: every method and listener callback runs on that worker's thread.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "relay/common/media_worker.hpp"
+#include "relay/transport/certificate.hpp"
+#include "relay/transport/dtls_transport.hpp"
+#include "relay/transport/ice_transport.hpp"
+#include "relay/transport/srtp_session.hpp"
+
+namespace medrelay::relay::webrtc {
+
+struct PeerConnectionConfig {
+  transport::IceConfig ice;
+  std::shared_ptr<transport::Certificate> certificate;
+  std::chrono::milliseconds connectTimeout{20000};  // ICE + DTLS must complete within this
+};
+
+// The remote side's transport parameters, from its SDP offer.
+struct RemoteTransport {
+  std::string iceUfrag;
+  std::string icePwd;
+  std::string fingerprintAlgorithm;  // "sha-256"
+  std::string fingerprint;           // "AB:CD:..."
+  std::string setup;                 // "actpass", "active" or "passive"
+  std::vector<std::string> candidates;
+  bool endOfCandidates = false;
+};
+
+class PeerConnection final : public transport::IceTransport::Listener,
+                             public transport::DtlsTransport::Listener {
+ public:
+  enum class State { New, Connecting, Connected, Closed };
+
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void onPeerGatheringDone(PeerConnection&) = 0;
+    virtual void onPeerConnected(PeerConnection&) = 0;
+    // The transport is gone for good: `code` is "ice-failed", "dtls-failed", "timeout", "closed".
+    virtual void onPeerClosed(PeerConnection&, const std::string& code,
+                              const std::string& reason) = 0;
+    virtual void onPeerRtcp(PeerConnection&, std::span<const uint8_t> compound) = 0;
+    virtual void onPeerRtp(PeerConnection&, std::span<const uint8_t> packet) { (void)packet; }
+  };
+
+  PeerConnection(MediaWorker& worker, PeerConnectionConfig config, Listener& listener);
+  ~PeerConnection() override;
+  PeerConnection(const PeerConnection&) = delete;
+  PeerConnection& operator=(const PeerConnection&) = delete;
+
+  // Applies the remote transport parameters and starts gathering; the answer can be written
+  // once onPeerGatheringDone fires. Returns false if the parameters are unusable.
+  bool start(const RemoteTransport& remote);
+  bool addRemoteCandidate(const std::string& candidate);  // "" means end-of-candidates
+
+  const std::string& localUfrag() const { return ice_.localUfrag(); }
+  const std::string& localPassword() const { return ice_.localPassword(); }
+  std::string localFingerprint() const { return config_.certificate->fingerprintSha256(); }
+  std::vector<std::string> localCandidates() const { return ice_.localCandidates(); }
+  // Our a=setup in the answer: "passive" (we are the DTLS server) or "active".
+  std::string localSetup() const {
+    return dtlsRole_ == transport::DtlsRole::Server ? "passive" : "active";
+  }
+  State state() const { return state_; }
+
+  // Protects `length` bytes of RTP/RTCP at the start of `buffer` in place (the buffer has room
+  // for the SRTP trailer) and sends them. False (and counted) when not connected or on failure.
+  bool sendRtp(std::span<uint8_t> buffer, size_t length);
+  bool sendRtcp(std::span<uint8_t> buffer, size_t length);
+
+  void close();
+
+  struct Stats {
+    uint64_t rtpSent = 0, rtcpSent = 0, sendFailures = 0;
+    uint64_t rtcpReceived = 0, unprotectFailures = 0, unknownPackets = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  // IceTransport::Listener
+  void onIceLocalCandidate(const std::string& candidate) override;
+  void onIceGatheringDone() override;
+  void onIceStateChanged(transport::IceTransport::State state) override;
+  void onIceData(std::span<const uint8_t> datagram) override;
+  // DtlsTransport::Listener
+  void onDtlsSend(std::span<const uint8_t> datagram) override;
+  void onDtlsConnected(const transport::SrtpKeyingMaterial& keys) override;
+  void onDtlsFailed(std::string_view reason) override;
+  void onDtlsClosed() override;
+
+  void armDtlsTimer();
+  void fail(const std::string& code, const std::string& reason);
+
+  MediaWorker& worker_;
+  PeerConnectionConfig config_;
+  Listener& listener_;
+  transport::IceTransport ice_;
+  transport::DtlsTransport dtls_;
+  std::unique_ptr<transport::SrtpSession> srtp_;
+  transport::DtlsRole dtlsRole_ = transport::DtlsRole::Server;
+  RemoteTransport remote_;
+  State state_ = State::New;
+  unsigned dtlsTimer_ = 0;
+  unsigned connectTimer_ = 0;
+  bool dtlsStarted_ = false;
+  Stats stats_;
+  // Incoming SRTCP is decrypted into this scratch buffer (libnice's buffer is read-only).
+  std::array<uint8_t, 1600> rtcpScratch_{};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace medrelay::relay::webrtc

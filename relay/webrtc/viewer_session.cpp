@@ -1,0 +1,135 @@
+#include "relay/webrtc/viewer_session.hpp"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+
+#include "relay/common/logger.hpp"
+
+namespace medrelay::relay::webrtc {
+
+namespace {
+
+uint32_t randomSsrc() {
+  uint32_t value = 0;
+  while (value == 0)
+    RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value);
+  return value;
+}
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+router::ConsumerConfig ViewerSession::consumerConfig(const Config& config) {
+  router::ConsumerConfig c;
+  c.ssrc = randomSsrc();
+  c.payloadType = config.choice.payloadType;
+  if (config.choice.rtxPayloadType) {
+    c.rtxPayloadType = config.choice.rtxPayloadType;
+    c.rtxSsrc = randomSsrc();
+  }
+  c.clockRate = 90000;
+  c.cname = "medrelay-" + config.streamName;
+  c.nack = config.choice.nack;
+  return c;
+}
+
+ViewerSession::ViewerSession(MediaWorker& worker, router::Producer& producer, Config config,
+                             Listener& listener)
+    : worker_(worker),
+      producer_(producer),
+      config_(std::move(config)),
+      listener_(listener),
+      consumer_(consumerConfig(config_), *this),
+      peer_(worker, config_.peer, *this) {}
+
+ViewerSession::~ViewerSession() {
+  close();
+}
+
+bool ViewerSession::start() {
+  RemoteTransport remote;
+  remote.iceUfrag = config_.offer.iceUfrag;
+  remote.icePwd = config_.offer.icePwd;
+  remote.fingerprintAlgorithm = config_.offer.fingerprintAlgorithm;
+  remote.fingerprint = config_.offer.fingerprint;
+  remote.setup = config_.offer.setup;
+  remote.candidates = config_.offer.candidates;
+  remote.endOfCandidates = config_.offer.endOfCandidates;
+  return peer_.start(remote);
+}
+
+bool ViewerSession::addRemoteCandidate(const std::string& candidate) {
+  return !closed_ && peer_.addRemoteCandidate(candidate);
+}
+
+void ViewerSession::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (reportTimer_) worker_.cancelTimer(reportTimer_);
+  reportTimer_ = 0;
+  if (attached_) producer_.removeConsumer(consumer_);
+  attached_ = false;
+  peer_.close();
+}
+
+void ViewerSession::onPeerGatheringDone(PeerConnection& peer) {
+  if (answered_ || closed_) return;
+  answered_ = true;
+  AnswerParams params;
+  params.iceUfrag = peer.localUfrag();
+  params.icePwd = peer.localPassword();
+  params.fingerprintSha256 = peer.localFingerprint();
+  params.candidates = peer.localCandidates();
+  params.gatheringDone = true;
+  params.ssrc = consumer_.config().ssrc;
+  params.rtxSsrc = consumer_.config().rtxSsrc.value_or(0);
+  params.cname = consumer_.config().cname;
+  params.streamId = config_.streamName;
+  params.trackId = config_.streamName + "-video";
+  auto answer = buildAnswer(config_.offer, config_.choice, params);
+  if (auto* sdp = std::get_if<std::string>(&answer)) {
+    listener_.onViewerAnswer(*this, *sdp);
+  } else {
+    listener_.onViewerEnded(*this, "sdp", std::get<SdpError>(answer).message);
+  }
+}
+
+void ViewerSession::onPeerConnected(PeerConnection&) {
+  if (closed_ || attached_) return;
+  // Attach only now: before DTLS completes there are no keys to protect media with.
+  producer_.addConsumer(consumer_, nowMs());
+  attached_ = true;
+  reportTimer_ = worker_.addTimer(std::chrono::milliseconds(250), [this] {
+    consumer_.onTimer(nowMs());
+    return true;
+  });
+}
+
+void ViewerSession::onPeerClosed(PeerConnection&, const std::string& code,
+                                 const std::string& reason) {
+  if (closed_) return;
+  close();
+  listener_.onViewerEnded(*this, code, reason);
+}
+
+void ViewerSession::onPeerRtcp(PeerConnection&, std::span<const uint8_t> compound) {
+  if (attached_) consumer_.receiveRtcp(compound, nowMs());
+}
+
+void ViewerSession::onConsumerRtp(router::Consumer&, std::span<uint8_t> packet) {
+  peer_.sendRtp(std::span<uint8_t>(packet.data(), packet.size() + router::kTrailerRoom),
+                packet.size());
+}
+
+void ViewerSession::onConsumerRtcp(router::Consumer&, std::span<uint8_t> compound) {
+  peer_.sendRtcp(std::span<uint8_t>(compound.data(), compound.size() + router::kTrailerRoom),
+                 compound.size());
+}
+
+}  // namespace medrelay::relay::webrtc
