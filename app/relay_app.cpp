@@ -57,6 +57,7 @@ std::vector<SourcePlan> planSources(const ServeOptions& options) {
     plan.name = name;
     plan.ingest.source = uri;
     plan.ingest.streamName = name;
+    plan.ingest.logLevel = options.logLevel;
     if (uri.rfind("test://", 0) == 0) {
       // Encoded here: offer both, so Chrome/Firefox get VP8 and Safari/iOS gets H.264.
       plan.encodings = {{relay::rtp::Codec::Vp8, kVp8PayloadType},

@@ -159,11 +159,12 @@ class IngestRun {
     int64_t now = steadyMs();
     if (now - lastKeyFrameRequestMs_ < 250) return;  // the relay already merges; be safe anyway
     lastKeyFrameRequestMs_ = now;
+    log()->debug("{}: key frame requested by the relay", options_.streamName);
     for (GstElement* sink : sinks_) {
       GstPad* pad = gst_element_get_static_pad(sink, "sink");
       // Travels upstream through the payloader to the encoder (or, for a pass-through camera,
       // to rtspsrc's RTP session, which turns it into RTCP PLI/FIR toward the camera).
-      gst_pad_send_event(pad,
+      gst_pad_push_event(pad,
                          gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
       gst_object_unref(pad);
     }
@@ -243,6 +244,7 @@ class IngestRun {
 }  // namespace
 
 int runIngest(const IngestOptions& options) {
+  setLogLevel(options.logLevel);
   gst_init(nullptr, nullptr);
   RtspMode mode = RtspMode::PassThrough;
   int exitCode = kIngestOk;

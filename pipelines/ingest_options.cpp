@@ -17,6 +17,8 @@ void addIngestOptions(CLI::App& command, IngestOptions& o) {
       .add_option("--key-frame-interval", o.keyFrameIntervalSeconds, "Seconds between key frames")
       ->check(CLI::Range(1, 60));
   command.add_option("--stall-seconds", o.stallSeconds)->check(CLI::Range(1, 600));
+  command.add_option("--log-level", o.logLevel)
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 }
 
 std::vector<std::string> toCommandLine(const IngestOptions& o) {

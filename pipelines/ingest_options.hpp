@@ -21,7 +21,9 @@ struct IngestOptions {
   int width = 1280, height = 720, fps = 30;
   int bitrateKbps = 2000;
   int keyFrameIntervalSeconds = 2;
-  int stallSeconds = 10;  // exit when no packet leaves for this long (first one: twice this)
+  int stallSeconds = 10;
+  std::string logLevel =
+      "info";  // exit when no packet leaves for this long (first one: twice this)
 };
 
 void addIngestOptions(CLI::App& command, IngestOptions& options);

@@ -109,7 +109,10 @@ void IceTransport::setRemoteGatheringDone() {
 }
 
 bool IceTransport::send(std::span<const uint8_t> datagram) {
-  if (state_ != State::Connected && state_ != State::Completed) return false;
+  // No check of our own state: the controlling peer may consider the pair valid (and send its
+  // DTLS ClientHello) before libnice reports Connected here. libnice refuses by itself when it
+  // has no pair to send on; refusing earlier cost a full 1 s DTLS retransmission.
+  if (state_ == State::Closed || datagram.empty()) return false;
   return nice_agent_send(agent_, stream_, kComponent, static_cast<guint>(datagram.size()),
                          reinterpret_cast<const gchar*>(datagram.data())) ==
          static_cast<gint>(datagram.size());

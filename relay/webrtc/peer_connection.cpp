@@ -105,16 +105,23 @@ void PeerConnection::onIceStateChanged(transport::IceTransport::State state) {
   log()->debug("ICE state {}", static_cast<int>(state));
   if (state == IceState::Failed) {
     fail("ice-failed", "ICE connectivity checks failed or consent expired");
-  } else if ((state == IceState::Connected || state == IceState::Completed) && !dtlsStarted_) {
-    dtls_.start(dtlsRole_, remote_.fingerprintAlgorithm, remote_.fingerprint);
-    dtlsStarted_ = true;
-    armDtlsTimer();
+  } else if (state == IceState::Connected || state == IceState::Completed) {
+    auto held = std::move(heldDtls_);
+    heldDtls_.clear();
+    for (const auto& datagram : held)
+      ice_.send(datagram);
+    if (!dtlsStarted_) {
+      dtls_.start(dtlsRole_, remote_.fingerprintAlgorithm, remote_.fingerprint);
+      dtlsStarted_ = true;
+      armDtlsTimer();
+    }
   }
 }
 
 void PeerConnection::onIceData(std::span<const uint8_t> datagram) {
   switch (transport::classifyPacket(datagram)) {
     case transport::PacketKind::Dtls:
+      log()->trace("DTLS in {} bytes", datagram.size());
       dtls_.receive(datagram);
       armDtlsTimer();
       break;
@@ -153,7 +160,10 @@ void PeerConnection::onIceData(std::span<const uint8_t> datagram) {
 }
 
 void PeerConnection::onDtlsSend(std::span<const uint8_t> datagram) {
-  ice_.send(datagram);
+  // The browser's ClientHello can arrive before libnice has a pair to answer on; keep our
+  // flight until ICE connects instead of losing it to a 1 s DTLS retransmission.
+  if (ice_.send(datagram)) return;
+  if (heldDtls_.size() < kMaxHeldDtls) heldDtls_.emplace_back(datagram.begin(), datagram.end());
 }
 
 void PeerConnection::onDtlsConnected(const transport::SrtpKeyingMaterial& keys) {

@@ -112,6 +112,8 @@ class PeerConnection final : public transport::IceTransport::Listener,
   unsigned dtlsTimer_ = 0;
   unsigned connectTimer_ = 0;
   bool dtlsStarted_ = false;
+  static constexpr size_t kMaxHeldDtls = 16;
+  std::vector<std::vector<uint8_t>> heldDtls_;  // DTLS output before ICE could carry it
   Stats stats_;
   // Incoming SRTCP is decrypted into this scratch buffer (libnice's buffer is read-only).
   std::array<uint8_t, 1600> rtcpScratch_{};

@@ -34,7 +34,8 @@ export class Player extends EventTarget {
   async subscribe() {
     const generation = ++this.generation;
     // Join timing (subscribe sent -> first frame painted), shown in diagnostics and read by tests.
-    const timing = { start: performance.now(), firstFrameMs: null };
+    const timing = { start: performance.now(), firstFrameMs: null, marks: {} };
+    const mark = (name) => { timing.marks[name] ??= Math.round(performance.now() - timing.start); };
     this.timing = timing;
     if (this.pc) this.pc.close();
     this.session = null;
@@ -50,6 +51,7 @@ export class Player extends EventTarget {
       else early.push(fields);
     };
     pc.ontrack = ({ streams, track }) => {
+      mark('track');
       this.video.srcObject = streams[0] || new MediaStream([track]);
       this.video.play().catch(() => {});
       if (this.video.requestVideoFrameCallback) {
@@ -60,6 +62,7 @@ export class Player extends EventTarget {
       }
     };
     pc.onconnectionstatechange = () => {
+      mark(pc.connectionState);
       this.emit('state', pc.connectionState);
       if (pc.connectionState === 'failed') this.retry('The connection failed; reconnecting…');
       if (pc.connectionState === 'disconnected') {
@@ -78,6 +81,7 @@ export class Player extends EventTarget {
         this.signaling.send('unsubscribe', { id: 0, session: reply.session });
         return;
       }
+      mark('answer');
       this.session = reply.session;
       await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
       for (const fields of early) this.signaling.send('candidate', { session: this.session, ...fields });
