@@ -28,7 +28,7 @@ auto log() {
 // Ingest-socket payload types (pipelines' convention).
 constexpr uint8_t kVp8PayloadType = 96;
 constexpr uint8_t kH264PayloadType = 102;
-constexpr size_t kPacketsPerWorker = 16384;  // ~26 MB per worker: caches + in flight
+constexpr size_t kPacketsPerWorker = 4096;  // initial; the pool grows with the streams it carries
 
 std::filesystem::path defaultWebRoot() {
   for (std::filesystem::path candidate : {std::filesystem::path("/usr/share/medrelay/web"),

@@ -52,22 +52,30 @@ class PacketRef {
   PacketBuffer* buffer_ = nullptr;
 };
 
+// Starts with `initial` buffers and grows by chunks when empty, up to `maximum`: retransmission
+// caches legitimately hold ~1024 packets per producer, so the right size depends on how many
+// streams a worker carries. Growth allocates only while warming up; steady state reuses.
 class PacketPool {
  public:
-  explicit PacketPool(size_t count);
+  static constexpr size_t kChunk = 1024;
+  explicit PacketPool(size_t initial, size_t maximum = 262144);
   PacketPool(const PacketPool&) = delete;
   PacketPool& operator=(const PacketPool&) = delete;
 
-  PacketRef acquire();  // an empty ref when exhausted (the caller counts a drop)
+  PacketRef acquire();  // an empty ref only when `maximum` buffers are all in use
   size_t available() const { return free_.size(); }
-  size_t capacity() const { return storage_.size(); }
+  size_t capacity() const { return allocated_; }
 
  private:
   friend class PacketRef;
   void release(PacketBuffer* buffer) { free_.push_back(buffer); }
 
-  std::vector<std::unique_ptr<PacketBuffer>> storage_;
+  void grow(size_t count);
+
+  std::vector<std::unique_ptr<PacketBuffer[]>> chunks_;
   std::vector<PacketBuffer*> free_;
+  size_t allocated_ = 0;
+  size_t maximum_;
 };
 
 inline void PacketRef::reset() {
