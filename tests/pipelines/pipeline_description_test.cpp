@@ -1,0 +1,63 @@
+#include "pipelines/pipeline_description.hpp"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+namespace medrelay::pipelines {
+namespace {
+
+TEST(PipelineDescription, TestSourceBuildsBothEncodingsThatGStreamerAccepts) {
+  IngestOptions options;
+  options.source = "test://";
+  std::string error;
+  auto description = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(description) << error;
+  EXPECT_TRUE(description->vp8);
+  EXPECT_TRUE(description->h264);
+  EXPECT_NE(description->launch.find("name=vp8"), std::string::npos);
+  EXPECT_NE(description->launch.find("profile=constrained-baseline"), std::string::npos);
+  gst_init(nullptr, nullptr);
+  GError* parseError = nullptr;
+  GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
+  EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
+  if (parseError) g_error_free(parseError);
+  if (pipeline) gst_object_unref(pipeline);
+}
+
+TEST(PipelineDescription, CodecSelectionAndRtspModes) {
+  IngestOptions options;
+  options.source = "test://";
+  options.codecs = {"h264"};
+  std::string error;
+  auto h264Only = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(h264Only);
+  EXPECT_FALSE(h264Only->vp8);
+  options.source = "rtsp://user:pass@camera.local:554/stream1";
+  auto pass = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->launch.find("x264enc"), std::string::npos) << "pass-through does not re-encode";
+  auto transcode = describePipeline(options, RtspMode::Transcode, error);
+  ASSERT_TRUE(transcode);
+  EXPECT_NE(transcode->launch.find("x264enc"), std::string::npos);
+}
+
+TEST(PipelineDescription, RefusesUnknownOrMalformedSources) {
+  IngestOptions options;
+  std::string error;
+  for (const char* source :
+       {"file:///etc/passwd", "http://x", "", "rtsp://bad host\" ! fakesink"}) {
+    options.source = source;
+    EXPECT_FALSE(describePipeline(options, RtspMode::PassThrough, error)) << source;
+    EXPECT_FALSE(error.empty());
+  }
+}
+
+TEST(PipelineDescription, OnlyBaselineProfilesPassThrough) {
+  EXPECT_TRUE(browserCompatibleH264Profile("constrained-baseline"));
+  EXPECT_TRUE(browserCompatibleH264Profile("baseline"));
+  EXPECT_FALSE(browserCompatibleH264Profile("high"));
+  EXPECT_FALSE(browserCompatibleH264Profile("main"));
+}
+
+}  // namespace
+}  // namespace medrelay::pipelines
