@@ -1,0 +1,199 @@
+// Two real libnice agents on 127.0.0.1: the relay's controlled agent and a controlling test
+// peer, exchanging credentials and trickled candidates the way signaling would.
+#include "relay/transport/ice_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace medrelay::relay::transport {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Peer : IceTransport::Listener {
+  Peer(MediaWorker& worker, bool controlling)
+      : ice(worker, IceConfig{{"127.0.0.1"}, 0, 0, controlling}, *this) {}
+
+  void onIceLocalCandidate(const std::string& candidate) override {
+    if (trickleTo) trickleTo->ice.addRemoteCandidate(candidate);
+  }
+  void onIceGatheringDone() override { gathered = true; }
+  void onIceStateChanged(IceTransport::State s) override {
+    state = s;
+    if (s == IceTransport::State::Connected || s == IceTransport::State::Completed) {
+      connected = true;
+    }
+  }
+  void onIceData(std::span<const uint8_t> d) override {
+    std::lock_guard lock(mutex);
+    received.emplace_back(d.begin(), d.end());
+  }
+
+  std::vector<std::vector<uint8_t>> receivedCopy() {
+    std::lock_guard lock(mutex);
+    return received;
+  }
+
+  IceTransport ice;
+  Peer* trickleTo = nullptr;  // where our candidates go; null models mDNS-only candidates
+  std::atomic<bool> gathered{false}, connected{false};
+  std::atomic<IceTransport::State> state{IceTransport::State::New};
+  std::mutex mutex;
+  std::vector<std::vector<uint8_t>> received;
+};
+
+template <class Predicate>
+bool waitFor(Predicate done, std::chrono::milliseconds limit = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+class IceTransportTest : public ::testing::Test {
+ protected:
+  // Both peers live on the worker thread, like every object on the packet path.
+  void SetUp() override {
+    worker.runSync([&] {
+      relay = std::make_unique<Peer>(worker, false);
+      viewer = std::make_unique<Peer>(worker, true);
+    });
+  }
+  void TearDown() override {
+    worker.runSync([&] {
+      relay.reset();
+      viewer.reset();
+    });
+  }
+  void exchangeCredentials() {
+    worker.runSync([&] {
+      ASSERT_TRUE(
+          relay->ice.setRemoteCredentials(viewer->ice.localUfrag(), viewer->ice.localPassword()));
+      ASSERT_TRUE(
+          viewer->ice.setRemoteCredentials(relay->ice.localUfrag(), relay->ice.localPassword()));
+    });
+  }
+  bool sendFrom(Peer& peer, std::vector<uint8_t> bytes) {
+    bool ok = false;
+    worker.runSync([&] { ok = peer.ice.send(bytes); });
+    return ok;
+  }
+
+  MediaWorker worker{"ice-test"};
+  std::unique_ptr<Peer> relay, viewer;
+};
+
+TEST_F(IceTransportTest, TrickledCandidatesConnectAndCarryDatagramsBothWays) {
+  relay->trickleTo = viewer.get();
+  viewer->trickleTo = relay.get();
+  exchangeCredentials();
+  worker.runSync([&] {
+    ASSERT_TRUE(relay->ice.gatherCandidates());
+    ASSERT_TRUE(viewer->ice.gatherCandidates());
+  });
+  ASSERT_TRUE(waitFor([&] { return relay->connected && viewer->connected; }));
+  EXPECT_TRUE(relay->gathered);
+  worker.runSync([&] {
+    ASSERT_FALSE(relay->ice.localCandidates().empty());
+    // Every host candidate is on the address we bound, as UDP.
+    for (const auto& c : relay->ice.localCandidates()) {
+      EXPECT_NE(c.find(" 127.0.0.1 "), std::string::npos) << c;
+      EXPECT_NE(c.find(" UDP "), std::string::npos) << c;
+    }
+  });
+
+  ASSERT_TRUE(waitFor([&] {
+    sendFrom(*viewer, {0x80, 0x60, 1});
+    return !relay->receivedCopy().empty();
+  }));
+  EXPECT_EQ(relay->receivedCopy().front(), (std::vector<uint8_t>{0x80, 0x60, 1}));
+  ASSERT_TRUE(sendFrom(*relay, {0x80, 0x60, 2}));
+  ASSERT_TRUE(waitFor([&] { return !viewer->receivedCopy().empty(); }));
+  EXPECT_EQ(viewer->receivedCopy().back(), (std::vector<uint8_t>{0x80, 0x60, 2}));
+}
+
+// A browser that hides its addresses behind mDNS names gives the relay no usable candidate: the
+// relay must learn the viewer's address from its connectivity checks (peer-reflexive).
+TEST_F(IceTransportTest, ConnectsWithoutRemoteCandidatesThroughPeerReflexive) {
+  relay->trickleTo = viewer.get();  // the viewer learns ours; we learn none of theirs
+  exchangeCredentials();
+  worker.runSync([&] {
+    ASSERT_TRUE(relay->ice.gatherCandidates());
+    ASSERT_TRUE(viewer->ice.gatherCandidates());
+  });
+  ASSERT_TRUE(waitFor([&] { return relay->connected && viewer->connected; }));
+  ASSERT_TRUE(waitFor([&] {
+    sendFrom(*relay, {1, 2, 3, 4});
+    return !viewer->receivedCopy().empty();
+  }));
+}
+
+TEST_F(IceTransportTest, NothingFlowsWithTheWrongPassword) {
+  relay->trickleTo = viewer.get();
+  viewer->trickleTo = relay.get();
+  worker.runSync([&] {
+    ASSERT_TRUE(
+        relay->ice.setRemoteCredentials(viewer->ice.localUfrag(), viewer->ice.localPassword()));
+    // The viewer signs its checks with a password the relay never issued.
+    ASSERT_TRUE(
+        viewer->ice.setRemoteCredentials(relay->ice.localUfrag(), "wrongwrongwrongwrongwrong"));
+    ASSERT_TRUE(relay->ice.gatherCandidates());
+    ASSERT_TRUE(viewer->ice.gatherCandidates());
+  });
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_FALSE(relay->connected);
+  EXPECT_FALSE(sendFrom(*relay, {1, 2, 3}));
+  EXPECT_TRUE(viewer->receivedCopy().empty());
+}
+
+TEST_F(IceTransportTest, RefusesCandidatesAndCredentialsItCannotUse) {
+  worker.runSync([&] {
+    auto& ice = relay->ice;
+    EXPECT_FALSE(ice.addRemoteCandidate(""));
+    EXPECT_FALSE(ice.addRemoteCandidate("garbage"));
+    EXPECT_FALSE(ice.addRemoteCandidate("candidate:"));
+    EXPECT_FALSE(
+        ice.addRemoteCandidate("candidate:1 1 udp 2122260223 not-an-address 5000 typ host"));
+    EXPECT_FALSE(ice.addRemoteCandidate(
+        "candidate:1 1 udp 2122260223 3f2a1c9e-6b1d-4f7e-9a0c-2d5e8b7f1a3c.local 5000 typ host"));
+    EXPECT_FALSE(
+        ice.addRemoteCandidate("candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active"));
+    EXPECT_FALSE(ice.addRemoteCandidate("candidate:1 2 udp 2122260223 127.0.0.1 5001 typ host"));
+    EXPECT_FALSE(ice.addRemoteCandidate("candidate:1 1 udp 1 127.0.0.1 5000 typ host" +
+                                        std::string(600, 'x')));
+    EXPECT_TRUE(ice.addRemoteCandidate("candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host"));
+    EXPECT_TRUE(ice.addRemoteCandidate("a=candidate:1 1 UDP 2122260223 ::1 5002 typ host\r\n"));
+
+    EXPECT_FALSE(ice.setRemoteCredentials("abc", "0123456789012345678901"));  // ufrag < 4
+    EXPECT_FALSE(ice.setRemoteCredentials("abcd", "012345678901234567890"));  // pwd < 22
+    EXPECT_FALSE(ice.setRemoteCredentials(std::string(257, 'a'), "0123456789012345678901"));
+    EXPECT_TRUE(ice.setRemoteCredentials("abcd", "0123456789012345678901"));
+  });
+}
+
+TEST_F(IceTransportTest, ClosedTransportNeitherSendsNorDelivers) {
+  relay->trickleTo = viewer.get();
+  viewer->trickleTo = relay.get();
+  exchangeCredentials();
+  worker.runSync([&] {
+    relay->ice.gatherCandidates();
+    viewer->ice.gatherCandidates();
+  });
+  ASSERT_TRUE(waitFor([&] { return relay->connected && viewer->connected; }));
+  worker.runSync([&] { relay->ice.close(); });
+  EXPECT_EQ(relay->ice.state(), IceTransport::State::Closed);
+  EXPECT_FALSE(sendFrom(*relay, {1}));
+  sendFrom(*viewer, {0x80, 0x60, 9});
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(relay->receivedCopy().empty());
+}
+
+}  // namespace
+}  // namespace medrelay::relay::transport
