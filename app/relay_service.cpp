@@ -53,10 +53,15 @@ class RelayService::Session final : public relay::webrtc::ViewerSession::Listene
 
   // Worker thread: closes and destroys the viewer (never from inside its own callbacks).
   void destroyViewerLater() {
-    stream_.worker().post([self = shared_from_this()] {
-      if (self->viewer) self->viewer->close();
-      self->viewer.reset();
-    });
+    stream_.worker().post([self = shared_from_this()] { self->destroyViewer(); });
+  }
+
+  // Worker thread only.
+  void destroyViewer() {
+    if (!viewer) return;
+    stream_.viewerLeft(viewer->consumer());
+    viewer->close();
+    viewer.reset();
   }
 
   void onViewerAnswer(relay::webrtc::ViewerSession&, const std::string& answerSdp) override {
@@ -173,6 +178,7 @@ void RelayService::subscribe(
     session->pendingAnswer = std::move(done);
     session->viewer = std::make_unique<relay::webrtc::ViewerSession>(
         session->stream().worker(), *producer, std::move(config), *session);
+    session->stream().viewerJoined(session->viewer->consumer());
     if (!session->viewer->start()) {
       if (auto pending = std::exchange(session->pendingAnswer, nullptr)) {
         pending(error(400, "bad-transport", "The offer's ICE parameters are unusable."));
@@ -242,10 +248,7 @@ void RelayService::closeAll() {
     sessions.swap(sessions_);
   }
   for (auto& [id, session] : sessions) {
-    session->stream().worker().runSync([&] {
-      if (session->viewer) session->viewer->close();
-      session->viewer.reset();
-    });
+    session->stream().worker().runSync([&] { session->destroyViewer(); });
   }
 }
 
@@ -266,12 +269,6 @@ std::string RelayService::metricsText() {
     f.name = stream->name();
     f.state = std::string(streamStateName(stream->state()));
   }
-  std::vector<std::shared_ptr<Session>> sessions;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [id, s] : sessions_)
-      sessions.push_back(s);
-  }
   // Counters belong to the worker threads: read them there.
   for (Stream* stream : streams_.all()) {
     stream->worker().runSync([&] {
@@ -283,16 +280,13 @@ std::string RelayService::metricsText() {
           f.keyFrameRequests += producer->stats().keyFrameRequests;
         }
       }
-      for (auto& session : sessions) {
-        if (&session->stream() != stream || !session->viewer) continue;
-        const auto& c = session->viewer->consumer().stats();
-        ++f.viewers;
-        f.packetsOut += c.packetsSent;
-        f.bytesOut += c.bytesSent;
-        f.nacks += c.nacksReceived;
-        f.retransmitted += c.retransmitted;
-        f.pliFromViewers += c.pliReceived + c.firReceived;
-      }
+      auto viewers = stream->viewerTotals();
+      f.viewers = viewers.viewers;
+      f.packetsOut = viewers.packetsOut;
+      f.bytesOut = viewers.bytesOut;
+      f.nacks = viewers.nacks;
+      f.retransmitted = viewers.retransmitted;
+      f.pliFromViewers = viewers.keyFrameRequests;
     });
   }
 
@@ -309,16 +303,16 @@ std::string RelayService::metricsText() {
        &StreamFigures::packetsIn);
   each("medrelay_bytes_in_total", "counter", "RTP bytes received from the source.",
        &StreamFigures::bytesIn);
-  each("medrelay_packets_out_total", "counter", "RTP packets sent to current viewers.",
+  each("medrelay_packets_out_total", "counter", "RTP packets sent to viewers.",
        &StreamFigures::packetsOut);
-  each("medrelay_bytes_out_total", "counter", "RTP bytes sent to current viewers.",
+  each("medrelay_bytes_out_total", "counter", "RTP bytes sent to viewers.",
        &StreamFigures::bytesOut);
-  each("medrelay_nacks_total", "counter", "Generic NACKs received from current viewers.",
+  each("medrelay_nacks_total", "counter", "Generic NACKs received from viewers.",
        &StreamFigures::nacks);
-  each("medrelay_retransmissions_total", "counter", "Packets resent to current viewers.",
+  each("medrelay_retransmissions_total", "counter", "Packets resent to viewers.",
        &StreamFigures::retransmitted);
-  each("medrelay_viewer_keyframe_requests_total", "counter",
-       "PLI/FIR received from current viewers.", &StreamFigures::pliFromViewers);
+  each("medrelay_viewer_keyframe_requests_total", "counter", "PLI/FIR received from viewers.",
+       &StreamFigures::pliFromViewers);
   each("medrelay_source_keyframe_requests_total", "counter",
        "Key-frame requests sent to the source (merged and throttled).",
        &StreamFigures::keyFrameRequests);

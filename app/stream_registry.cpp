@@ -49,6 +49,34 @@ void Stream::detach() {
   producers_.clear();
 }
 
+namespace {
+
+void addFigures(ViewerTotals& totals, const relay::router::Consumer::Stats& stats) {
+  totals.packetsOut += stats.packetsSent;
+  totals.bytesOut += stats.bytesSent;
+  totals.nacks += stats.nacksReceived;
+  totals.retransmitted += stats.retransmitted;
+  totals.keyFrameRequests += stats.pliReceived + stats.firReceived;
+}
+
+}  // namespace
+
+void Stream::viewerJoined(const relay::router::Consumer& consumer) {
+  viewers_.insert(&consumer);
+}
+
+void Stream::viewerLeft(const relay::router::Consumer& consumer) {
+  if (viewers_.erase(&consumer)) addFigures(retired_, consumer.stats());
+}
+
+ViewerTotals Stream::viewerTotals() const {
+  ViewerTotals totals = retired_;
+  totals.viewers = viewers_.size();
+  for (const auto* consumer : viewers_)
+    addFigures(totals, consumer->stats());
+  return totals;
+}
+
 void Stream::onProducerKeyFrameNeeded(relay::router::Producer& producer) {
   if (ingest_) ingest_->sendKeyFrameRequest(producer.ssrc());
 }

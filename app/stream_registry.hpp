@@ -7,10 +7,12 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "relay/common/media_worker.hpp"
+#include "relay/router/consumer.hpp"
 #include "relay/router/ingest_receiver.hpp"
 #include "relay/router/packet_pool.hpp"
 #include "relay/router/producer.hpp"
@@ -24,6 +26,13 @@ std::string_view streamStateName(StreamState state);
 struct StreamEncoding {
   relay::rtp::Codec codec;
   uint8_t payloadType;  // on the ingest socket (pipelines' convention: VP8 96, H.264 102)
+};
+
+// What the viewers of a stream were sent, for /metrics: counters that never go down, because a
+// leaving viewer's figures move into the retired totals.
+struct ViewerTotals {
+  uint64_t viewers = 0, packetsOut = 0, bytesOut = 0, nacks = 0, retransmitted = 0,
+           keyFrameRequests = 0;
 };
 
 class Stream final : public relay::router::Producer::Listener {
@@ -43,6 +52,10 @@ class Stream final : public relay::router::Producer::Listener {
   void attachIngest(int relayFd, relay::router::PacketPool& pool);
   relay::router::Producer* producer(relay::rtp::Codec codec);
   void detach();  // drops the ingest receiver and producers; called before the worker stops
+  // Worker thread only: a viewer's consumer starts, and leaves (its figures are kept).
+  void viewerJoined(const relay::router::Consumer& consumer);
+  void viewerLeft(const relay::router::Consumer& consumer);
+  ViewerTotals viewerTotals() const;  // current viewers plus everyone who left
 
  private:
   void onProducerKeyFrameNeeded(relay::router::Producer& producer) override;
@@ -54,6 +67,8 @@ class Stream final : public relay::router::Producer::Listener {
   std::atomic<StreamState> state_{StreamState::Connecting};
   std::vector<std::unique_ptr<relay::router::Producer>> producers_;
   std::unique_ptr<relay::router::IngestReceiver> ingest_;
+  std::set<const relay::router::Consumer*> viewers_;
+  ViewerTotals retired_;
 };
 
 class StreamRegistry {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -74,9 +75,12 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs) {
 
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> args = {binary(),      "serve",       "--data-dir",    dataDir_.string(),
-                                   "--listen",    "127.0.0.1:0", "--ice-address", "127.0.0.1",
-                                   "--demo-size", "640x360"};
+  std::vector<std::string> args = {binary(),   "serve",       "--data-dir",    dataDir_.string(),
+                                   "--listen", "127.0.0.1:0", "--ice-address", "127.0.0.1"};
+  // Tests default to a small demo (cheap to encode on CI); benchmarks ask for 720p.
+  if (std::find(extraArgs.begin(), extraArgs.end(), "--demo-size") == extraArgs.end()) {
+    args.insert(args.end(), {"--demo-size", "640x360"});
+  }
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   pid_ = ::fork();
   if (pid_ == 0) {

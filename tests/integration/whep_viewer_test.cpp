@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <thread>
+
 #include "tests/integration/https_client.hpp"
 #include "tests/integration/server_process.hpp"
 #include "tests/integration/webrtcbin_viewer.hpp"
@@ -115,11 +117,48 @@ TEST_F(WhepViewer, KilledIngestResumesWithoutResignaling) {
   del(response.headers["location"], token);
 }
 
-TEST_F(WhepViewer, MetricsCountViewersAndPackets) {
-  auto metrics = httpsRequest("127.0.0.1", server_->port(), "GET", "/metrics", {});
-  ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("medrelay_packets_in_total"), std::string::npos) << metrics.body;
-  EXPECT_NE(metrics.body.find("medrelay_viewers"), std::string::npos);
+// The value of one Prometheus sample, e.g. `medrelay_viewers{stream="demo"}`; -1 if absent.
+double metricValue(const std::string& text, const std::string& sample) {
+  auto at = text.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + sample.size() + 2));
+}
+
+TEST_F(WhepViewer, MetricsCountViewersAndNeverGoBackwards) {
+  auto scrape = [&] {
+    auto metrics = httpsRequest("127.0.0.1", server_->port(), "GET", "/metrics", {});
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_EQ(metrics.headers["content-type"].rfind("text/plain", 0), 0u);
+    return metrics.body;
+  };
+  const std::string viewers = R"(medrelay_viewers{stream="demo"})";
+  const std::string packetsOut = R"(medrelay_packets_out_total{stream="demo"})";
+  const std::string packetsIn = R"(medrelay_packets_in_total{stream="demo"})";
+  EXPECT_EQ(metricValue(scrape(), viewers), 0);
+
+  auto token = server_->issueToken("demo");
+  WebrtcbinViewer viewer(ViewerCodec::Vp8);
+  auto response = post("/whep/demo", viewer.createOffer(), token);
+  ASSERT_EQ(response.status, 201);
+  ASSERT_TRUE(viewer.setAnswer(response.body));
+  ASSERT_TRUE(viewer.waitForFrames(15, 20s));
+  auto watching = scrape();
+  EXPECT_EQ(metricValue(watching, viewers), 1);
+  double sent = metricValue(watching, packetsOut);
+  EXPECT_GT(sent, 15);
+  EXPECT_GE(metricValue(watching, packetsIn), sent);
+
+  del(response.headers["location"], token);
+  std::string after;
+  for (int i = 0; i < 50; ++i) {
+    after = scrape();
+    if (metricValue(after, viewers) == 0) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(metricValue(after, viewers), 0);
+  // The departed viewer's packets stay counted: a counter never decreases.
+  EXPECT_GE(metricValue(after, packetsOut), sent);
+
   auto health = httpsRequest("127.0.0.1", server_->port(), "GET", "/healthz", {});
   EXPECT_EQ(health.status, 200);
 }
