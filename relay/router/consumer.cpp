@@ -60,6 +60,7 @@ void Consumer::onAttached(Producer& producer, int64_t nowMs) {
       if (!parsed) continue;
       if (forward(*parsed, nowMs)) ++stats_.replayedOnJoin;
     }
+    flush();
   }
   if (waitingForKeyFrame_) producer.requestKeyFrame(nowMs);
 }
@@ -104,9 +105,26 @@ size_t Consumer::rewrite(const rtp::RtpPacket& packet, std::span<uint8_t> out) c
   return bytes.size();
 }
 
+std::span<uint8_t> Consumer::nextSlot() {
+  if (queued_ == kOutputSlots) flush();
+  return slots_[queued_];
+}
+
+void Consumer::emit(std::span<uint8_t> slot, size_t size) {
+  ++queued_;
+  listener_.onConsumerRtp(*this, slot.first(size));
+}
+
+void Consumer::flush() {
+  if (queued_ == 0) return;
+  queued_ = 0;
+  listener_.onConsumerFlush(*this);
+}
+
 bool Consumer::forward(const rtp::RtpPacket& packet, int64_t nowMs) {
   if (waitingForKeyFrame_) synchronize(packet, nowMs);
-  size_t size = rewrite(packet, std::span<uint8_t>(out_.data(), kPacketCapacity));
+  auto slot = nextSlot();
+  size_t size = rewrite(packet, slot.first(kPacketCapacity));
   if (size == 0) return false;
   uint16_t sequence = static_cast<uint16_t>(packet.sequenceNumber() + sequenceOffset_);
   // Track the newest output position (reordered older packets do not move it back).
@@ -119,7 +137,7 @@ bool Consumer::forward(const rtp::RtpPacket& packet, int64_t nowMs) {
   ++stats_.packetsSent;
   stats_.bytesSent += size;
   stats_.payloadBytesSent += packet.payload().size();
-  listener_.onConsumerRtp(*this, std::span<uint8_t>(out_.data(), size));
+  emit(slot, size);
   return true;
 }
 
@@ -137,19 +155,20 @@ void Consumer::retransmit(uint16_t outputSequence) {
     return;
   }
   size_t size = 0;
+  auto slot = nextSlot();
   if (config_.rtxPayloadType && config_.rtxSsrc) {
     // RFC 4588: the viewer knows the packet by our rewritten numbers, so rewrite first.
     size_t rewritten = rewrite(*original, scratch_);
     auto view = rtp::RtpPacket::parse(std::span<const uint8_t>(scratch_.data(), rewritten));
     if (!view) return;
-    size = rtp::writeRtxPacket(std::span<uint8_t>(out_.data(), kPacketCapacity + 2), *view,
-                               *config_.rtxPayloadType, *config_.rtxSsrc, rtxSequence_++);
+    size = rtp::writeRtxPacket(slot.first(kPacketCapacity + 2), *view, *config_.rtxPayloadType,
+                               *config_.rtxSsrc, rtxSequence_++);
   } else {
-    size = rewrite(*original, std::span<uint8_t>(out_.data(), kPacketCapacity));
+    size = rewrite(*original, slot.first(kPacketCapacity));
   }
   if (size == 0) return;
   ++stats_.retransmitted;
-  listener_.onConsumerRtp(*this, std::span<uint8_t>(out_.data(), size));
+  emit(slot, size);
 }
 
 void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
@@ -197,6 +216,7 @@ void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
         }
       });
   if (!ok) ++stats_.malformedRtcp;
+  flush();  // retransmissions go out together
 }
 
 void Consumer::onReceiverReportBlock(std::span<const uint8_t> bytes, int64_t) {
@@ -227,10 +247,10 @@ void Consumer::sendSenderReport(int64_t nowMs) {
   sr.packetCount = static_cast<uint32_t>(stats_.packetsSent);
   sr.octetCount = static_cast<uint32_t>(stats_.payloadBytesSent);
   lastReportNtp_ = sr.ntpTimestamp;
-  std::span<uint8_t> out(out_.data(), kPacketCapacity);
+  std::span<uint8_t> out(rtcpOut_.data(), kPacketCapacity);
   size_t size = rtp::writeSenderReport(out, sr);
   size += rtp::writeSdesCname(out.subspan(size), config_.ssrc, config_.cname);
-  listener_.onConsumerRtcp(*this, std::span<uint8_t>(out_.data(), size));
+  listener_.onConsumerRtcp(*this, std::span<uint8_t>(rtcpOut_.data(), size));
 }
 
 }  // namespace medrelay::relay::router

@@ -1,10 +1,11 @@
 // One viewer of one producer: the one copy per viewer happens here. Each forwarded packet is
-// copied into this consumer's output buffer and rewritten (SSRC, payload type, sequence number,
-// timestamp) so the viewer sees one continuous stream across source restarts, then handed to
-// the listener, which protects it in place and sends it. Answers the viewer's NACKs from the
-// producer's cache (RTX per RFC 4588 when negotiated), forwards PLI/FIR upstream (merged by the
-// producer), reads receiver reports and REMB, and sends sender reports.
-// One media worker thread (the producer's); not thread-safe.
+// copied into one of this consumer's output slots and rewritten (SSRC, payload type, sequence
+// number, timestamp) so the viewer sees one continuous stream across source restarts, then
+// handed to the listener, which protects it in place and queues it; flush() (after each batch
+// the producer received) lets the listener send the queue in one system call. Answers the viewer's
+// NACKs from the producer's cache (RTX per RFC 4588 when negotiated), forwards PLI/FIR upstream
+// (merged by the producer), reads receiver reports and REMB, and sends sender reports. One media
+// worker thread (the producer's); not thread-safe.
 #pragma once
 
 #include <array>
@@ -22,6 +23,8 @@ class Producer;
 
 // Spare bytes after every packet handed to the listener, for the SRTP/SRTCP trailer.
 constexpr size_t kTrailerRoom = 64;  // >= transport::SrtpSession::kMaxTrailer (20)
+// Packets a consumer can hand out before it must flush: the longest send batch per viewer.
+constexpr size_t kOutputSlots = 16;
 
 struct ConsumerConfig {
   uint32_t ssrc = 0;
@@ -42,9 +45,12 @@ class Consumer {
   class Listener {
    public:
     virtual ~Listener() = default;
-    // `packet` lives in the consumer's buffer with kTrailerRoom writable bytes after it;
-    // valid during the call only.
+    // `packet` lives in one of the consumer's output slots with kTrailerRoom writable bytes
+    // after it. It stays valid and untouched until the next onConsumerFlush(), which the
+    // consumer calls before it reuses any slot: the listener may queue it and send at flush.
     virtual void onConsumerRtp(Consumer&, std::span<uint8_t> packet) = 0;
+    virtual void onConsumerFlush(Consumer&) {}
+    // Valid during the call only (RTCP is rare: send it at once).
     virtual void onConsumerRtcp(Consumer&, std::span<uint8_t> compound) = 0;
   };
 
@@ -78,6 +84,8 @@ class Consumer {
   void onProducerRtp(const rtp::RtpPacket& packet, bool keyFrameStart, int64_t nowMs);
   void onSourceRestart();
   void onProducerClosed() { producer_ = nullptr; }
+  // Hands what was queued since the last flush to the listener's onConsumerFlush().
+  void flush();
 
  private:
   bool forward(const rtp::RtpPacket& packet, int64_t nowMs);
@@ -86,6 +94,8 @@ class Consumer {
   void retransmit(uint16_t outputSequence);
   void onReceiverReportBlock(std::span<const uint8_t> block, int64_t nowMs);
   void sendSenderReport(int64_t nowMs);
+  std::span<uint8_t> nextSlot();  // flushes first when every slot is in use
+  void emit(std::span<uint8_t> slot, size_t size);
 
   ConsumerConfig config_;
   Listener& listener_;
@@ -102,7 +112,11 @@ class Consumer {
   uint16_t rtxSequence_;
   int64_t lastReportMs_ = 0;
   uint64_t lastReportNtp_ = 0;
-  std::array<uint8_t, kPacketCapacity + 2 + kTrailerRoom> out_;
+  // +2: an RTX packet carries the original sequence number in front of the payload.
+  static constexpr size_t kSlotSize = kPacketCapacity + 2 + kTrailerRoom;
+  std::array<std::array<uint8_t, kSlotSize>, kOutputSlots> slots_;
+  size_t queued_ = 0;  // slots handed to the listener since the last flush
+  std::array<uint8_t, kPacketCapacity + kTrailerRoom> rtcpOut_;
   std::array<uint8_t, kPacketCapacity> scratch_;
 };
 

@@ -90,6 +90,8 @@ void IngestReceiver::drain() {
       }
       target->receiveRtp(std::move(packet), now);
     }
+    for (Producer* producer : producers_)
+      producer->flushConsumers();
     if (static_cast<size_t>(received) < ready) return;
   }
 }

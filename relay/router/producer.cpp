@@ -66,6 +66,16 @@ void Producer::receiveRtp(PacketRef packet, int64_t nowMs) {
   keyFrames_.tick(nowMs);
 }
 
+void Producer::flushConsumers() {
+  dispatching_ = true;
+  size_t count = consumers_.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (Consumer* consumer = consumers_[i]) consumer->flush();
+  }
+  dispatching_ = false;
+  if (removedDuringDispatch_) compactConsumers();
+}
+
 void Producer::addConsumer(Consumer& consumer, int64_t nowMs) {
   if (std::find(consumers_.begin(), consumers_.end(), &consumer) != consumers_.end()) return;
   consumers_.push_back(&consumer);

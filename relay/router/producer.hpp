@@ -47,6 +47,8 @@ class Producer final : public KeyFrameRequestManager::Listener {
   const Stats& stats() const;
 
   void receiveRtp(PacketRef packet, int64_t nowMs);
+  // After a batch of receiveRtp calls: every consumer sends what it queued (one batch each).
+  void flushConsumers();
   void addConsumer(Consumer& consumer, int64_t nowMs);
   void removeConsumer(Consumer& consumer);  // safe during fan-out, even from a consumer callback
   size_t consumerCount() const;

@@ -1,5 +1,8 @@
 #include "relay/transport/ice_transport.hpp"
 
+#include <cerrno>
+#include <utility>
+
 #include "relay/common/logger.hpp"
 
 namespace medrelay::relay::transport {
@@ -52,6 +55,8 @@ IceTransport::IceTransport(MediaWorker& worker, const IceConfig& config, Listene
                    this);
   g_signal_connect(agent_, "component-state-changed", G_CALLBACK(&IceTransport::onComponentState),
                    this);
+  g_signal_connect(agent_, "new-selected-pair-full", G_CALLBACK(&IceTransport::onSelectedPair),
+                   this);
   nice_agent_attach_recv(agent_, stream_, kComponent, worker.context(), &IceTransport::onReceive,
                          this);
 }
@@ -61,6 +66,7 @@ IceTransport::~IceTransport() {
   // hold a reference (pending timers) after our unref.
   nice_agent_attach_recv(agent_, stream_, kComponent, worker_.context(), nullptr, nullptr);
   g_signal_handlers_disconnect_by_data(agent_, this);
+  forgetSelectedPair();
   nice_agent_remove_stream(agent_, stream_);
   g_object_unref(agent_);
 }
@@ -118,8 +124,74 @@ bool IceTransport::send(std::span<const uint8_t> datagram) {
          static_cast<gint>(datagram.size());
 }
 
+bool IceTransport::queue(std::span<const uint8_t> datagram) {
+  if (batchFd_ < 0) return send(datagram);
+  if (state_ == State::Closed || datagram.empty()) return false;
+  if (batched_ == kMaxBatch) deferredFailures_ += flush();
+  batchVectors_[batched_] = {const_cast<uint8_t*>(datagram.data()), datagram.size()};
+  mmsghdr& message = batch_[batched_];
+  message = {};
+  message.msg_hdr.msg_name = &batchPeer_;
+  message.msg_hdr.msg_namelen = batchPeerLength_;
+  message.msg_hdr.msg_iov = &batchVectors_[batched_];
+  message.msg_hdr.msg_iovlen = 1;
+  ++batched_;
+  return true;
+}
+
+size_t IceTransport::flush() {
+  size_t failures = std::exchange(deferredFailures_, 0);
+  size_t next = 0;
+  while (next < batched_) {
+    int sent = ::sendmmsg(batchFd_, batch_.data() + next, static_cast<unsigned>(batched_ - next),
+                          MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent > 0) {
+      next += static_cast<size_t>(sent);
+    } else if (sent < 0 && errno == EINTR) {
+      continue;
+    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // The socket's send buffer is full: drop the rest like a congested link would; the
+      // viewer's NACKs recover what matters.
+      failures += batched_ - next;
+      break;
+    } else {
+      ++failures;  // this datagram is refused (e.g. EMSGSIZE): skip it, send the others
+      ++next;
+    }
+  }
+  batched_ = 0;
+  return failures;
+}
+
+void IceTransport::refreshSelectedPair() {
+  if (batched_ > 0) deferredFailures_ += flush();  // what was queued goes to the old pair
+  forgetSelectedPair();
+  NiceCandidate* local = nullptr;
+  NiceCandidate* remote = nullptr;
+  if (!nice_agent_get_selected_pair(agent_, stream_, kComponent, &local, &remote) || !local ||
+      !remote || local->transport != NICE_CANDIDATE_TRANSPORT_UDP ||
+      local->type == NICE_CANDIDATE_TYPE_RELAYED) {
+    return;
+  }
+  GSocket* socket = nice_agent_get_selected_socket(agent_, stream_, kComponent);
+  if (!socket) return;
+  batchSocket_ = socket;
+  batchFd_ = g_socket_get_fd(socket);
+  batchPeer_ = {};
+  nice_address_copy_to_sockaddr(&remote->addr, reinterpret_cast<sockaddr*>(&batchPeer_));
+  batchPeerLength_ = batchPeer_.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+void IceTransport::forgetSelectedPair() {
+  deferredFailures_ += std::exchange(batched_, 0);  // unsent: nowhere to send them
+  if (batchSocket_) g_object_unref(batchSocket_);
+  batchSocket_ = nullptr;
+  batchFd_ = -1;
+}
+
 void IceTransport::close() {
   if (state_ == State::Closed) return;
+  forgetSelectedPair();
   nice_agent_attach_recv(agent_, stream_, kComponent, worker_.context(), nullptr, nullptr);
   state_ = State::Closed;
 }
@@ -127,6 +199,11 @@ void IceTransport::close() {
 void IceTransport::setState(State state) {
   if (state_ == state || state_ == State::Closed) return;
   state_ = state;
+  if (state == State::Connected || state == State::Completed) {
+    refreshSelectedPair();
+  } else {
+    forgetSelectedPair();  // consent lost or failed: libnice decides whether we may send
+  }
   listener_.onIceStateChanged(state);
 }
 
@@ -139,6 +216,14 @@ void IceTransport::onCandidate(NiceAgent* agent, NiceCandidate* candidate, gpoin
   if (line.rfind("a=", 0) == 0) line.erase(0, 2);
   self->candidates_.push_back(line);
   self->listener_.onIceLocalCandidate(line);
+}
+
+void IceTransport::onSelectedPair(NiceAgent*, guint, guint, NiceCandidate*, NiceCandidate*,
+                                  gpointer data) {
+  auto* self = static_cast<IceTransport*>(data);
+  if (self->state_ == State::Connected || self->state_ == State::Completed) {
+    self->refreshSelectedPair();
+  }
 }
 
 void IceTransport::onGatheringDone(NiceAgent*, guint, gpointer data) {

@@ -9,6 +9,7 @@
 #include <nice/agent.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,6 +53,11 @@ class IceTransport {
   bool addRemoteCandidate(const std::string& candidate);
   void setRemoteGatheringDone();
   bool send(std::span<const uint8_t> datagram);
+  // The media path: queues a datagram for the next flush(), which sends the queue with one
+  // sendmmsg on the selected pair's socket. The bytes must stay untouched until flush().
+  // Where the pair cannot be batched (no selected pair yet, relayed or TCP), sends at once.
+  bool queue(std::span<const uint8_t> datagram);
+  size_t flush();  // returns how many datagrams could not be sent
   State state() const { return state_; }
   void close();
 
@@ -62,7 +68,11 @@ class IceTransport {
                                gpointer self);
   static void onReceive(NiceAgent*, guint stream, guint component, guint length, gchar* data,
                         gpointer self);
+  static void onSelectedPair(NiceAgent*, guint stream, guint component, NiceCandidate* local,
+                             NiceCandidate* remote, gpointer self);
   void setState(State state);
+  void refreshSelectedPair();  // where queue() sends: the selected pair's socket and peer
+  void forgetSelectedPair();
 
   MediaWorker& worker_;
   Listener& listener_;
@@ -73,6 +83,16 @@ class IceTransport {
   std::vector<std::string> candidates_;
   State state_ = State::New;
   bool gathering_ = false;
+
+  static constexpr size_t kMaxBatch = 64;
+  GSocket* batchSocket_ = nullptr;  // our reference to libnice's socket for the selected pair
+  int batchFd_ = -1;
+  sockaddr_storage batchPeer_{};
+  socklen_t batchPeerLength_ = 0;
+  std::array<mmsghdr, kMaxBatch> batch_{};
+  std::array<iovec, kMaxBatch> batchVectors_{};
+  size_t batched_ = 0;
+  size_t deferredFailures_ = 0;  // from flushes forced by a full queue
 };
 
 }  // namespace medrelay::relay::transport

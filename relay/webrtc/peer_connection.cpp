@@ -62,14 +62,18 @@ bool PeerConnection::addRemoteCandidate(const std::string& candidate) {
   return ice_.addRemoteCandidate(candidate);
 }
 
-bool PeerConnection::sendRtp(std::span<uint8_t> buffer, size_t length) {
+bool PeerConnection::queueRtp(std::span<uint8_t> buffer, size_t length) {
   if (state_ != State::Connected || !srtp_ || !srtp_->protectRtp(buffer, length) ||
-      !ice_.send(buffer.first(length))) {
+      !ice_.queue(buffer.first(length))) {
     ++stats_.sendFailures;
     return false;
   }
   ++stats_.rtpSent;
   return true;
+}
+
+void PeerConnection::flush() {
+  stats_.sendFailures += ice_.flush();
 }
 
 bool PeerConnection::sendRtcp(std::span<uint8_t> buffer, size_t length) {

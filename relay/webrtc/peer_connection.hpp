@@ -72,9 +72,12 @@ class PeerConnection final : public transport::IceTransport::Listener,
   }
   State state() const { return state_; }
 
-  // Protects `length` bytes of RTP/RTCP at the start of `buffer` in place (the buffer has room
-  // for the SRTP trailer) and sends them. False (and counted) when not connected or on failure.
-  bool sendRtp(std::span<uint8_t> buffer, size_t length);
+  // Protects `length` bytes of RTP at the start of `buffer` in place (the buffer has room for
+  // the SRTP trailer) and queues it: the buffer must stay untouched until flush(), which sends
+  // the queue in one batch. False (and counted) when not connected or on failure.
+  bool queueRtp(std::span<uint8_t> buffer, size_t length);
+  void flush();
+  // Protects and sends one RTCP compound at once.
   bool sendRtcp(std::span<uint8_t> buffer, size_t length);
 
   void close();

@@ -123,8 +123,12 @@ void ViewerSession::onPeerRtcp(PeerConnection&, std::span<const uint8_t> compoun
 }
 
 void ViewerSession::onConsumerRtp(router::Consumer&, std::span<uint8_t> packet) {
-  peer_.sendRtp(std::span<uint8_t>(packet.data(), packet.size() + router::kTrailerRoom),
-                packet.size());
+  peer_.queueRtp(std::span<uint8_t>(packet.data(), packet.size() + router::kTrailerRoom),
+                 packet.size());
+}
+
+void ViewerSession::onConsumerFlush(router::Consumer&) {
+  peer_.flush();
 }
 
 void ViewerSession::onConsumerRtcp(router::Consumer&, std::span<uint8_t> compound) {

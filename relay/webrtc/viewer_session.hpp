@@ -55,6 +55,7 @@ class ViewerSession final : public PeerConnection::Listener, public router::Cons
   void onPeerRtcp(PeerConnection&, std::span<const uint8_t> compound) override;
   // Consumer::Listener
   void onConsumerRtp(router::Consumer&, std::span<uint8_t> packet) override;
+  void onConsumerFlush(router::Consumer&) override;
   void onConsumerRtcp(router::Consumer&, std::span<uint8_t> compound) override;
 
   static router::ConsumerConfig consumerConfig(const Config& config);

@@ -3,6 +3,7 @@
 // removal during fan-out, and the pool/cache underneath.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "relay/router/consumer.hpp"
@@ -101,6 +102,61 @@ TEST_F(RouterTest, ProducerBufferIsNotModifiedByTheRewrite) {
   EXPECT_EQ(std::vector<uint8_t>(ref.data().begin(), ref.data().end()), before);
   EXPECT_NE(viewer.packets[0], before);  // rewritten copy
   EXPECT_EQ(ref.useCount(), 2u);         // ours and the retransmission cache's: consumers keep none
+}
+
+// The send path queues packets and sends them at flush: every queued packet must stay exactly
+// as handed out until the flush, and no more than kOutputSlots may be outstanding.
+struct BatchingViewer : Consumer::Listener {
+  void onConsumerRtp(Consumer&, std::span<uint8_t> packet) override {
+    pending.push_back({packet, std::vector<uint8_t>(packet.begin(), packet.end())});
+    maxPending = std::max(maxPending, pending.size());
+    std::fill(packet.end(), packet.end() + kTrailerRoom, 0xEE);  // the SRTP tag's room is ours
+  }
+  void onConsumerFlush(Consumer&) override {
+    ++flushes;
+    for (auto& [span, copy] : pending) {
+      if (!std::equal(span.begin(), span.end(), copy.begin(), copy.end())) ++corrupted;
+      sent.push_back(copy);
+    }
+    pending.clear();
+  }
+  void onConsumerRtcp(Consumer&, std::span<uint8_t>) override {}
+  std::vector<std::pair<std::span<uint8_t>, std::vector<uint8_t>>> pending;
+  std::vector<std::vector<uint8_t>> sent;
+  size_t maxPending = 0;
+  int flushes = 0, corrupted = 0;
+};
+
+TEST_F(RouterTest, QueuedPacketsStayIntactUntilFlushAndFlushComesPerBatch) {
+  BatchingViewer viewer;
+  Consumer consumer(config(0xAAAA), viewer);
+  producer.addConsumer(consumer, 1000);
+  feed(100, 0, true);
+  for (uint16_t i = 1; i < 40; ++i)
+    feed(static_cast<uint16_t>(100 + i), 0, false);
+  EXPECT_EQ(viewer.flushes, 2) << "40 packets without a flush: the 16-slot queue flushed twice";
+  EXPECT_EQ(viewer.pending.size(), 40u - 2 * kOutputSlots);
+  producer.flushConsumers();
+  EXPECT_EQ(viewer.flushes, 3);
+  producer.flushConsumers();  // nothing queued: no empty flush
+  EXPECT_EQ(viewer.flushes, 3);
+  EXPECT_EQ(viewer.maxPending, kOutputSlots);
+  EXPECT_EQ(viewer.corrupted, 0);
+  ASSERT_EQ(viewer.sent.size(), 40u);
+  for (size_t i = 1; i < viewer.sent.size(); ++i) {
+    EXPECT_EQ(parsed(viewer.sent[i]).sequenceNumber(),
+              static_cast<uint16_t>(parsed(viewer.sent[i - 1]).sequenceNumber() + 1));
+  }
+
+  // Retransmissions answering one NACK go out together, in the same flush.
+  uint16_t first = parsed(viewer.sent[5]).sequenceNumber();
+  std::vector<uint8_t> nack(16);
+  nack.resize(rtp::writeGenericNack(nack, 0x5555, 0xAAAA,
+                                    std::vector<uint16_t>{first, uint16_t(first + 1)}));
+  consumer.receiveRtcp(nack, 1100);
+  EXPECT_EQ(viewer.flushes, 4);
+  EXPECT_EQ(viewer.sent.size(), 42u);
+  EXPECT_TRUE(viewer.pending.empty());
 }
 
 TEST_F(RouterTest, JoinerReplaysARecentCachedKeyFrameWithoutARequest) {

@@ -119,6 +119,47 @@ TEST_F(IceTransportTest, TrickledCandidatesConnectAndCarryDatagramsBothWays) {
   EXPECT_EQ(viewer->receivedCopy().back(), (std::vector<uint8_t>{0x80, 0x60, 2}));
 }
 
+TEST_F(IceTransportTest, QueuedDatagramsLeaveAtFlushInOrder) {
+  relay->trickleTo = viewer.get();
+  viewer->trickleTo = relay.get();
+  exchangeCredentials();
+  worker.runSync([&] {
+    relay->ice.gatherCandidates();
+    viewer->ice.gatherCandidates();
+  });
+  ASSERT_TRUE(waitFor([&] { return relay->connected && viewer->connected; }));
+  // Wait for the viewer's path to be usable (its first datagram arrives).
+  ASSERT_TRUE(waitFor([&] {
+    sendFrom(*relay, {0x80, 0x60, 0, 0});
+    return !viewer->receivedCopy().empty();
+  }));
+  std::this_thread::sleep_for(50ms);
+  size_t before = viewer->receivedCopy().size();
+
+  // 150 datagrams: more than one sendmmsg batch (64), queued from buffers we keep alive.
+  std::vector<std::vector<uint8_t>> datagrams;
+  for (int i = 0; i < 150; ++i)
+    datagrams.push_back({0x80, 0x61, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)});
+  size_t failures = 1;
+  worker.runSync([&] {
+    for (size_t i = 0; i < 10; ++i)
+      ASSERT_TRUE(relay->ice.queue(datagrams[i]));
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(viewer->receivedCopy().size(), before) << "queued datagrams wait for flush()";
+  worker.runSync([&] {
+    for (size_t i = 10; i < datagrams.size(); ++i)
+      ASSERT_TRUE(relay->ice.queue(datagrams[i]));
+    failures = relay->ice.flush();
+  });
+  EXPECT_EQ(failures, 0u);
+  ASSERT_TRUE(waitFor([&] { return viewer->receivedCopy().size() >= before + datagrams.size(); }));
+  auto received = viewer->receivedCopy();
+  std::vector<std::vector<uint8_t>> tail(received.begin() + static_cast<long>(before),
+                                         received.end());
+  EXPECT_EQ(tail, datagrams);  // loopback: nothing lost, nothing reordered
+}
+
 // A browser that hides its addresses behind mDNS names gives the relay no usable candidate: the
 // relay must learn the viewer's address from its connectivity checks (peer-reflexive).
 TEST_F(IceTransportTest, ConnectsWithoutRemoteCandidatesThroughPeerReflexive) {
