@@ -44,11 +44,13 @@ std::string ServerProcess::binary() {
 std::string runCommand(const std::vector<std::string>& argv) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  // Everything the child needs is built before fork: after fork in a threaded process only
+  // async-signal-safe calls are allowed (an allocation can deadlock on another thread's lock).
+  auto args = argv;
+  auto raw = argvOf(args);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out[1], 1);
-    auto args = argv;
-    auto raw = argvOf(args);
     ::execv(raw[0], raw.data());
     ::_exit(127);
   }
@@ -82,10 +84,10 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs) {
     args.insert(args.end(), {"--demo-size", "640x360"});
   }
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  auto raw = argvOf(args);  // before fork, see runCommand
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(out[1], 1);
-    auto raw = argvOf(args);
     ::execv(raw[0], raw.data());
     ::_exit(127);
   }
@@ -115,6 +117,11 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs) {
   port_ = static_cast<unsigned short>(std::stoi(match[1]));
   // Keep draining stdout in the background so the server never blocks on a full pipe.
   if (::fork() == 0) {
+    // This child never execs: drop every inherited descriptor but the pipe, or it would keep
+    // the parent's sockets (a test camera's listening port) open for the server's lifetime.
+    int keep = out[0];
+    if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);
+    ::close_range(static_cast<unsigned>(keep + 1), ~0u, 0);
     char buffer[4096];
     while (::read(out[0], buffer, sizeof buffer) > 0) {
     }

@@ -1,0 +1,38 @@
+// A simulated IP camera: gst-rtsp-server serving a live test pattern on 127.0.0.1 at
+// rtsp://127.0.0.1:PORT/cam, running its own GLib main loop thread. Destroying it is pulling
+// the camera's plug: client connections close and the port stops answering.
+#pragma once
+
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <string>
+#include <thread>
+
+namespace medrelay::testing {
+
+class RtspCamera {
+ public:
+  // `encoder` is the GStreamer fragment after the raw video caps, ending in a payloader named
+  // pay0. Port 0: the kernel picks one.
+  RtspCamera(const std::string& encoder, int port = 0);
+  ~RtspCamera();
+  RtspCamera(const RtspCamera&) = delete;
+  RtspCamera& operator=(const RtspCamera&) = delete;
+
+  int port() const { return port_; }
+  std::string uri() const { return "rtsp://127.0.0.1:" + std::to_string(port_) + "/cam"; }
+
+  static std::string baselineH264();     // what Safari and every browser play: passed through
+  static std::string highProfileH264();  // what some cameras send: the relay transcodes it
+
+ private:
+  GMainContext* context_ = nullptr;
+  GMainLoop* loop_ = nullptr;
+  GstRTSPServer* server_ = nullptr;
+  GSocket* socket_ = nullptr;
+  GSource* listen_ = nullptr;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace medrelay::testing

@@ -1,0 +1,86 @@
+// An IP camera over RTSP (gst-rtsp-server on loopback) becomes a stream that webrtcbin viewers
+// decode: browser-compatible H.264 is passed through, High profile is transcoded, and a camera
+// that disappears and comes back resumes on the same session by itself.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+
+#include "tests/integration/https_client.hpp"
+#include "tests/integration/rtsp_camera.hpp"
+#include "tests/integration/server_process.hpp"
+#include "tests/integration/webrtcbin_viewer.hpp"
+
+namespace medrelay::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Watching {
+  std::unique_ptr<WebrtcbinViewer> viewer;
+  std::string location;
+};
+
+Watching watch(ServerProcess& server, const std::string& stream) {
+  auto token = server.issueToken("demo");
+  Watching w{std::make_unique<WebrtcbinViewer>(ViewerCodec::H264), ""};
+  // The stream appears once the ingest child reaches the camera; retry while it connects.
+  HttpResponse response;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto offer = w.viewer->createOffer();
+    response = httpsRequest(
+        "127.0.0.1", server.port(), "POST", "/whep/" + stream,
+        {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}}, offer);
+    if (response.status == 201) break;
+    w.viewer = std::make_unique<WebrtcbinViewer>(ViewerCodec::H264);
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(response.status, 201) << response.body;
+  if (response.status == 201) {
+    EXPECT_TRUE(w.viewer->setAnswer(response.body));
+  }
+  w.location = response.headers["location"];
+  return w;
+}
+
+TEST(RtspIngest, BaselineCameraIsPassedThroughAndPlays) {
+  RtspCamera camera(RtspCamera::baselineH264());
+  ServerProcess server({"--no-demo", "--stream", "or1=" + camera.uri()});
+  auto w = watch(server, "or1");
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 20s)) << "decoded " << w.viewer->framesDecoded();
+}
+
+TEST(RtspIngest, HighProfileCameraIsTranscodedAndPlays) {
+  RtspCamera camera(RtspCamera::highProfileH264());
+  ServerProcess server({"--no-demo", "--stream", "icu3=" + camera.uri()});
+  auto w = watch(server, "icu3");
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+}
+
+TEST(RtspIngest, UnpluggedCameraResumesOnTheSameSession) {
+  auto camera = std::make_unique<RtspCamera>(RtspCamera::baselineH264());
+  int port = camera->port();
+  ServerProcess server({"--no-demo", "--stream", "or2=" + camera->uri()});
+  auto w = watch(server, "or2");
+  ASSERT_TRUE(w.viewer->waitForFrames(15, 20s));
+
+  camera.reset();  // pull the plug
+  std::this_thread::sleep_for(2s);
+  int during = w.viewer->framesDecoded();
+  camera = std::make_unique<RtspCamera>(RtspCamera::baselineH264(), port);  // plug it back in
+  EXPECT_TRUE(w.viewer->waitForFrames(during + 30, 30s))
+      << "frames when unplugged " << during << ", now " << w.viewer->framesDecoded();
+}
+
+TEST(RtspIngest, UnreachableCameraDoesNotDisturbOtherStreams) {
+  // Port 9 on loopback: nothing listens. The demo must keep playing regardless.
+  ServerProcess server({"--stream", "broken=rtsp://127.0.0.1:9/cam"});
+  auto w = watch(server, "demo");
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 20s));
+  auto streams = httpsRequest("127.0.0.1", server.port(), "GET", "/metrics", {});
+  EXPECT_NE(streams.body.find(R"(medrelay_stream_up{stream="broken"} 0)"), std::string::npos)
+      << streams.body;
+}
+
+}  // namespace
+}  // namespace medrelay::testing
