@@ -1,5 +1,7 @@
-// `medrelay admin ...`: command-line administration on a data directory. Runs in its own
-// process, on the caller's thread; changes reach a running server through the shared data dir.
+// `medrelay admin ...`: command-line administration of a data directory, the same operations
+// the REST API offers, for operators' scripts. Runs in its own process; a running server on the
+// same data directory notices every change within its directory poll (100 ms).
+// Exit status: 0 done, 1 refused (the reason on stderr), 2 bad usage (CLI11).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,12 +13,16 @@ namespace medrelay::app {
 
 struct AdminOptions {
   std::filesystem::path dataDir = "medrelay-data";
-  std::string user;
-  std::string device;
+  // Positional and option values of whichever subcommand runs.
+  std::string tenant, name, user, group, stream, device, role = "member", password, displayName;
+  std::string kind = "camera", source, permission, format = "jsonl", other;
+  std::string since, until;
+  bool json = false;
   int64_t ttlSeconds = 8 * 3600;
 };
 
-// Registers `admin` and its subcommands on `parent`; the handlers run when CLI11 dispatches.
+// Registers `admin` and its subcommands on `parent`. Handlers run when CLI11 dispatches and
+// exit the process with status 1 on a refused operation.
 void addAdminCommand(CLI::App& parent, AdminOptions& options);
 
 }  // namespace medrelay::app

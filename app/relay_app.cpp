@@ -6,7 +6,10 @@
 #include <iostream>
 #include <thread>
 
+#include "access/directory_authorizer.hpp"
+#include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
+#include "app/directory_seed.hpp"
 #include "app/relay_service.hpp"
 #include "app/stream_registry.hpp"
 #include "pipelines/supervisor.hpp"
@@ -106,6 +109,12 @@ int runServe(const ServeOptions& options) {
 
   StreamRegistry streams;
   auto plans = planSources(options);
+  auto store = access::openSqliteDirectoryStore(options.dataDir.string());
+  std::vector<SeedStream> seeds;
+  for (const auto& plan : plans)
+    seeds.push_back({plan.name, "camera", plan.ingest.source});
+  seedEmbeddedDefault(*store, seeds);
+  access::DirectoryAuthorizer authorizer(*store);
   for (size_t i = 0; i < plans.size(); ++i) {
     auto& worker = *workers[i % workers.size()];
     streams.add(std::make_unique<Stream>(plans[i].name, "camera", worker, plans[i].encodings));
@@ -113,18 +122,23 @@ int runServe(const ServeOptions& options) {
 
   // State changes arrive on the supervisor's thread; Stream::setState is atomic.
   struct SupervisorEvents final : pipelines::Supervisor::Listener {
-    explicit SupervisorEvents(StreamRegistry& s) : streams(s) {}
+    SupervisorEvents(StreamRegistry& s, access::DirectoryStore& d) : streams(s), directory(d) {}
     void onSourceStateChanged(const std::string& stream, pipelines::SourceState state,
                               const std::string& detail) override {
-      if (Stream* s = streams.find(stream)) {
-        s->setState(state == pipelines::SourceState::Running    ? StreamState::Live
+      auto mapped = state == pipelines::SourceState::Running    ? StreamState::Live
                     : state == pipelines::SourceState::Starting ? StreamState::Connecting
-                                                                : StreamState::Down);
-      }
+                                                                : StreamState::Down;
+      if (Stream* s = streams.find(stream)) s->setState(mapped);
       log()->info("source {}: {} {}", stream, pipelines::sourceStateName(state), detail);
+      try {
+        directory.setStreamState(stream, std::string(streamStateName(mapped)), detail);
+      } catch (const std::exception& e) {
+        log()->warn("could not record the state of {}: {}", stream, e.what());
+      }
     }
     StreamRegistry& streams;
-  } supervisorEvents(streams);
+    access::DirectoryStore& directory;
+  } supervisorEvents(streams, *store);
 
   pipelines::Supervisor supervisor(
       options.ingestExecutable.empty() ? selfExecutable() : options.ingestExecutable,
@@ -138,7 +152,7 @@ int runServe(const ServeOptions& options) {
 
   relay::transport::IceConfig ice;
   ice.bindAddresses = options.iceAddresses;
-  RelayService service(tokens, streams, certificate, ice);
+  RelayService service(tokens, authorizer, streams, certificate, ice);
 
   signaling::ServerConfig serverConfig;
   serverConfig.listenAddress = options.listenHost();
@@ -158,6 +172,7 @@ int runServe(const ServeOptions& options) {
     access::TokenClaims claims;
     claims.user = "demo";
     claims.device = "serve-" + access::randomHex(6);
+    store->registerDevice("system", kDemoUser, claims.device, "web");
     claims.tokenId = access::randomHex(12);
     claims.issuedAt = std::time(nullptr);
     claims.expiresAt = claims.issuedAt + 8 * 3600;
@@ -182,6 +197,13 @@ int runServe(const ServeOptions& options) {
   server.stop();
   service.closeAll();
   supervisor.stop();
+  for (Stream* stream : streams.all()) {
+    try {
+      store->setStreamState(stream->name(), "offline", "the relay stopped");
+    } catch (const std::exception&) {
+      // The next start records the state again.
+    }
+  }
   for (Stream* stream : streams.all())
     stream->worker().runSync([&] { stream->detach(); });
   workers.clear();

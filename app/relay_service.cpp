@@ -1,6 +1,7 @@
 #include "app/relay_service.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <future>
 
 #include "app/prometheus_text.hpp"
@@ -35,17 +36,29 @@ signaling::SignalingError error(int status, std::string code, std::string messag
 class RelayService::Session final : public relay::webrtc::ViewerSession::Listener,
                                     public std::enable_shared_from_this<Session> {
  public:
-  Session(RelayService& service, std::string id, std::string owner, Stream& stream,
+  Session(RelayService& service, std::string id, signaling::Principal principal, Stream& stream,
           std::weak_ptr<signaling::SessionObserver> observer)
       : service_(service),
         id_(std::move(id)),
-        owner_(std::move(owner)),
+        principal_(std::move(principal)),
         stream_(stream),
-        observer_(std::move(observer)) {}
+        observer_(std::move(observer)),
+        started_(std::chrono::steady_clock::now()) {}
 
   const std::string& id() const { return id_; }
-  const std::string& owner() const { return owner_; }
+  const std::string& owner() const { return principal_.userId; }
+  const signaling::Principal& principal() const { return principal_; }
   Stream& stream() const { return stream_; }
+  double watchedSeconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+  // Any thread: the relay ends the session (access revoked, token expired). The client hears
+  // why through its observer; media stops when the worker destroys the viewer.
+  void endByRelay(const std::string& code, const std::string& reason) {
+    if (auto observer = observer_.lock()) observer->onSessionEnded(id_, code, reason);
+    destroyViewerLater();
+  }
 
   // Worker thread.
   std::unique_ptr<relay::webrtc::ViewerSession> viewer;
@@ -79,28 +92,78 @@ class RelayService::Session final : public relay::webrtc::ViewerSession::Listene
     } else if (auto observer = observer_.lock()) {
       observer->onSessionEnded(id_, code, reason);
     }
-    service_.forget(id_);
+    if (service_.forget(id_)) service_.auditSessionEnd(*this, "ended", code);
     destroyViewerLater();
   }
 
  private:
   RelayService& service_;
   std::string id_;
-  std::string owner_;
+  signaling::Principal principal_;
   Stream& stream_;
   std::weak_ptr<signaling::SessionObserver> observer_;
+  std::chrono::steady_clock::time_point started_;
 };
 
-RelayService::RelayService(const access::TokenAuthority& tokens, StreamRegistry& streams,
+RelayService::RelayService(const access::TokenAuthority& tokens, access::Authorizer& authorizer,
+                           StreamRegistry& streams,
                            std::shared_ptr<relay::transport::Certificate> certificate,
                            relay::transport::IceConfig ice)
     : tokens_(tokens),
+      authorizer_(authorizer),
       streams_(streams),
       certificate_(std::move(certificate)),
-      ice_(std::move(ice)) {}
+      ice_(std::move(ice)) {
+  authorizer_.setReviewCallback([this](bool changed) { reviewSessions(changed); });
+}
 
 RelayService::~RelayService() {
+  authorizer_.setReviewCallback(nullptr);
   closeAll();
+}
+
+void RelayService::reviewSessions(bool directoryChanged) {
+  int64_t now = nowSeconds();
+  std::vector<std::pair<std::shared_ptr<Session>, access::AccessDecision>> ended;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      const auto& principal = it->second->principal();
+      access::AccessDecision decision{true, "", ""};
+      if (principal.expiresAt != 0 && now >= principal.expiresAt) {
+        decision = {false, "token-expired", "Your sign-in has expired."};
+      } else if (directoryChanged) {
+        decision = authorizer_.mayWatch(principal.userName, principal.deviceId,
+                                        it->second->stream().name());
+      }
+      if (decision.allowed) {
+        ++it;
+        continue;
+      }
+      ended.emplace_back(it->second, std::move(decision));
+      it = sessions_.erase(it);
+    }
+  }
+  for (auto& [session, decision] : ended) {
+    log()->info("session {} of {} on {} revoked: {}", session->id(), session->owner(),
+                session->stream().name(), decision.code);
+    session->endByRelay(decision.code == "token-expired" ? "token-expired" : "access-revoked",
+                        decision.reason);
+    auditSessionEnd(*session, "revoked", decision.code);
+  }
+}
+
+void RelayService::auditSessionEnd(const Session& session, const std::string& outcome,
+                                   const std::string& reason) {
+  const auto& p = session.principal();
+  nlohmann::json details = {{"stream", session.stream().name()},
+                            {"session", session.id()},
+                            {"device", p.deviceId},
+                            {"address", p.remoteAddress},
+                            {"watched_seconds", std::round(session.watchedSeconds() * 10) / 10}};
+  if (!reason.empty()) details["reason"] = reason;
+  authorizer_.audit({"user:" + p.userName, "unsubscribe", "stream:" + session.stream().name(),
+                     outcome, std::move(details)});
 }
 
 signaling::Outcome<signaling::Principal> RelayService::authenticate(std::string_view bearerToken) {
@@ -109,14 +172,16 @@ signaling::Outcome<signaling::Principal> RelayService::authenticate(std::string_
     return error(401, "unauthorized", failure->message);
   }
   const auto& claims = std::get<access::TokenClaims>(verified);
-  return signaling::Principal{claims.user, claims.user, claims.device};
+  return signaling::Principal{claims.user, claims.user, claims.device, claims.expiresAt, ""};
 }
 
-std::vector<signaling::StreamInfo> RelayService::listStreams(const signaling::Principal&) {
-  // Every holder of a valid token may watch every stream until the chat-group directory
-  // (access model) lands; then this filters through the Authorizer.
+std::vector<signaling::StreamInfo> RelayService::listStreams(
+    const signaling::Principal& principal) {
+  // Only what this user may watch: the list itself must not leak other groups' streams.
   std::vector<signaling::StreamInfo> out;
-  for (Stream* stream : streams_.all()) {
+  for (const auto& name : authorizer_.watchableStreams(principal.userName, principal.deviceId)) {
+    Stream* stream = streams_.find(name);
+    if (!stream) continue;  // in the directory, but not carried by this relay
     signaling::StreamInfo info;
     info.name = stream->name();
     info.kind = stream->kind();
@@ -133,10 +198,24 @@ void RelayService::subscribe(
     const signaling::Principal& principal, const std::string& streamName,
     const std::string& offerSdp, std::weak_ptr<signaling::SessionObserver> observer,
     std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) {
-  Stream* stream = streams_.find(streamName);
-  if (!stream) {
+  auto decision = authorizer_.mayWatch(principal.userName, principal.deviceId, streamName);
+  Stream* stream = decision.allowed ? streams_.find(streamName) : nullptr;
+  if (decision.allowed && !stream) decision = {false, "not-found", "There is no such stream."};
+  nlohmann::json details = {
+      {"stream", streamName}, {"device", principal.deviceId}, {"address", principal.remoteAddress}};
+  if (!decision.allowed) {
     ++subscribesDenied_;
-    return done(error(404, "not-found", "There is no stream named " + streamName + "."));
+    details["reason"] = decision.code;
+    authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "denied",
+                       std::move(details)});
+    if (decision.code == "not-found") {
+      return done(error(404, "not-found", "There is no stream named " + streamName + "."));
+    }
+    if (decision.code == "unknown-user" || decision.code == "unknown-device" ||
+        decision.code == "user-inactive" || decision.code == "device-revoked") {
+      return done(error(401, decision.code, decision.reason));
+    }
+    return done(error(403, decision.code, decision.reason));
   }
   auto offer = relay::webrtc::parseOffer(offerSdp);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&offer)) {
@@ -151,8 +230,11 @@ void RelayService::subscribe(
     return done(error(400, failure->code, failure->message));
   }
 
-  auto session = std::make_shared<Session>(*this, access::randomHex(16), principal.userId, *stream,
+  auto session = std::make_shared<Session>(*this, access::randomHex(16), principal, *stream,
                                            std::move(observer));
+  details["session"] = session->id();
+  authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "granted",
+                     std::move(details)});
   {
     std::lock_guard lock(mutex_);
     sessions_[session->id()] = session;
@@ -234,11 +316,12 @@ void RelayService::unsubscribe(const signaling::Principal& principal,
   if (!session) return;
   forget(sessionId);
   session->destroyViewerLater();
+  auditSessionEnd(*session, "success", "");
 }
 
-void RelayService::forget(const std::string& sessionId) {
+bool RelayService::forget(const std::string& sessionId) {
   std::lock_guard lock(mutex_);
-  sessions_.erase(sessionId);
+  return sessions_.erase(sessionId) > 0;
 }
 
 void RelayService::closeAll() {
@@ -249,6 +332,7 @@ void RelayService::closeAll() {
   }
   for (auto& [id, session] : sessions) {
     session->stream().worker().runSync([&] { session->destroyViewer(); });
+    auditSessionEnd(*session, "ended", "server-shutdown");
   }
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "access/authorizer.hpp"
 #include "access/token_authority.hpp"
 #include "app/stream_registry.hpp"
 #include "relay/transport/certificate.hpp"
@@ -21,8 +22,8 @@ namespace medrelay::app {
 
 class RelayService final : public signaling::SignalingBackend {
  public:
-  RelayService(const access::TokenAuthority& tokens, StreamRegistry& streams,
-               std::shared_ptr<relay::transport::Certificate> certificate,
+  RelayService(const access::TokenAuthority& tokens, access::Authorizer& authorizer,
+               StreamRegistry& streams, std::shared_ptr<relay::transport::Certificate> certificate,
                relay::transport::IceConfig ice);
   ~RelayService() override;
 
@@ -47,9 +48,14 @@ class RelayService final : public signaling::SignalingBackend {
  private:
   class Session;
   std::shared_ptr<Session> findOwned(const signaling::Principal&, const std::string& sessionId);
-  void forget(const std::string& sessionId);
+  bool forget(const std::string& sessionId);  // false if it was already gone
+  // From the authorizer's thread: ends sessions whose token expired or whose access was revoked.
+  void reviewSessions(bool directoryChanged);
+  void auditSessionEnd(const Session& session, const std::string& outcome,
+                       const std::string& reason);
 
   const access::TokenAuthority& tokens_;
+  access::Authorizer& authorizer_;
   StreamRegistry& streams_;
   std::shared_ptr<relay::transport::Certificate> certificate_;
   relay::transport::IceConfig ice_;

@@ -247,6 +247,9 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Session
       return error(id, failure->code, failure->message);
     }
     principal_ = std::get<Principal>(outcome);
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    if (!ec) principal_->remoteAddress = peer.address().to_string();
     send({{"type", "login"},
           {"id", id},
           {"ok", true},
@@ -442,7 +445,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       reply(request, std::move(res));
       return std::nullopt;
     }
-    return std::get<Principal>(outcome);
+    auto principal = std::get<Principal>(outcome);
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) principal.remoteAddress = peer.address().to_string();
+    return principal;
   }
 
   // rest: "{stream}" or "{stream}/sessions/{id}"

@@ -3,6 +3,7 @@
 // and access/ internals.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,6 +18,8 @@ struct Principal {
   std::string userId;
   std::string userName;
   std::string deviceId;
+  int64_t expiresAt = 0;      // the credential's end (seconds since the epoch); 0 = none
+  std::string remoteAddress;  // filled in by the signaling server, for the audit trail
 };
 
 struct StreamInfo {

@@ -74,6 +74,11 @@ TEST_F(WhepViewer, NoTokenMeans401AndNoMedia) {
   EXPECT_NE(missing.headers["www-authenticate"].find("Bearer"), std::string::npos);
   // A well-formed token signed by another data directory's key.
   auto otherDir = server_->dataDir().string() + "-other";
+  for (auto args : {std::vector<std::string>{"tenant", "add", "demo"},
+                    std::vector<std::string>{"user", "add", "--tenant", "demo", "demo"}}) {
+    args.insert(args.begin(), {ServerProcess::binary(), "admin", "--data-dir", otherDir});
+    runCommand(args);
+  }
   auto foreignToken = runCommand({ServerProcess::binary(), "admin", "--data-dir", otherDir, "token",
                                   "issue", "--user", "demo"});
   std::filesystem::remove_all(otherDir);

@@ -1,0 +1,192 @@
+#include "access/audit_log.hpp"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <sstream>
+
+namespace medrelay::access {
+
+namespace {
+
+const std::string kGenesis(64, '0');
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string sha256Hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+// Length-prefixed fields: no separator inside a value can make two records hash alike.
+void field(std::string& out, const std::string& value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+}
+
+AuditRecord readRecord(Statement& s) {
+  AuditRecord r;
+  r.seq = s.integer(0);
+  r.atMs = s.integer(1);
+  r.actor = s.text(2);
+  r.action = s.text(3);
+  r.target = s.text(4);
+  r.outcome = s.text(5);
+  r.details = nlohmann::json::parse(s.text(6), nullptr, false);
+  r.prevHash = s.text(7);
+  r.hash = s.text(8);
+  return r;
+}
+
+std::string csvField(const std::string& raw) {
+  // A leading = + - @ would be a formula to a spreadsheet: neutralize it (CSV injection).
+  std::string value =
+      !raw.empty() && std::string_view("=+-@").find(raw[0]) != std::string::npos ? "'" + raw : raw;
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string auditRecordHash(const std::string& prevHash, int64_t seq, int64_t atMs,
+                            const AuditEntry& entry, const std::string& detailsText) {
+  std::string canonical;
+  field(canonical, prevHash);
+  field(canonical, std::to_string(seq));
+  field(canonical, std::to_string(atMs));
+  field(canonical, entry.actor);
+  field(canonical, entry.action);
+  field(canonical, entry.target);
+  field(canonical, entry.outcome);
+  field(canonical, detailsText);
+  return sha256Hex(canonical);
+}
+
+void AuditLog::append(const AuditEntry& entry) {
+  if (sqlite3_get_autocommit(db_.handle()) == 0) return appendLocked(entry);
+  Transaction transaction(db_);
+  appendLocked(entry);
+  transaction.commit();
+}
+
+void AuditLog::appendLocked(const AuditEntry& entry) {
+  std::string prevHash = kGenesis;
+  int64_t seq = 1;
+  {
+    auto last = db_.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    if (last.step()) {
+      seq = last.integer(0) + 1;
+      prevHash = last.text(1);
+    }
+  }
+  int64_t at = nowMs();
+  std::string details =
+      entry.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string hash = auditRecordHash(prevHash, seq, at, entry, details);
+  db_.prepare(
+         "INSERT INTO audit_log (seq, at_ms, actor, action, target, outcome, details, prev_hash, "
+         "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, seq)
+      .bind(2, at)
+      .bind(3, entry.actor)
+      .bind(4, entry.action)
+      .bind(5, entry.target)
+      .bind(6, entry.outcome)
+      .bind(7, details)
+      .bind(8, prevHash)
+      .bind(9, hash)
+      .run();
+}
+
+AuditVerification AuditLog::verify() {
+  AuditVerification result;
+  std::string expectedPrev = kGenesis;
+  int64_t expectedSeq = 1;
+  auto s = db_.prepare(
+      "SELECT seq, at_ms, actor, action, target, outcome, details, prev_hash, hash "
+      "FROM audit_log ORDER BY seq");
+  while (s.step()) {
+    ++result.records;
+    if (!result.intact) continue;
+    AuditRecord r = readRecord(s);
+    std::string details = s.text(6);
+    auto broken = [&](std::string problem) {
+      result.intact = false;
+      result.firstBrokenSeq = r.seq;
+      result.problem = std::move(problem);
+    };
+    if (r.seq != expectedSeq) {
+      broken("record " + std::to_string(expectedSeq) + " is missing");
+    } else if (r.prevHash != expectedPrev) {
+      broken("the link to the previous record does not match");
+    } else if (auditRecordHash(r.prevHash, r.seq, r.atMs, r, details) != r.hash) {
+      broken("the record's content does not match its hash");
+    }
+    expectedPrev = r.hash;
+    expectedSeq = r.seq + 1;
+  }
+  return result;
+}
+
+std::vector<AuditRecord> AuditLog::query(const AuditQuery& q) {
+  std::string sql =
+      "SELECT seq, at_ms, actor, action, target, outcome, details, prev_hash, hash FROM audit_log "
+      "WHERE at_ms >= ?1 AND at_ms <= ?2";
+  if (!q.user.empty()) sql += " AND (actor = 'user:' || ?3 OR target = 'user:' || ?3)";
+  if (!q.stream.empty()) {
+    sql += " AND (target = 'stream:' || ?4 OR json_extract(details, '$.stream') = ?4)";
+  }
+  if (!q.group.empty()) {
+    sql += " AND (target = 'group:' || ?5 OR json_extract(details, '$.group') = ?5)";
+  }
+  sql += " ORDER BY seq LIMIT ?6";
+  auto s = db_.prepare(sql);
+  s.bind(1, q.fromMs).bind(2, q.toMs).bind(6, static_cast<int64_t>(q.limit));
+  if (!q.user.empty()) s.bind(3, q.user);
+  if (!q.stream.empty()) s.bind(4, q.stream);
+  if (!q.group.empty()) s.bind(5, q.group);
+  std::vector<AuditRecord> out;
+  while (s.step())
+    out.push_back(readRecord(s));
+  return out;
+}
+
+std::string AuditLog::toJsonLine(const AuditRecord& r) {
+  nlohmann::json j = {{"seq", r.seq},         {"at_ms", r.atMs},         {"actor", r.actor},
+                      {"action", r.action},   {"target", r.target},      {"outcome", r.outcome},
+                      {"details", r.details}, {"prev_hash", r.prevHash}, {"hash", r.hash}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string AuditLog::csvHeader() {
+  return "seq,at_ms,actor,action,target,outcome,details,prev_hash,hash";
+}
+
+std::string AuditLog::toCsvRow(const AuditRecord& r) {
+  std::ostringstream out;
+  out << r.seq << ',' << r.atMs << ',' << csvField(r.actor) << ',' << csvField(r.action) << ','
+      << csvField(r.target) << ',' << csvField(r.outcome) << ','
+      << csvField(r.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) << ','
+      << r.prevHash << ',' << r.hash;
+  return out.str();
+}
+
+}  // namespace medrelay::access

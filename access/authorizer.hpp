@@ -1,0 +1,30 @@
+// What the relay asks before and during every viewing: may this user, on this device, watch
+// this stream? Implemented over the directory (DirectoryAuthorizer); the relay never reads the
+// database. Revocation reaches the relay through the review callback.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "access/access_policy.hpp"
+#include "access/audit_log.hpp"
+
+namespace medrelay::access {
+
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  // Thread-safe and fast (a snapshot lookup, no I/O).
+  virtual AccessDecision mayWatch(const std::string& user, const std::string& device,
+                                  const std::string& stream) = 0;
+  virtual std::vector<std::string> watchableStreams(const std::string& user,
+                                                    const std::string& device) = 0;
+  // Called from the authorizer's own thread several times a second; `directoryChanged` says
+  // whether decisions may differ from the last call. The relay re-checks its sessions there.
+  virtual void setReviewCallback(std::function<void(bool directoryChanged)> callback) = 0;
+  // Appends to the audit trail (synchronously: it is on disk when this returns).
+  virtual void audit(const AuditEntry& entry) = 0;
+};
+
+}  // namespace medrelay::access

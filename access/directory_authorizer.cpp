@@ -1,0 +1,109 @@
+#include "access/directory_authorizer.hpp"
+
+#include <utility>
+
+#include "relay/common/logger.hpp"
+
+namespace medrelay::access {
+
+namespace {
+
+auto log() {
+  static auto logger = medrelay::logger("access");
+  return logger;
+}
+
+}  // namespace
+
+DirectoryAuthorizer::DirectoryAuthorizer(DirectoryStore& store,
+                                         std::chrono::milliseconds pollInterval)
+    : store_(store),
+      pollInterval_(pollInterval),
+      seen_(store.changeCounter()),
+      snapshot_(store.loadDirectory()) {
+  watcher_ = std::thread([this] { watch(); });
+}
+
+DirectoryAuthorizer::~DirectoryAuthorizer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  watcher_.join();
+}
+
+std::shared_ptr<const Directory> DirectoryAuthorizer::snapshot() {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+AccessDecision DirectoryAuthorizer::mayWatch(const std::string& user, const std::string& device,
+                                             const std::string& stream) {
+  auto decision = decideWatch(*snapshot(), user, device, stream);
+  if (!decision.allowed && isNewcomer(decision.code) && refreshNow()) {
+    decision = decideWatch(*snapshot(), user, device, stream);
+  }
+  return decision;
+}
+
+std::vector<std::string> DirectoryAuthorizer::watchableStreams(const std::string& user,
+                                                               const std::string& device) {
+  auto current = snapshot();
+  auto decision = decideWatch(*current, user, device, "");
+  if (isNewcomer(decision.code) && refreshNow()) current = snapshot();
+  return access::watchableStreams(*current, user, device);
+}
+
+bool DirectoryAuthorizer::isNewcomer(const std::string& code) {
+  // A device registered a moment ago (token just issued) may not be in the snapshot yet.
+  return code == "unknown-user" || code == "unknown-device";
+}
+
+bool DirectoryAuthorizer::refreshNow() {
+  std::lock_guard refresh(refreshMutex_);
+  try {
+    int64_t now = store_.changeCounter();
+    if (now == seen_.load()) return false;
+    auto fresh = store_.loadDirectory();
+    seen_ = now;
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(fresh);
+    changedSinceReview_ = true;
+    return true;
+  } catch (const std::exception& e) {
+    log()->error("reloading the directory failed (decisions use the last snapshot): {}", e.what());
+    return false;
+  }
+}
+
+void DirectoryAuthorizer::setReviewCallback(std::function<void(bool)> callback) {
+  std::lock_guard lock(mutex_);
+  callback_ = std::move(callback);
+}
+
+void DirectoryAuthorizer::audit(const AuditEntry& entry) {
+  try {
+    store_.appendAudit(entry);
+  } catch (const std::exception& e) {
+    // Never silently: an audit trail with holes must be noticed by operators.
+    log()->error("audit record {} {} could not be written: {}", entry.action, entry.target,
+                 e.what());
+  }
+}
+
+void DirectoryAuthorizer::watch() {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, pollInterval_, [this] { return stopping_; })) {
+    lock.unlock();
+    refreshNow();
+    lock.lock();
+    bool changed = std::exchange(changedSinceReview_, false);
+    auto callback = callback_;
+    lock.unlock();
+    if (callback) callback(changed);
+    lock.lock();
+  }
+}
+
+}  // namespace medrelay::access

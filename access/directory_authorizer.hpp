@@ -1,0 +1,54 @@
+// Authorizer over a DirectoryStore: decisions come from an in-memory snapshot; a watcher thread
+// polls the store's change counter (every 100 ms) and swaps in a fresh snapshot when anything
+// changed, in this process or another (`medrelay admin` on the same data directory), then calls
+// the review callback so the relay can cut off whoever lost access.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "access/authorizer.hpp"
+#include "access/directory_store.hpp"
+
+namespace medrelay::access {
+
+class DirectoryAuthorizer final : public Authorizer {
+ public:
+  explicit DirectoryAuthorizer(DirectoryStore& store, std::chrono::milliseconds pollInterval =
+                                                          std::chrono::milliseconds(100));
+  ~DirectoryAuthorizer() override;  // stops the watcher
+
+  AccessDecision mayWatch(const std::string& user, const std::string& device,
+                          const std::string& stream) override;
+  std::vector<std::string> watchableStreams(const std::string& user,
+                                            const std::string& device) override;
+  void setReviewCallback(std::function<void(bool directoryChanged)> callback) override;
+  void audit(const AuditEntry& entry) override;
+
+  std::shared_ptr<const Directory> snapshot();
+
+ private:
+  void watch();
+  // Loads a new snapshot if the store changed since the last one; true if it did.
+  bool refreshNow();
+  static bool isNewcomer(const std::string& code);
+
+  DirectoryStore& store_;
+  std::chrono::milliseconds pollInterval_;
+  std::mutex refreshMutex_;  // one reload at a time (watcher or a request thread)
+  std::atomic<int64_t> seen_;
+  std::mutex mutex_;  // guards snapshot_, callback_, changedSinceReview_ and stopping_
+  std::condition_variable wake_;
+  std::shared_ptr<const Directory> snapshot_;
+  std::function<void(bool)> callback_;
+  bool changedSinceReview_ = false;  // a reload happened since the last review callback
+  bool stopping_ = false;
+  std::thread watcher_;
+};
+
+}  // namespace medrelay::access

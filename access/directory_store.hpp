@@ -1,0 +1,100 @@
+// The access directory's storage, behind an interface narrow enough for a second backend
+// (PostgreSQL) to follow: named operations in the directory's own terms, each one atomic and
+// audited together with its change. Names identify things (users, tenants, streams are unique;
+// a group is "NAME" when unique, else "TENANT/NAME"). Errors throw StoreError with a code:
+// "invalid" (bad input), "not-found", "conflict" (already exists, would break a rule).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "access/audit_log.hpp"
+#include "access/directory.hpp"
+
+namespace medrelay::access {
+
+struct StreamRecord {
+  std::string name, kind, tenant, source;
+  std::string state;  // as the serving relay last reported it: live, connecting, down, offline
+  std::string stateDetail;
+  std::vector<std::string> groups;  // shared into, as TENANT/NAME
+};
+
+struct DeviceRecord {
+  std::string user, uuid, platform, status;
+  int64_t lastSeen = 0;
+};
+
+class DirectoryStore {
+ public:
+  virtual ~DirectoryStore() = default;
+
+  virtual void addTenant(const std::string& actor, const std::string& name) = 0;
+  virtual void addDepartment(const std::string& actor, const std::string& tenant,
+                             const std::string& name) = 0;
+  // New users get "view-live" and "view-dicom" unless told otherwise.
+  virtual void addUser(const std::string& actor, const std::string& tenant, const std::string& name,
+                       const std::string& displayName, UserStatus status) = 0;
+  virtual void setUserStatus(const std::string& actor, const std::string& user,
+                             UserStatus status) = 0;
+  // Stores only a slow salted hash (scrypt). Empty `password` clears it.
+  virtual void setPassword(const std::string& actor, const std::string& user,
+                           const std::string& password) = 0;
+  virtual void setPermission(const std::string& actor, const std::string& user,
+                             const std::string& permission, bool granted) = 0;
+  // Registers (or finds) a device; returns its status ("active" | "revoked").
+  virtual std::string registerDevice(const std::string& actor, const std::string& user,
+                                     const std::string& uuid, const std::string& platform) = 0;
+  virtual void revokeDevice(const std::string& actor, const std::string& user,
+                            const std::string& uuid) = 0;
+  virtual std::vector<DeviceRecord> listDevices(const std::string& user) = 0;
+  virtual void addGroup(const std::string& actor, const std::string& tenant,
+                        const std::string& name) = 0;
+  virtual void addMember(const std::string& actor, const std::string& group,
+                         const std::string& user, const std::string& role) = 0;
+  virtual void removeMember(const std::string& actor, const std::string& group,
+                            const std::string& user) = 0;
+  // Adds the stream if it is new; returns true when it was added.
+  virtual bool ensureStream(const std::string& actor, const std::string& tenant,
+                            const std::string& name, const std::string& kind,
+                            const std::string& source) = 0;
+  virtual void share(const std::string& actor, const std::string& stream,
+                     const std::string& group) = 0;
+  virtual void unshare(const std::string& actor, const std::string& stream,
+                       const std::string& group) = 0;
+  virtual std::vector<StreamRecord> listStreams() = 0;
+  // The serving relay reports its sources' state (not an admin change: not audited).
+  virtual void setStreamState(const std::string& stream, const std::string& state,
+                              const std::string& detail) = 0;
+  // Collaboration: `requester` asks, `partner` accepts; either side may end it.
+  virtual void requestCollaboration(const std::string& actor, const std::string& requester,
+                                    const std::string& partner) = 0;
+  virtual void acceptCollaboration(const std::string& actor, const std::string& partner,
+                                   const std::string& requester) = 0;
+  virtual void endCollaboration(const std::string& actor, const std::string& a,
+                                const std::string& b) = 0;
+
+  virtual std::shared_ptr<const Directory> loadDirectory() = 0;
+  // Changes whenever any process commits a change: poll it to notice admin changes.
+  virtual int64_t changeCounter() = 0;
+
+  // The audit trail in the same database (admin changes append their own records).
+  virtual void appendAudit(const AuditEntry& entry) = 0;
+  virtual AuditVerification verifyAudit() = 0;
+  virtual std::vector<AuditRecord> queryAudit(const AuditQuery& query) = 0;
+};
+
+// Opens (creating and migrating) `<dataDir>/medrelay.db`.
+std::unique_ptr<DirectoryStore> openSqliteDirectoryStore(const std::string& dataDir);
+
+// Names of tenants, users, groups and streams: 1-64 of A-Z a-z 0-9 . _ - @, not starting with
+// a dot or dash. Throws StoreError("invalid") naming `what` otherwise.
+void checkName(const std::string& what, const std::string& name);
+
+std::string_view userStatusName(UserStatus status);
+std::optional<UserStatus> parseUserStatus(std::string_view text);
+
+}  // namespace medrelay::access

@@ -1,0 +1,149 @@
+#include "access/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace medrelay::access {
+
+namespace {
+
+// Names are checked by the store before they get here; the CHECKs are the last line.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE tenants (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE departments (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL DEFAULT '',
+  department_id INTEGER REFERENCES departments(id) ON DELETE SET NULL,
+  phone TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('pre-registered', 'active', 'disabled')),
+  password_hash TEXT,
+  passcode_hash TEXT,
+  failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE user_permissions (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  permission TEXT NOT NULL
+    CHECK (permission IN ('view-live', 'view-dicom', 'search-images', 'publish')),
+  PRIMARY KEY (user_id, permission)
+);
+CREATE TABLE admin_roles (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('system-admin', 'tenant-admin')),
+  tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,
+  PRIMARY KEY (user_id, role)
+);
+CREATE TABLE devices (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  uuid TEXT NOT NULL,
+  platform TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+  last_seen INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE (user_id, uuid)
+);
+CREATE TABLE groups (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE memberships (
+  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE TABLE streams (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('camera', 'dicom')),
+  source TEXT NOT NULL DEFAULT '',
+  requires_one_time_code INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE shares (
+  stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  PRIMARY KEY (stream_id, group_id)
+);
+CREATE TABLE collaborations (
+  requester_id INTEGER NOT NULL REFERENCES tenants(id),
+  partner_id INTEGER NOT NULL REFERENCES tenants(id),
+  status TEXT NOT NULL CHECK (status IN ('requested', 'accepted', 'ended')),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (requester_id, partner_id),
+  CHECK (requester_id <> partner_id)
+);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_time ON audit_log (at_ms);
+-- Append-only at the database level too; the hash chain catches what bypasses this.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+// The server records each stream's source state so `admin stream list` can show it.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE streams ADD COLUMN state TEXT NOT NULL DEFAULT 'offline';
+ALTER TABLE streams ADD COLUMN state_detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE streams ADD COLUMN state_changed_at INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array kMigrations = {kVersion1, kVersion2};
+
+int userVersion(Database& db) {
+  auto statement = db.prepare("PRAGMA user_version");
+  statement.step();
+  return static_cast<int>(statement.integer(0));
+}
+
+}  // namespace
+
+int latestSchemaVersion() {
+  return static_cast<int>(kMigrations.size());
+}
+
+int migrateSchema(Database& db) {
+  Transaction transaction(db);  // holds the write lock: two processes never migrate at once
+  int version = userVersion(db);
+  if (version > latestSchemaVersion()) {
+    throw StoreError("storage", "the database has schema version " + std::to_string(version) +
+                                    ", newer than this MedRelay (" +
+                                    std::to_string(latestSchemaVersion()) + ")");
+  }
+  for (int next = version; next < latestSchemaVersion(); ++next) {
+    db.execute(kMigrations[static_cast<size_t>(next)]);
+    db.execute("PRAGMA user_version = " + std::to_string(next + 1));
+  }
+  transaction.commit();
+  return latestSchemaVersion();
+}
+
+}  // namespace medrelay::access

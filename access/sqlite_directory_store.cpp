@@ -1,0 +1,615 @@
+// DirectoryStore on SQLite: one connection, guarded by a mutex (the server calls it from the
+// signaling thread and the directory watcher; the admin CLI from its only thread).
+#include <chrono>
+#include <mutex>
+
+#include "access/directory_store.hpp"
+#include "access/password_hash.hpp"
+#include "access/schema.hpp"
+
+namespace medrelay::access {
+
+namespace {
+
+using nlohmann::json;
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct UserRow {
+  int64_t id, tenant;
+  std::string status;
+};
+
+struct GroupRow {
+  int64_t id, tenant;
+  std::string name;  // TENANT/NAME
+};
+
+struct StreamRow {
+  int64_t id, tenant;
+  std::string kind;
+};
+
+class SqliteDirectoryStore final : public DirectoryStore {
+ public:
+  explicit SqliteDirectoryStore(const std::string& dataDir)
+      : db_(std::filesystem::path(dataDir) / "medrelay.db"), audit_(db_) {
+    migrateSchema(db_);
+  }
+
+  void addTenant(const std::string& actor, const std::string& name) override {
+    checkName("tenant name", name);
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    db_.prepare("INSERT INTO tenants (name, created_at) VALUES (?, ?)")
+        .bind(1, name)
+        .bind(2, nowSeconds())
+        .run();
+    record(actor, "tenant.add", "tenant:" + name, {{"after", {{"name", name}}}});
+    t.commit();
+  }
+
+  void addDepartment(const std::string& actor, const std::string& tenant,
+                     const std::string& name) override {
+    checkName("department name", name);
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    int64_t tenantId = findTenant(tenant);
+    db_.prepare("INSERT INTO departments (tenant_id, name) VALUES (?, ?)")
+        .bind(1, tenantId)
+        .bind(2, name)
+        .run();
+    record(actor, "department.add", "tenant:" + tenant, {{"after", {{"department", name}}}});
+    t.commit();
+  }
+
+  void addUser(const std::string& actor, const std::string& tenant, const std::string& name,
+               const std::string& displayName, UserStatus status) override {
+    checkName("user name", name);
+    if (displayName.size() > 128)
+      throw StoreError("invalid", "display names are at most 128 bytes");
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    int64_t tenantId = findTenant(tenant);
+    db_.prepare(
+           "INSERT INTO users (tenant_id, name, display_name, status, created_at) "
+           "VALUES (?, ?, ?, ?, ?)")
+        .bind(1, tenantId)
+        .bind(2, name)
+        .bind(3, displayName)
+        .bind(4, userStatusName(status))
+        .bind(5, nowSeconds())
+        .run();
+    int64_t id = db_.lastInsertId();
+    for (const char* permission : {"view-live", "view-dicom"}) {
+      db_.prepare("INSERT INTO user_permissions (user_id, permission) VALUES (?, ?)")
+          .bind(1, id)
+          .bind(2, permission)
+          .run();
+    }
+    record(actor, "user.add", "user:" + name,
+           {{"after",
+             {{"tenant", tenant},
+              {"status", userStatusName(status)},
+              {"display_name", displayName}}}});
+    t.commit();
+  }
+
+  void setUserStatus(const std::string& actor, const std::string& user,
+                     UserStatus status) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    db_.prepare("UPDATE users SET status = ? WHERE id = ?")
+        .bind(1, userStatusName(status))
+        .bind(2, row.id)
+        .run();
+    record(actor, "user.status", "user:" + user,
+           {{"before", {{"status", row.status}}}, {"after", {{"status", userStatusName(status)}}}});
+    t.commit();
+  }
+
+  void setPassword(const std::string& actor, const std::string& user,
+                   const std::string& password) override {
+    if (!password.empty() && (password.size() < 8 || password.size() > 256)) {
+      throw StoreError("invalid", "passwords are 8 to 256 bytes long");
+    }
+    std::string hash = password.empty() ? std::string() : hashSecret(password);  // slow: unlocked
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    auto update = db_.prepare(
+        "UPDATE users SET password_hash = ?, failed_sign_ins = 0, locked_until = 0 WHERE id = ?");
+    if (hash.empty()) {
+      update.bindNull(1);
+    } else {
+      update.bind(1, hash);
+    }
+    update.bind(2, row.id).run();
+    record(actor, password.empty() ? "user.password.clear" : "user.password.set", "user:" + user,
+           json::object());  // never the hash itself
+    t.commit();
+  }
+
+  void setPermission(const std::string& actor, const std::string& user,
+                     const std::string& permission, bool granted) override {
+    static const std::set<std::string> known = {"view-live", "view-dicom", "search-images",
+                                                "publish"};
+    if (!known.count(permission)) {
+      throw StoreError("invalid",
+                       "permissions are view-live, view-dicom, search-images and publish");
+    }
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    auto statement = db_.prepare(granted ? "INSERT OR IGNORE INTO user_permissions (user_id, "
+                                           "permission) VALUES (?, ?)"
+                                         : "DELETE FROM user_permissions WHERE user_id = ? AND "
+                                           "permission = ?");
+    statement.bind(1, row.id).bind(2, permission).run();
+    record(actor, granted ? "permission.grant" : "permission.revoke", "user:" + user,
+           {{"permission", permission}, {"changed", db_.changes() > 0}});
+    t.commit();
+  }
+
+  std::string registerDevice(const std::string& actor, const std::string& user,
+                             const std::string& uuid, const std::string& platform) override {
+    checkDeviceId(uuid);
+    if (platform.size() > 64) throw StoreError("invalid", "platform names are at most 64 bytes");
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    auto existing = db_.prepare("SELECT status FROM devices WHERE user_id = ? AND uuid = ?");
+    existing.bind(1, row.id).bind(2, uuid);
+    if (existing.step()) {
+      std::string status = existing.text(0);
+      db_.prepare("UPDATE devices SET last_seen = ? WHERE user_id = ? AND uuid = ?")
+          .bind(1, nowSeconds())
+          .bind(2, row.id)
+          .bind(3, uuid)
+          .run();
+      t.commit();
+      return status;
+    }
+    db_.prepare(
+           "INSERT INTO devices (user_id, uuid, platform, status, last_seen, created_at) "
+           "VALUES (?, ?, ?, 'active', ?, ?)")
+        .bind(1, row.id)
+        .bind(2, uuid)
+        .bind(3, platform)
+        .bind(4, nowSeconds())
+        .bind(5, nowSeconds())
+        .run();
+    record(actor, "device.register", "user:" + user, {{"device", uuid}, {"platform", platform}});
+    t.commit();
+    return "active";
+  }
+
+  void revokeDevice(const std::string& actor, const std::string& user,
+                    const std::string& uuid) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    db_.prepare("UPDATE devices SET status = 'revoked' WHERE user_id = ? AND uuid = ?")
+        .bind(1, row.id)
+        .bind(2, uuid)
+        .run();
+    if (db_.changes() == 0) throw StoreError("not-found", "user " + user + " has no such device");
+    record(actor, "device.revoke", "user:" + user,
+           {{"device", uuid}, {"after", {{"status", "revoked"}}}});
+    t.commit();
+  }
+
+  std::vector<DeviceRecord> listDevices(const std::string& user) override {
+    std::lock_guard lock(mutex_);
+    UserRow row = findUser(user);
+    auto s = db_.prepare(
+        "SELECT uuid, platform, status, last_seen FROM devices WHERE user_id = ? ORDER BY id");
+    s.bind(1, row.id);
+    std::vector<DeviceRecord> out;
+    while (s.step())
+      out.push_back({user, s.text(0), s.text(1), s.text(2), s.integer(3)});
+    return out;
+  }
+
+  void addGroup(const std::string& actor, const std::string& tenant,
+                const std::string& name) override {
+    checkName("group name", name);
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    int64_t tenantId = findTenant(tenant);
+    db_.prepare("INSERT INTO groups (tenant_id, name) VALUES (?, ?)")
+        .bind(1, tenantId)
+        .bind(2, name)
+        .run();
+    record(actor, "group.add", "group:" + tenant + "/" + name, {{"after", {{"tenant", tenant}}}});
+    t.commit();
+  }
+
+  void addMember(const std::string& actor, const std::string& group, const std::string& user,
+                 const std::string& role) override {
+    if (role != "owner" && role != "admin" && role != "member") {
+      throw StoreError("invalid", "roles are owner, admin and member");
+    }
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    GroupRow g = findGroup(group);
+    UserRow u = findUser(user);
+    if (!tenantsMayMeet(u.tenant, g.tenant)) {
+      throw StoreError("conflict", "user " + user + " belongs to another facility, and there is " +
+                                       "no accepted collaboration with the group's facility");
+    }
+    auto before = db_.prepare("SELECT role FROM memberships WHERE group_id = ? AND user_id = ?");
+    before.bind(1, g.id).bind(2, u.id);
+    json details = {{"group", g.name}, {"after", {{"role", role}}}};
+    if (before.step()) details["before"] = {{"role", before.text(0)}};
+    db_.prepare(
+           "INSERT INTO memberships (group_id, user_id, role) VALUES (?, ?, ?) "
+           "ON CONFLICT (group_id, user_id) DO UPDATE SET role = excluded.role")
+        .bind(1, g.id)
+        .bind(2, u.id)
+        .bind(3, role)
+        .run();
+    record(actor, "group.member.add", "user:" + user, details);
+    t.commit();
+  }
+
+  void removeMember(const std::string& actor, const std::string& group,
+                    const std::string& user) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    GroupRow g = findGroup(group);
+    UserRow u = findUser(user);
+    auto before = db_.prepare("SELECT role FROM memberships WHERE group_id = ? AND user_id = ?");
+    before.bind(1, g.id).bind(2, u.id);
+    if (!before.step()) throw StoreError("not-found", user + " is not a member of " + group);
+    std::string role = before.text(0);
+    db_.prepare("DELETE FROM memberships WHERE group_id = ? AND user_id = ?")
+        .bind(1, g.id)
+        .bind(2, u.id)
+        .run();
+    record(actor, "group.member.remove", "user:" + user,
+           {{"group", g.name}, {"before", {{"role", role}}}});
+    t.commit();
+  }
+
+  bool ensureStream(const std::string& actor, const std::string& tenant, const std::string& name,
+                    const std::string& kind, const std::string& source) override {
+    checkName("stream name", name);
+    if (kind != "camera" && kind != "dicom") throw StoreError("invalid", "kinds: camera, dicom");
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    int64_t tenantId = findTenant(tenant);
+    db_.prepare(
+           "INSERT OR IGNORE INTO streams (tenant_id, name, kind, source, created_at) "
+           "VALUES (?, ?, ?, ?, ?)")
+        .bind(1, tenantId)
+        .bind(2, name)
+        .bind(3, kind)
+        .bind(4, redactCredentials(source))
+        .bind(5, nowSeconds())
+        .run();
+    bool added = db_.changes() > 0;
+    if (added) {
+      record(actor, "stream.add", "stream:" + name,
+             {{"after", {{"tenant", tenant}, {"kind", kind}}}});
+    }
+    t.commit();
+    return added;
+  }
+
+  void share(const std::string& actor, const std::string& stream,
+             const std::string& group) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    StreamRow s = findStream(stream);
+    GroupRow g = findGroup(group);
+    if (!tenantsMayMeet(s.tenant, g.tenant)) {
+      throw StoreError("conflict",
+                       "the group belongs to another facility, and there is no "
+                       "accepted collaboration with the stream's facility");
+    }
+    db_.prepare("INSERT OR IGNORE INTO shares (stream_id, group_id) VALUES (?, ?)")
+        .bind(1, s.id)
+        .bind(2, g.id)
+        .run();
+    record(actor, "stream.share", "stream:" + stream,
+           {{"group", g.name}, {"changed", db_.changes() > 0}});
+    t.commit();
+  }
+
+  void unshare(const std::string& actor, const std::string& stream,
+               const std::string& group) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    StreamRow s = findStream(stream);
+    GroupRow g = findGroup(group);
+    db_.prepare("DELETE FROM shares WHERE stream_id = ? AND group_id = ?")
+        .bind(1, s.id)
+        .bind(2, g.id)
+        .run();
+    if (db_.changes() == 0) throw StoreError("not-found", stream + " is not shared into " + group);
+    record(actor, "stream.unshare", "stream:" + stream, {{"group", g.name}});
+    t.commit();
+  }
+
+  std::vector<StreamRecord> listStreams() override {
+    std::lock_guard lock(mutex_);
+    std::vector<StreamRecord> out;
+    auto s = db_.prepare(
+        "SELECT s.id, s.name, s.kind, t.name, s.source, s.state, s.state_detail FROM streams s "
+        "JOIN tenants t ON t.id = s.tenant_id ORDER BY s.name");
+    while (s.step()) {
+      StreamRecord r{s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), {}};
+      auto groups = db_.prepare(
+          "SELECT t.name || '/' || g.name FROM shares sh JOIN groups g ON g.id = sh.group_id "
+          "JOIN tenants t ON t.id = g.tenant_id WHERE sh.stream_id = ? ORDER BY 1");
+      groups.bind(1, s.integer(0));
+      while (groups.step())
+        r.groups.push_back(groups.text(0));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  void setStreamState(const std::string& stream, const std::string& state,
+                      const std::string& detail) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare(
+           "UPDATE streams SET state = ?, state_detail = ?, state_changed_at = ? WHERE name = ?")
+        .bind(1, state)
+        .bind(2, detail.substr(0, 512))
+        .bind(3, nowSeconds())
+        .bind(4, stream)
+        .run();
+  }
+
+  void requestCollaboration(const std::string& actor, const std::string& requester,
+                            const std::string& partner) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    int64_t a = findTenant(requester), b = findTenant(partner);
+    if (a == b) throw StoreError("invalid", "a facility cannot collaborate with itself");
+    db_.prepare(
+           "INSERT INTO collaborations (requester_id, partner_id, status, created_at) "
+           "VALUES (?, ?, 'requested', ?) ON CONFLICT (requester_id, partner_id) "
+           "DO UPDATE SET status = 'requested' WHERE status = 'ended'")
+        .bind(1, a)
+        .bind(2, b)
+        .bind(3, nowSeconds())
+        .run();
+    record(actor, "collaboration.request", "tenant:" + partner, {{"requester", requester}});
+    t.commit();
+  }
+
+  void acceptCollaboration(const std::string& actor, const std::string& partner,
+                           const std::string& requester) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    int64_t a = findTenant(requester), b = findTenant(partner);
+    db_.prepare(
+           "UPDATE collaborations SET status = 'accepted' "
+           "WHERE requester_id = ? AND partner_id = ? AND status = 'requested'")
+        .bind(1, a)
+        .bind(2, b)
+        .run();
+    if (db_.changes() == 0) {
+      throw StoreError("not-found", requester + " has no pending request to " + partner);
+    }
+    record(actor, "collaboration.accept", "tenant:" + requester, {{"partner", partner}});
+    t.commit();
+  }
+
+  void endCollaboration(const std::string& actor, const std::string& a,
+                        const std::string& b) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    int64_t x = findTenant(a), y = findTenant(b);
+    db_.prepare(
+           "UPDATE collaborations SET status = 'ended' WHERE status <> 'ended' AND "
+           "((requester_id = ?1 AND partner_id = ?2) OR (requester_id = ?2 AND partner_id = ?1))")
+        .bind(1, x)
+        .bind(2, y)
+        .run();
+    if (db_.changes() == 0) throw StoreError("not-found", "no collaboration between them");
+    record(actor, "collaboration.end", "tenant:" + a, {{"partner", b}});
+    t.commit();
+  }
+
+  std::shared_ptr<const Directory> loadDirectory() override {
+    std::lock_guard lock(mutex_);
+    auto d = std::make_shared<Directory>();
+    db_.execute("BEGIN");  // one consistent read across all tables
+    try {
+      std::map<int64_t, std::string> userNames;
+      auto users = db_.prepare("SELECT id, tenant_id, name, status FROM users");
+      while (users.step()) {
+        DirectoryUser u;
+        u.id = users.integer(0);
+        u.tenant = users.integer(1);
+        u.name = users.text(2);
+        u.status = parseUserStatus(users.text(3)).value_or(UserStatus::Disabled);
+        userNames[u.id] = u.name;
+        d->users.emplace(u.name, std::move(u));
+      }
+      auto permissions = db_.prepare("SELECT user_id, permission FROM user_permissions");
+      while (permissions.step()) {
+        auto name = userNames.find(permissions.integer(0));
+        if (name != userNames.end()) d->users[name->second].permissions.insert(permissions.text(1));
+      }
+      auto devices = db_.prepare("SELECT user_id, uuid, status FROM devices");
+      while (devices.step())
+        d->devices[{devices.integer(0), devices.text(1)}] = devices.text(2) == "active";
+      auto groups = db_.prepare("SELECT id, tenant_id, name FROM groups");
+      while (groups.step())
+        d->groups[groups.integer(0)] = {groups.integer(0), groups.integer(1), groups.text(2)};
+      auto streams =
+          db_.prepare("SELECT id, tenant_id, name, kind, requires_one_time_code FROM streams");
+      while (streams.step()) {
+        d->streams[streams.text(2)] = {streams.integer(0), streams.integer(1), streams.text(2),
+                                       streams.text(3), streams.integer(4) != 0};
+      }
+      auto shares = db_.prepare("SELECT stream_id, group_id FROM shares");
+      while (shares.step())
+        d->shares.emplace(shares.integer(0), shares.integer(1));
+      auto members = db_.prepare("SELECT group_id, user_id FROM memberships");
+      while (members.step())
+        d->memberships.emplace(members.integer(0), members.integer(1));
+      auto collaborations = db_.prepare(
+          "SELECT requester_id, partner_id FROM collaborations WHERE status = 'accepted'");
+      while (collaborations.step()) {
+        d->collaborations.emplace(collaborations.integer(0), collaborations.integer(1));
+        d->collaborations.emplace(collaborations.integer(1), collaborations.integer(0));
+      }
+      db_.execute("COMMIT");
+    } catch (...) {
+      db_.execute("ROLLBACK");
+      throw;
+    }
+    return d;
+  }
+
+  int64_t changeCounter() override {
+    std::lock_guard lock(mutex_);
+    // data_version moves on other connections' commits; our own directory changes count in
+    // localChanges_ (our audit appends alone change nothing a decision depends on).
+    return db_.dataVersion() * 1000003 + localChanges_;
+  }
+
+  void appendAudit(const AuditEntry& entry) override {
+    std::lock_guard lock(mutex_);
+    audit_.append(entry);
+  }
+  AuditVerification verifyAudit() override {
+    std::lock_guard lock(mutex_);
+    return audit_.verify();
+  }
+  std::vector<AuditRecord> queryAudit(const AuditQuery& query) override {
+    std::lock_guard lock(mutex_);
+    return audit_.query(query);
+  }
+
+ private:
+  void record(const std::string& actor, const std::string& action, const std::string& target,
+              json details) {
+    ++localChanges_;  // every directory change records itself here
+    audit_.append({actor, action, target, "success", std::move(details)});
+  }
+
+  int64_t findTenant(const std::string& name) {
+    auto s = db_.prepare("SELECT id FROM tenants WHERE name = ?");
+    s.bind(1, name);
+    if (!s.step()) throw StoreError("not-found", "there is no tenant named " + name);
+    return s.integer(0);
+  }
+
+  UserRow findUser(const std::string& name) {
+    auto s = db_.prepare("SELECT id, tenant_id, status FROM users WHERE name = ?");
+    s.bind(1, name);
+    if (!s.step()) throw StoreError("not-found", "there is no user named " + name);
+    return {s.integer(0), s.integer(1), s.text(2)};
+  }
+
+  GroupRow findGroup(const std::string& spec) {
+    auto slash = spec.find('/');
+    auto s = db_.prepare(slash == std::string::npos
+                             ? "SELECT g.id, g.tenant_id, t.name || '/' || g.name FROM groups g "
+                               "JOIN tenants t ON t.id = g.tenant_id WHERE g.name = ?1"
+                             : "SELECT g.id, g.tenant_id, t.name || '/' || g.name FROM groups g "
+                               "JOIN tenants t ON t.id = g.tenant_id WHERE t.name = ?2 AND "
+                               "g.name = ?1");
+    if (slash == std::string::npos) {
+      s.bind(1, spec);
+    } else {
+      s.bind(1, spec.substr(slash + 1)).bind(2, spec.substr(0, slash));
+    }
+    if (!s.step()) throw StoreError("not-found", "there is no group named " + spec);
+    GroupRow row{s.integer(0), s.integer(1), s.text(2)};
+    if (s.step()) {
+      throw StoreError("conflict", "several facilities have a group named " + spec +
+                                       ": write it as FACILITY/" + spec);
+    }
+    return row;
+  }
+
+  StreamRow findStream(const std::string& name) {
+    auto s = db_.prepare("SELECT id, tenant_id, kind FROM streams WHERE name = ?");
+    s.bind(1, name);
+    if (!s.step()) throw StoreError("not-found", "there is no stream named " + name);
+    return {s.integer(0), s.integer(1), s.text(2)};
+  }
+
+  bool tenantsMayMeet(int64_t a, int64_t b) {
+    if (a == b) return true;
+    auto s = db_.prepare(
+        "SELECT 1 FROM collaborations WHERE status = 'accepted' AND "
+        "((requester_id = ?1 AND partner_id = ?2) OR (requester_id = ?2 AND partner_id = ?1))");
+    s.bind(1, a).bind(2, b);
+    return s.step();
+  }
+
+  static void checkDeviceId(const std::string& uuid) {
+    bool ok = !uuid.empty() && uuid.size() <= 64;
+    for (char c : uuid)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    if (!ok) throw StoreError("invalid", "device ids are 1-64 characters of A-Z a-z 0-9 - _");
+  }
+
+  // Camera URIs may carry a password (rtsp://user:pass@host): never store it in the directory.
+  static std::string redactCredentials(const std::string& uri) {
+    auto scheme = uri.find("://");
+    auto at = uri.find('@');
+    if (scheme == std::string::npos || at == std::string::npos || at < scheme) return uri;
+    auto slash = uri.find('/', scheme + 3);
+    if (slash != std::string::npos && slash < at) return uri;
+    return uri.substr(0, scheme + 3) + "***@" + uri.substr(at + 1);
+  }
+
+  std::mutex mutex_;
+  int64_t localChanges_ = 0;
+  Database db_;
+  AuditLog audit_;
+};
+
+}  // namespace
+
+void checkName(const std::string& what, const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 64 && name[0] != '.' && name[0] != '-';
+  for (char c : name) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+                c == '@');
+  }
+  if (!ok) {
+    throw StoreError("invalid", what + "s are 1-64 characters of A-Z a-z 0-9 . _ - @, " +
+                                    "not starting with . or -");
+  }
+}
+
+std::string_view userStatusName(UserStatus status) {
+  switch (status) {
+    case UserStatus::PreRegistered:
+      return "pre-registered";
+    case UserStatus::Active:
+      return "active";
+    case UserStatus::Disabled:
+      return "disabled";
+  }
+  return "disabled";
+}
+
+std::optional<UserStatus> parseUserStatus(std::string_view text) {
+  if (text == "pre-registered") return UserStatus::PreRegistered;
+  if (text == "active") return UserStatus::Active;
+  if (text == "disabled") return UserStatus::Disabled;
+  return std::nullopt;
+}
+
+std::unique_ptr<DirectoryStore> openSqliteDirectoryStore(const std::string& dataDir) {
+  return std::make_unique<SqliteDirectoryStore>(dataDir);
+}
+
+}  // namespace medrelay::access
