@@ -553,10 +553,14 @@ class SqliteDirectoryStore final : public DirectoryStore {
   }
 
   static void checkDeviceId(const std::string& uuid) {
-    bool ok = !uuid.empty() && uuid.size() <= 64;
+    bool ok =
+        !uuid.empty() && uuid.size() <= 64 && std::isalnum(static_cast<unsigned char>(uuid[0]));
     for (char c : uuid)
       ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
-    if (!ok) throw StoreError("invalid", "device ids are 1-64 characters of A-Z a-z 0-9 - _");
+    if (!ok)
+      throw StoreError(
+          "invalid",
+          "device ids are 1-64 characters of A-Z a-z 0-9 - _, starting with a letter or digit");
   }
 
   // Camera URIs may carry a password (rtsp://user:pass@host): never store it in the directory.

@@ -310,13 +310,13 @@ std::optional<signaling::SignalingError> RelayService::patchSession(
   return std::nullopt;
 }
 
-void RelayService::unsubscribe(const signaling::Principal& principal,
+bool RelayService::unsubscribe(const signaling::Principal& principal,
                                const std::string& sessionId) {
   auto session = findOwned(principal, sessionId);
-  if (!session) return;
-  forget(sessionId);
+  if (!session || !forget(sessionId)) return false;
   session->destroyViewerLater();
   auditSessionEnd(*session, "success", "");
+  return true;
 }
 
 bool RelayService::forget(const std::string& sessionId) {

@@ -38,7 +38,7 @@ class RelayService final : public signaling::SignalingBackend {
   std::optional<signaling::SignalingError> patchSession(const signaling::Principal&,
                                                         const std::string& sessionId,
                                                         const std::string& sdpFragment) override;
-  void unsubscribe(const signaling::Principal&, const std::string& sessionId) override;
+  bool unsubscribe(const signaling::Principal&, const std::string& sessionId) override;
   std::string metricsText() override;
   bool healthy() override;
 

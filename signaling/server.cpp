@@ -528,7 +528,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return reply(request, std::move(res));
     }
     if (!session.empty() && request.method() == http::verb::delete_) {
-      server_.backend.unsubscribe(*principal, session);
+      if (!server_.backend.unsubscribe(*principal, session)) {
+        return reply(request, jsonError(request, http::status::not_found, "not-found",
+                                        "There is no such session (it may have ended)."));
+      }
       Response res{http::status::ok, request.version()};
       cors(res);
       return reply(request, std::move(res));

@@ -69,7 +69,8 @@ class SignalingBackend {
   // WHEP PATCH body (application/trickle-ice-sdpfrag), raw.
   virtual std::optional<SignalingError> patchSession(const Principal&, const std::string& sessionId,
                                                      const std::string& sdpFragment) = 0;
-  virtual void unsubscribe(const Principal&, const std::string& sessionId) = 0;
+  // False when there is no such session of this principal (ended, revoked, or never theirs).
+  virtual bool unsubscribe(const Principal&, const std::string& sessionId) = 0;
   virtual std::string metricsText() = 0;
   virtual bool healthy() = 0;
 };

@@ -29,7 +29,10 @@ WebrtcbinViewer::WebrtcbinViewer(ViewerCodec codec) : codec_(codec) {
   pipeline_ = gst_pipeline_new("viewer");
   webrtc_ = gst_element_factory_make("webrtcbin", "webrtc");
   if (!pipeline_ || !webrtc_) throw std::runtime_error("webrtcbin is not available");
-  g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  // 50 ms jitter buffer (default 200): loopback has no jitter, and measurements of when media
+  // stops (revocation) should not carry the buffer's delay.
+  g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 50u,
+               nullptr);
   // Tests stay on loopback: restrict webrtcbin's libnice agent to 127.0.0.1 (by default it
   // gathers every interface but loopback).
   GstObject* ice = nullptr;
@@ -153,7 +156,9 @@ void WebrtcbinViewer::onPadAdded(GstElement*, GstPad* pad, gpointer data) {
 }
 
 GstPadProbeReturn WebrtcbinViewer::onDecodedFrame(GstPad*, GstPadProbeInfo*, gpointer data) {
-  static_cast<WebrtcbinViewer*>(data)->frames_++;
+  auto* self = static_cast<WebrtcbinViewer*>(data);
+  self->lastFrameNs_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  self->frames_++;
   return GST_PAD_PROBE_OK;
 }
 

@@ -26,6 +26,11 @@ class WebrtcbinViewer {
   bool setAnswer(const std::string& sdp);
 
   int framesDecoded() const { return frames_.load(); }
+  // When the newest frame was decoded (steady clock); epoch if none yet.
+  std::chrono::steady_clock::time_point lastFrameTime() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(lastFrameNs_.load()));
+  }
   // Waits until at least `count` frames were decoded; false on timeout.
   bool waitForFrames(int count, std::chrono::milliseconds timeout) const;
 
@@ -37,6 +42,7 @@ class WebrtcbinViewer {
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::atomic<int> frames_{0};
+  std::atomic<std::chrono::steady_clock::rep> lastFrameNs_{0};
 };
 
 }  // namespace medrelay::testing

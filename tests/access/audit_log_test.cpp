@@ -1,0 +1,132 @@
+// The audit trail's hash chain: intact logs verify, and any edit, deletion or reordering made
+// behind the application's back (triggers dropped, rows rewritten) is reported at the first
+// record it breaks. Exports escape what CSV readers would misread.
+#include "access/audit_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "access/schema.hpp"
+
+namespace medrelay::access {
+namespace {
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("medrelay-audit-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir);
+    db = std::make_unique<Database>(dir / "medrelay.db");
+    migrateSchema(*db);
+    log = std::make_unique<AuditLog>(*db);
+    for (int i = 1; i <= 10; ++i) {
+      log->append({"user:u" + std::to_string(i),
+                   "subscribe",
+                   "stream:s" + std::to_string(i % 3),
+                   i % 2 ? "granted" : "denied",
+                   {{"stream", "s" + std::to_string(i % 3)}}});
+    }
+  }
+  void TearDown() override {
+    log.reset();
+    db.reset();
+    std::filesystem::remove_all(dir);
+  }
+  // What an attacker with the database file could do: drop the guard and edit.
+  void tamper(const std::string& sql) {
+    db->execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;");
+    db->execute(sql);
+  }
+
+  std::filesystem::path dir;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<AuditLog> log;
+};
+
+TEST_F(AuditLogTest, IntactChainVerifies) {
+  auto result = log->verify();
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.records, 10);
+  auto records = log->query({});
+  ASSERT_EQ(records.size(), 10u);
+  EXPECT_EQ(records[0].prevHash, std::string(64, '0'));
+  for (size_t i = 1; i < records.size(); ++i)
+    EXPECT_EQ(records[i].prevHash, records[i - 1].hash);
+}
+
+TEST_F(AuditLogTest, TheDatabaseRefusesEditsAndDeletes) {
+  EXPECT_THROW(db->execute("UPDATE audit_log SET outcome = 'granted' WHERE seq = 2"), StoreError);
+  EXPECT_THROW(db->execute("DELETE FROM audit_log WHERE seq = 2"), StoreError);
+  EXPECT_TRUE(log->verify().intact);
+}
+
+TEST_F(AuditLogTest, AnEditedRecordIsReportedWhereItIs) {
+  tamper("UPDATE audit_log SET outcome = 'granted' WHERE seq = 4");
+  auto result = log->verify();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 4);
+  EXPECT_EQ(result.records, 10);
+}
+
+TEST_F(AuditLogTest, ADeletedRecordIsReported) {
+  tamper("DELETE FROM audit_log WHERE seq = 6");
+  auto result = log->verify();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 7);
+}
+
+TEST_F(AuditLogTest, ARecomputedHashStillBreaksTheNextLink) {
+  // Rewriting a record and its own hash consistently is not enough: the next record's link
+  // still points at the old hash.
+  auto records = log->query({});
+  AuditEntry forged = records[3];  // seq 4: a denial, rewritten as granted
+  ASSERT_EQ(forged.outcome, "denied");
+  forged.outcome = "granted";
+  std::string details = records[3].details.dump();
+  std::string hash =
+      auditRecordHash(records[3].prevHash, records[3].seq, records[3].atMs, forged, details);
+  tamper("UPDATE audit_log SET outcome = 'granted', details = '" + details + "', hash = '" + hash +
+         "' WHERE seq = 4");
+  auto result = log->verify();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 5);
+}
+
+TEST_F(AuditLogTest, TruncatingTheTailIsInvisibleToTheChainButNotToTheCount) {
+  // A chain cannot prove its own end; operators compare counts with exports. Document it.
+  tamper("DELETE FROM audit_log WHERE seq = 10");
+  auto result = log->verify();
+  EXPECT_TRUE(result.intact);
+  EXPECT_EQ(result.records, 9);
+}
+
+TEST_F(AuditLogTest, QueriesFilterAndExportsEscape) {
+  AuditQuery byStream;
+  byStream.stream = "s1";
+  EXPECT_EQ(log->query(byStream).size(), 4u);  // i = 1, 4, 7, 10
+  AuditQuery byUser;
+  byUser.user = "u3";
+  ASSERT_EQ(log->query(byUser).size(), 1u);
+  AuditQuery window;
+  window.toMs = 0;
+  EXPECT_TRUE(log->query(window).empty());
+
+  log->append({"=cmd|' /C calc'!A0",
+               "sign-in",
+               "user:x,y",
+               "failure",
+               {{"note", "line\nbreak \"quoted\""}}});
+  auto last = log->query({}).back();
+  std::string row = AuditLog::toCsvRow(last);
+  EXPECT_NE(row.find("'=cmd"), std::string::npos) << row;  // no live formula
+  EXPECT_NE(row.find("\"user:x,y\""), std::string::npos) << row;
+  auto line = AuditLog::toJsonLine(last);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(line)["details"]["note"], "line\nbreak \"quoted\"");
+}
+
+}  // namespace
+}  // namespace medrelay::access

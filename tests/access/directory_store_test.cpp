@@ -1,0 +1,215 @@
+// The SQLite directory store on a real file: schema migration, every operation's success and
+// refusal codes, hostile input kept as data, tenant boundaries, and the audit records each
+// change leaves behind.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <random>
+
+#include "access/directory_store.hpp"
+#include "access/password_hash.hpp"
+#include "access/schema.hpp"
+#include "access/sqlite_database.hpp"
+
+namespace medrelay::access {
+namespace {
+
+struct TempDir {
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("medrelay-store-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+std::string codeOf(const std::function<void()>& operation) {
+  try {
+    operation();
+  } catch (const StoreError& e) {
+    return e.code();
+  }
+  return "ok";
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store = openSqliteDirectoryStore(dir.path.string());
+    store->addTenant("t", "north");
+    store->addTenant("t", "south");
+    store->addUser("t", "north", "alice", "Alice A.", UserStatus::Active);
+    store->addUser("t", "south", "bob", "", UserStatus::Active);
+    store->addGroup("t", "north", "stroke");
+    store->ensureStream("t", "north", "or1", "camera", "rtsp://cam/1");
+  }
+  TempDir dir;
+  std::unique_ptr<DirectoryStore> store;
+};
+
+TEST(Schema, FreshDatabaseMigratesToTheLatestVersionOnceAndRefusesNewer) {
+  TempDir dir;
+  auto file = dir.path / "x.db";
+  {
+    Database db(file);
+    EXPECT_EQ(migrateSchema(db), latestSchemaVersion());
+    EXPECT_EQ(migrateSchema(db), latestSchemaVersion());  // idempotent
+    auto fk = db.prepare("PRAGMA foreign_keys");
+    fk.step();
+    EXPECT_EQ(fk.integer(0), 1);
+    auto wal = db.prepare("PRAGMA journal_mode");
+    wal.step();
+    EXPECT_EQ(wal.text(0), "wal");
+    db.execute("PRAGMA user_version = 999");
+  }
+  Database db(file);
+  EXPECT_EQ(codeOf([&] { migrateSchema(db); }), "storage");
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::others_all,
+            std::filesystem::perms::none);
+}
+
+TEST_F(StoreTest, RefusalsCarryTheirCodes) {
+  EXPECT_EQ(codeOf([&] { store->addTenant("t", "north"); }), "conflict");
+  EXPECT_EQ(codeOf([&] { store->addUser("t", "nowhere", "carol", "", UserStatus::Active); }),
+            "not-found");
+  EXPECT_EQ(codeOf([&] { store->addUser("t", "north", "alice", "", UserStatus::Active); }),
+            "conflict");
+  EXPECT_EQ(codeOf([&] { store->addMember("t", "stroke", "nobody", "member"); }), "not-found");
+  EXPECT_EQ(codeOf([&] { store->addMember("t", "stroke", "alice", "king"); }), "invalid");
+  EXPECT_EQ(codeOf([&] { store->removeMember("t", "stroke", "alice"); }), "not-found");
+  EXPECT_EQ(codeOf([&] { store->unshare("t", "or1", "stroke"); }), "not-found");
+  EXPECT_EQ(codeOf([&] { store->revokeDevice("t", "alice", "no-such-device"); }), "not-found");
+  EXPECT_EQ(codeOf([&] { store->setPermission("t", "alice", "fly", true); }), "invalid");
+  EXPECT_EQ(codeOf([&] { store->requestCollaboration("t", "north", "north"); }), "invalid");
+  EXPECT_EQ(codeOf([&] { store->acceptCollaboration("t", "south", "north"); }), "not-found");
+  EXPECT_EQ(codeOf([&] { store->ensureStream("t", "north", "x", "radio", ""); }), "invalid");
+  EXPECT_EQ(codeOf([&] { store->setPassword("t", "alice", "short"); }), "invalid");
+}
+
+TEST_F(StoreTest, SqlLookingAndOversizedInputIsRefusedOrKeptAsData) {
+  for (std::string hostile :
+       {std::string("x'; DROP TABLE users;--"), std::string("a\"b"), std::string("../../etc"),
+        std::string(65, 'a'), std::string("name with space"), std::string(""),
+        std::string("\xff\xfe"), std::string("-rf")}) {
+    EXPECT_EQ(codeOf([&] { store->addTenant("t", hostile); }), "invalid") << hostile;
+    EXPECT_EQ(codeOf([&] { store->addUser("t", "north", hostile, "", UserStatus::Active); }),
+              "invalid");
+    EXPECT_EQ(codeOf([&] { store->addGroup("t", "north", hostile); }), "invalid");
+    EXPECT_EQ(codeOf([&] { store->ensureStream("t", "north", hostile, "camera", ""); }), "invalid");
+    // As a lookup key it is just a name that matches nothing.
+    EXPECT_EQ(
+        codeOf([&] { store->addMember("t", hostile.empty() ? "?" : hostile, "alice", "member"); }),
+        "not-found");
+    EXPECT_EQ(codeOf([&] { store->registerDevice("t", "alice", hostile, "web"); }), "invalid");
+  }
+  // Free text (display names) may hold anything within its size limit, stored verbatim.
+  EXPECT_EQ(codeOf([&] {
+              store->addUser("t", "north", "carol", "Robert'); DROP TABLE users;--",
+                             UserStatus::Active);
+            }),
+            "ok");
+  EXPECT_EQ(codeOf([&] {
+              store->addUser("t", "north", "dave", std::string(129, 'x'), UserStatus::Active);
+            }),
+            "invalid");
+  EXPECT_EQ(store->loadDirectory()->users.size(), 3u);
+}
+
+TEST_F(StoreTest, GroupsAcrossFacilitiesNeedAnAcceptedCollaboration) {
+  EXPECT_EQ(codeOf([&] { store->addMember("t", "stroke", "bob", "member"); }), "conflict");
+  store->requestCollaboration("t", "south", "north");
+  EXPECT_EQ(codeOf([&] { store->addMember("t", "stroke", "bob", "member"); }), "conflict");
+  store->acceptCollaboration("t", "north", "south");
+  EXPECT_EQ(codeOf([&] { store->addMember("t", "stroke", "bob", "member"); }), "ok");
+  auto d = store->loadDirectory();
+  EXPECT_EQ(d->collaborations.size(), 2u);  // both directions
+  store->endCollaboration("t", "north", "south");
+  EXPECT_TRUE(store->loadDirectory()->collaborations.empty());
+}
+
+TEST_F(StoreTest, AmbiguousGroupNamesMustNameTheirFacility) {
+  store->addGroup("t", "south", "stroke");
+  EXPECT_EQ(codeOf([&] { store->share("t", "or1", "stroke"); }), "conflict");
+  EXPECT_EQ(codeOf([&] { store->share("t", "or1", "north/stroke"); }), "ok");
+  EXPECT_EQ(codeOf([&] { store->share("t", "or1", "south/stroke"); }), "conflict");  // boundary
+  auto streams = store->listStreams();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].groups, std::vector<std::string>{"north/stroke"});
+}
+
+TEST_F(StoreTest, DevicesRegisterOnceAndStayRevoked) {
+  EXPECT_EQ(store->registerDevice("t", "alice", "phone-1", "ios"), "active");
+  EXPECT_EQ(store->registerDevice("t", "alice", "phone-1", "ios"), "active");
+  store->revokeDevice("t", "alice", "phone-1");
+  EXPECT_EQ(store->registerDevice("t", "alice", "phone-1", "ios"), "revoked");
+  auto devices = store->listDevices("alice");
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].status, "revoked");
+  auto d = store->loadDirectory();
+  EXPECT_FALSE(d->devices.at({d->users.at("alice").id, "phone-1"}));
+}
+
+TEST_F(StoreTest, CameraPasswordsNeverReachTheDirectory) {
+  store->ensureStream("t", "north", "icu", "camera", "rtsp://admin:s3cret@10.0.0.5:554/live");
+  for (const auto& s : store->listStreams()) {
+    EXPECT_EQ(s.source.find("s3cret"), std::string::npos) << s.source;
+  }
+}
+
+TEST_F(StoreTest, PasswordsAreStoredOnlyAsScryptHashes) {
+  store->setPassword("t", "alice", "correct horse battery");
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path / "medrelay.db").c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(raw, "SELECT password_hash FROM users WHERE name = 'alice'", -1, &s, nullptr);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  std::string stored = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(raw);
+  EXPECT_EQ(stored.rfind("scrypt$", 0), 0u);
+  EXPECT_EQ(stored.find("correct horse"), std::string::npos);
+  EXPECT_TRUE(verifySecret("correct horse battery", stored));
+  EXPECT_FALSE(verifySecret("correct horse batterY", stored));
+  EXPECT_FALSE(verifySecret("correct horse battery", "scrypt$99$8$1$AA$BB"));
+  EXPECT_FALSE(verifySecret("x", "garbage"));
+  EXPECT_NE(hashSecret("same"), hashSecret("same"));  // salted
+  // The audit record says a password was set, and nothing about it.
+  for (const auto& r : store->queryAudit({})) {
+    EXPECT_EQ(r.details.dump().find("scrypt"), std::string::npos);
+  }
+}
+
+TEST_F(StoreTest, EveryChangeIsAuditedWithBeforeAndAfter) {
+  store->addMember("t", "stroke", "alice", "member");
+  store->addMember("t", "stroke", "alice", "admin");
+  store->removeMember("t", "stroke", "alice");
+  AuditQuery q;
+  q.user = "alice";
+  auto records = store->queryAudit(q);
+  std::vector<std::string> actions;
+  for (const auto& r : records)
+    actions.push_back(r.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"user.add", "group.member.add", "group.member.add",
+                                               "group.member.remove"}));
+  EXPECT_EQ(records[2].details["before"]["role"], "member");
+  EXPECT_EQ(records[2].details["after"]["role"], "admin");
+  EXPECT_EQ(records[3].details["before"]["role"], "admin");
+  EXPECT_EQ(records[3].actor, "t");
+  AuditQuery byGroup;
+  byGroup.group = "north/stroke";
+  EXPECT_EQ(store->queryAudit(byGroup).size(), 4u);  // group.add + three membership changes
+}
+
+TEST_F(StoreTest, ChangeCounterMovesForChangesFromAnotherConnection) {
+  int64_t before = store->changeCounter();
+  EXPECT_EQ(store->changeCounter(), before);
+  auto other = openSqliteDirectoryStore(dir.path.string());  // as `medrelay admin` would
+  other->setUserStatus("admin", "alice", UserStatus::Disabled);
+  EXPECT_NE(store->changeCounter(), before);
+  EXPECT_EQ(store->loadDirectory()->users.at("alice").status, UserStatus::Disabled);
+}
+
+}  // namespace
+}  // namespace medrelay::access
