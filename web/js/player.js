@@ -1,6 +1,11 @@
 // One live stream in a <video>: a receive-only RTCPeerConnection negotiated over the signaling
 // client (we offer, the relay answers; our ICE candidates trickle after the answer names the
 // session). Recovers by itself: a failed connection or a lost signaling socket resubscribes.
+// Codes that mean this user may not (or no longer) watch: retrying would not help.
+const ACCESS_DENIED = new Set(['forbidden', 'unauthorized', 'access-revoked', 'token-expired',
+  'not-shared', 'missing-permission', 'tenant-boundary', 'user-inactive', 'device-revoked',
+  'unknown-user', 'unknown-device']);
+
 export class Player extends EventTarget {
   constructor(signaling, video, { codec = null } = {}) {
     super();
@@ -87,7 +92,7 @@ export class Player extends EventTarget {
       for (const fields of early) this.signaling.send('candidate', { session: this.session, ...fields });
     } catch (error) {
       if (generation !== this.generation) return;
-      if (['forbidden', 'unauthorized', 'not-found'].includes(error.code)) {
+      if (ACCESS_DENIED.has(error.code) || error.code === 'not-found') {
         this.emit('fatal', error.message);
       } else {
         this.retry(error.message || 'Could not start the stream; retrying…');
@@ -113,7 +118,7 @@ export class Player extends EventTarget {
   // The server ended our session (revoked access, stream gone, ...).
   sessionEnded(detail) {
     if (detail.session !== this.session) return;
-    if (detail.code === 'revoked' || detail.code === 'forbidden') {
+    if (ACCESS_DENIED.has(detail.code)) {
       const stream = this.stream;
       this.stop();
       this.emit('fatal', detail.reason || `Access to ${stream} was withdrawn.`);

@@ -49,6 +49,11 @@ export async function startServer({ dataDir, extraArgs = [] } = {}) {
   };
 }
 
+// Runs `medrelay admin --data-dir DIR ...args` and returns its stdout.
+export function admin(dataDir, ...args) {
+  return execFileSync(medrelayBinary, ['admin', '--data-dir', dataDir, ...args]).toString().trim();
+}
+
 export function issueToken(dataDir, user = 'demo') {
   return execFileSync(medrelayBinary, ['admin', '--data-dir', dataDir, 'token', 'issue', '--user', user])
     .toString().trim();
