@@ -26,7 +26,7 @@ std::optional<AccessDecision> checkPrincipal(const Directory& directory, std::st
   if (d == directory.devices.end()) {
     return deny("unknown-device", "This device is not registered for this user.");
   }
-  if (!d->second) return deny("device-revoked", "This device has been revoked.");
+  if (!d->second.active) return deny("device-revoked", "This device has been revoked.");
   *found = &u->second;
   return std::nullopt;
 }
@@ -70,6 +70,17 @@ AccessDecision decideWatch(const Directory& directory, std::string_view user,
   auto s = directory.streams.find(stream);
   if (s == directory.streams.end()) return deny("not-found", "There is no such stream.");
   return decideStream(directory, *found, s->second);
+}
+
+AccessDecision decideCredential(const Directory& directory, std::string_view user,
+                                std::string_view device, int64_t issuedAt) {
+  const DirectoryUser* found = nullptr;
+  if (auto denied = checkPrincipal(directory, user, device, &found)) return *denied;
+  const auto& state = directory.devices.at({found->id, std::string(device)});
+  if (issuedAt < state.tokensValidAfter) {
+    return deny("signed-out", "This sign-in has ended; sign in again.");
+  }
+  return {true, "", ""};
 }
 
 std::vector<std::string> watchableStreams(const Directory& directory, std::string_view user,

@@ -24,6 +24,11 @@ struct AccessDecision {
 AccessDecision decideWatch(const Directory& directory, std::string_view user,
                            std::string_view device, std::string_view stream);
 
+// Whether an access token issued at `issuedAt` (seconds) for `user` on `device` still counts:
+// the user is active, the device registered and active, and not signed out since.
+AccessDecision decideCredential(const Directory& directory, std::string_view user,
+                                std::string_view device, int64_t issuedAt);
+
 // The streams `user` on `device` may watch, by name, sorted.
 std::vector<std::string> watchableStreams(const Directory& directory, std::string_view user,
                                           std::string_view device);

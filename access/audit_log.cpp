@@ -1,9 +1,9 @@
 #include "access/audit_log.hpp"
 
-#include <openssl/evp.h>
-
 #include <chrono>
 #include <sstream>
+
+#include "access/digest.hpp"
 
 namespace medrelay::access {
 
@@ -15,19 +15,6 @@ int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string sha256Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
 }
 
 // Length-prefixed fields: no separator inside a value can make two records hash alike.
@@ -157,7 +144,7 @@ std::vector<AuditRecord> AuditLog::query(const AuditQuery& q) {
   if (!q.group.empty()) {
     sql += " AND (target = 'group:' || ?5 OR json_extract(details, '$.group') = ?5)";
   }
-  sql += " ORDER BY seq LIMIT ?6";
+  sql += q.newestFirst ? " ORDER BY seq DESC LIMIT ?6" : " ORDER BY seq LIMIT ?6";
   auto s = db_.prepare(sql);
   s.bind(1, q.fromMs).bind(2, q.toMs).bind(6, static_cast<int64_t>(q.limit));
   if (!q.user.empty()) s.bind(3, q.user);

@@ -36,6 +36,7 @@ struct AuditQuery {
   std::string group;   // about this group
   int64_t fromMs = 0, toMs = INT64_MAX;
   size_t limit = 1000;
+  bool newestFirst = false;  // the latest `limit` records, newest first
 };
 
 struct AuditVerification {

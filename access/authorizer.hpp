@@ -18,6 +18,10 @@ class Authorizer {
   // Thread-safe and fast (a snapshot lookup, no I/O).
   virtual AccessDecision mayWatch(const std::string& user, const std::string& device,
                                   const std::string& stream) = 0;
+  // Does a credential (access token) issued at `issuedAt` still count? Checked at every
+  // authentication and while sessions run (sign-out ends them).
+  virtual AccessDecision checkCredential(const std::string& user, const std::string& device,
+                                         int64_t issuedAt) = 0;
   virtual std::vector<std::string> watchableStreams(const std::string& user,
                                                     const std::string& device) = 0;
   // Called from the authorizer's own thread several times a second; `directoryChanged` says

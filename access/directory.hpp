@@ -20,6 +20,8 @@ struct DirectoryUser {
   std::string name;
   UserStatus status = UserStatus::Active;
   std::set<std::string> permissions;  // "view-live", "view-dicom", "search-images", "publish"
+  bool systemAdmin = false;
+  std::set<int64_t> adminOfTenants;  // tenant-admin roles
 };
 
 struct DirectoryGroup {
@@ -36,13 +38,18 @@ struct DirectoryStream {
   bool requiresOneTimeCode = false;
 };
 
+struct DirectoryDevice {
+  bool active = true;
+  int64_t tokensValidAfter = 0;  // access tokens issued before this (seconds) no longer count
+};
+
 struct Directory {
-  std::map<std::string, DirectoryUser, std::less<>> users;      // by name
-  std::map<std::pair<int64_t, std::string>, bool> devices;      // (user id, uuid) -> active
-  std::map<int64_t, DirectoryGroup> groups;                     // by id
-  std::map<std::string, DirectoryStream, std::less<>> streams;  // by name
-  std::multimap<int64_t, int64_t> shares;                       // stream id -> group id
-  std::set<std::pair<int64_t, int64_t>> memberships;            // (group id, user id)
+  std::map<std::string, DirectoryUser, std::less<>> users;             // by name
+  std::map<std::pair<int64_t, std::string>, DirectoryDevice> devices;  // (user id, uuid)
+  std::map<int64_t, DirectoryGroup> groups;                            // by id
+  std::map<std::string, DirectoryStream, std::less<>> streams;         // by name
+  std::multimap<int64_t, int64_t> shares;                              // stream id -> group id
+  std::set<std::pair<int64_t, int64_t>> memberships;                   // (group id, user id)
   std::set<std::pair<int64_t, int64_t>> collaborations;  // accepted, both orders (tenant ids)
 };
 

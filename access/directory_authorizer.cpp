@@ -47,6 +47,13 @@ AccessDecision DirectoryAuthorizer::mayWatch(const std::string& user, const std:
   return decision;
 }
 
+AccessDecision DirectoryAuthorizer::checkCredential(const std::string& user,
+                                                    const std::string& device, int64_t issuedAt) {
+  // Fresh at every sign-in: a sign-out or revocation a moment ago must already count.
+  refreshNow();
+  return decideCredential(*snapshot(), user, device, issuedAt);
+}
+
 std::vector<std::string> DirectoryAuthorizer::watchableStreams(const std::string& user,
                                                                const std::string& device) {
   auto current = snapshot();

@@ -25,6 +25,8 @@ class DirectoryAuthorizer final : public Authorizer {
 
   AccessDecision mayWatch(const std::string& user, const std::string& device,
                           const std::string& stream) override;
+  AccessDecision checkCredential(const std::string& user, const std::string& device,
+                                 int64_t issuedAt) override;
   std::vector<std::string> watchableStreams(const std::string& user,
                                             const std::string& device) override;
   void setReviewCallback(std::function<void(bool directoryChanged)> callback) override;

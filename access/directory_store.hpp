@@ -26,6 +26,42 @@ struct StreamRecord {
 struct DeviceRecord {
   std::string user, uuid, platform, status;
   int64_t lastSeen = 0;
+  int64_t tokensValidAfter = 0;  // access tokens issued before this (seconds) are void
+};
+
+struct UserRecord {
+  std::string name, displayName, tenant, department, phone, status;
+  std::vector<std::string> permissions;
+  std::vector<std::string> adminRoles;  // "system-admin", "tenant-admin"
+};
+
+struct MemberRecord {
+  std::string user, role;
+};
+
+struct GroupRecord {
+  std::string name, tenant;
+  std::vector<MemberRecord> members;
+};
+
+struct DepartmentRecord {
+  std::string tenant, name;
+};
+
+struct CollaborationRecord {
+  std::string requester, partner, status;  // requested | accepted | ended
+};
+
+// Outcome of checking a password or passcode. Never says which part was wrong.
+struct CredentialCheck {
+  enum Result { Ok, BadCredentials, Locked, Inactive } result = BadCredentials;
+  int64_t retryAfterSeconds = 0;  // when Locked
+};
+
+struct RefreshOutcome {
+  bool ok = false;
+  std::string user, device;
+  std::string code;  // "invalid", "expired", "reused" (a rotated token came back: theft)
 };
 
 class DirectoryStore {
@@ -38,6 +74,9 @@ class DirectoryStore {
   // New users get "view-live" and "view-dicom" unless told otherwise.
   virtual void addUser(const std::string& actor, const std::string& tenant, const std::string& name,
                        const std::string& displayName, UserStatus status) = 0;
+  // Empty `department` clears it; the department must belong to the user's facility.
+  virtual void setUserDepartment(const std::string& actor, const std::string& user,
+                                 const std::string& department) = 0;
   virtual void setUserStatus(const std::string& actor, const std::string& user,
                              UserStatus status) = 0;
   // Stores only a slow salted hash (scrypt). Empty `password` clears it.
@@ -45,6 +84,9 @@ class DirectoryStore {
                            const std::string& password) = 0;
   virtual void setPermission(const std::string& actor, const std::string& user,
                              const std::string& permission, bool granted) = 0;
+  // role: "system-admin" (everything) or "tenant-admin" (the user's own facility).
+  virtual void setAdminRole(const std::string& actor, const std::string& user,
+                            const std::string& role, bool granted) = 0;
   // Registers (or finds) a device; returns its status ("active" | "revoked").
   virtual std::string registerDevice(const std::string& actor, const std::string& user,
                                      const std::string& uuid, const std::string& platform) = 0;
@@ -66,6 +108,12 @@ class DirectoryStore {
   virtual void unshare(const std::string& actor, const std::string& stream,
                        const std::string& group) = 0;
   virtual std::vector<StreamRecord> listStreams() = 0;
+  // Listings for administration, ordered by name.
+  virtual std::vector<std::string> listTenants() = 0;
+  virtual std::vector<DepartmentRecord> listDepartments() = 0;
+  virtual std::vector<UserRecord> listUsers() = 0;
+  virtual std::vector<GroupRecord> listGroups() = 0;
+  virtual std::vector<CollaborationRecord> listCollaborations() = 0;
   // The serving relay reports its sources' state (not an admin change: not audited).
   virtual void setStreamState(const std::string& stream, const std::string& state,
                               const std::string& detail) = 0;
@@ -76,6 +124,25 @@ class DirectoryStore {
                                    const std::string& requester) = 0;
   virtual void endCollaboration(const std::string& actor, const std::string& a,
                                 const std::string& b) = 0;
+
+  // Sign-in. Secrets are compared inside the store and never leave it. Five failures in a row
+  // lock the account (password) or the device (passcode) for 1 s, doubling with each further
+  // failure up to an hour; success resets the count.
+  virtual CredentialCheck checkPassword(const std::string& user, const std::string& password,
+                                        int64_t now) = 0;
+  virtual void setPasscode(const std::string& actor, const std::string& user,
+                           const std::string& passcode) = 0;
+  virtual CredentialCheck checkPasscode(const std::string& user, const std::string& device,
+                                        const std::string& passcode, int64_t now) = 0;
+  // Opaque refresh token ("id.secret"); only a hash of the secret is stored.
+  virtual std::string issueRefreshToken(const std::string& user, const std::string& device,
+                                        int64_t lifetimeSeconds, int64_t now) = 0;
+  // Single use: a redeemed token is spent. Presenting a spent token again revokes every
+  // refresh token of that device (someone else has a copy).
+  virtual RefreshOutcome redeemRefreshToken(const std::string& token, int64_t now) = 0;
+  // Ends the device's sign-in: refresh tokens revoked, access tokens issued until now void.
+  virtual void signOut(const std::string& actor, const std::string& user, const std::string& device,
+                       int64_t now) = 0;
 
   virtual std::shared_ptr<const Directory> loadDirectory() = 0;
   // Changes whenever any process commits a change: poll it to notice admin changes.

@@ -116,7 +116,25 @@ ALTER TABLE streams ADD COLUMN state_detail TEXT NOT NULL DEFAULT '';
 ALTER TABLE streams ADD COLUMN state_changed_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array kMigrations = {kVersion1, kVersion2};
+// Sign-in: refresh tokens (stored as hashes), passcode lockout per device, and a per-device
+// cut-off before which access tokens no longer count (sign-out, revocation).
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE devices ADD COLUMN tokens_valid_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN failed_unlocks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE refresh_tokens (
+  id TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device_uuid TEXT NOT NULL,
+  token_hash TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX refresh_tokens_by_device ON refresh_tokens (user_id, device_uuid);
+)sql";
+
+constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3};
 
 int userVersion(Database& db) {
   auto statement = db.prepare("PRAGMA user_version");

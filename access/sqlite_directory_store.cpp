@@ -1,17 +1,29 @@
 // DirectoryStore on SQLite: one connection, guarded by a mutex (the server calls it from the
 // signaling thread and the directory watcher; the admin CLI from its only thread).
+#include <openssl/crypto.h>
+
 #include <chrono>
+#include <map>
 #include <mutex>
 
+#include "access/digest.hpp"
 #include "access/directory_store.hpp"
 #include "access/password_hash.hpp"
 #include "access/schema.hpp"
+#include "access/token_authority.hpp"
 
 namespace medrelay::access {
 
 namespace {
 
 using nlohmann::json;
+
+// Checked against when the user does not exist, so that answer takes as long as a real one.
+// Made on first use: every process linking this (ingest children too) would pay for it.
+const std::string& dummyHash() {
+  static const std::string hash = hashSecret("not a real password");
+  return hash;
+}
 
 int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -99,6 +111,28 @@ class SqliteDirectoryStore final : public DirectoryStore {
     t.commit();
   }
 
+  void setUserDepartment(const std::string& actor, const std::string& user,
+                         const std::string& department) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    std::optional<int64_t> departmentId;
+    if (!department.empty()) {
+      auto find = db_.prepare("SELECT id FROM departments WHERE tenant_id = ? AND name = ?");
+      find.bind(1, row.tenant).bind(2, department);
+      if (!find.step()) {
+        throw StoreError("not-found", "the user's facility has no department " + department);
+      }
+      departmentId = find.integer(0);
+    }
+    db_.prepare("UPDATE users SET department_id = ? WHERE id = ?")
+        .bind(1, departmentId)
+        .bind(2, row.id)
+        .run();
+    record(actor, "user.department", "user:" + user, {{"after", {{"department", department}}}});
+    t.commit();
+  }
+
   void setUserStatus(const std::string& actor, const std::string& user,
                      UserStatus status) override {
     std::lock_guard lock(mutex_);
@@ -156,6 +190,35 @@ class SqliteDirectoryStore final : public DirectoryStore {
     t.commit();
   }
 
+  void setAdminRole(const std::string& actor, const std::string& user, const std::string& role,
+                    bool granted) override {
+    if (role != "system-admin" && role != "tenant-admin") {
+      throw StoreError("invalid", "admin roles are system-admin and tenant-admin");
+    }
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    if (granted) {
+      auto insert = db_.prepare(
+          "INSERT OR REPLACE INTO admin_roles (user_id, role, tenant_id) VALUES (?, ?, ?)");
+      insert.bind(1, row.id).bind(2, role);
+      if (role == "tenant-admin") {
+        insert.bind(3, row.tenant);
+      } else {
+        insert.bindNull(3);
+      }
+      insert.run();
+    } else {
+      db_.prepare("DELETE FROM admin_roles WHERE user_id = ? AND role = ?")
+          .bind(1, row.id)
+          .bind(2, role)
+          .run();
+    }
+    record(actor, granted ? "admin-role.grant" : "admin-role.revoke", "user:" + user,
+           {{"role", role}});
+    t.commit();
+  }
+
   std::string registerDevice(const std::string& actor, const std::string& user,
                              const std::string& uuid, const std::string& platform) override {
     checkDeviceId(uuid);
@@ -199,6 +262,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
         .bind(2, uuid)
         .run();
     if (db_.changes() == 0) throw StoreError("not-found", "user " + user + " has no such device");
+    voidDeviceTokens(row.id, uuid, nowSeconds());
     record(actor, "device.revoke", "user:" + user,
            {{"device", uuid}, {"after", {{"status", "revoked"}}}});
     t.commit();
@@ -208,11 +272,12 @@ class SqliteDirectoryStore final : public DirectoryStore {
     std::lock_guard lock(mutex_);
     UserRow row = findUser(user);
     auto s = db_.prepare(
-        "SELECT uuid, platform, status, last_seen FROM devices WHERE user_id = ? ORDER BY id");
+        "SELECT uuid, platform, status, last_seen, tokens_valid_after FROM devices "
+        "WHERE user_id = ? ORDER BY id");
     s.bind(1, row.id);
     std::vector<DeviceRecord> out;
     while (s.step())
-      out.push_back({user, s.text(0), s.text(1), s.text(2), s.integer(3)});
+      out.push_back({user, s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4)});
     return out;
   }
 
@@ -356,6 +421,79 @@ class SqliteDirectoryStore final : public DirectoryStore {
     return out;
   }
 
+  std::vector<std::string> listTenants() override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    auto s = db_.prepare("SELECT name FROM tenants ORDER BY name");
+    while (s.step())
+      out.push_back(s.text(0));
+    return out;
+  }
+
+  std::vector<DepartmentRecord> listDepartments() override {
+    std::lock_guard lock(mutex_);
+    std::vector<DepartmentRecord> out;
+    auto s = db_.prepare(
+        "SELECT t.name, d.name FROM departments d JOIN tenants t ON t.id = d.tenant_id "
+        "ORDER BY t.name, d.name");
+    while (s.step())
+      out.push_back({s.text(0), s.text(1)});
+    return out;
+  }
+
+  std::vector<UserRecord> listUsers() override {
+    std::lock_guard lock(mutex_);
+    std::vector<UserRecord> out;
+    std::map<int64_t, size_t> byId;
+    auto s = db_.prepare(
+        "SELECT u.id, u.name, u.display_name, t.name, COALESCE(d.name, ''), u.phone, u.status "
+        "FROM users u JOIN tenants t ON t.id = u.tenant_id "
+        "LEFT JOIN departments d ON d.id = u.department_id ORDER BY u.name");
+    while (s.step()) {
+      byId[s.integer(0)] = out.size();
+      out.push_back({s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), {}, {}});
+    }
+    auto permissions =
+        db_.prepare("SELECT user_id, permission FROM user_permissions ORDER BY permission");
+    while (permissions.step())
+      out[byId.at(permissions.integer(0))].permissions.push_back(permissions.text(1));
+    auto roles = db_.prepare("SELECT user_id, role FROM admin_roles ORDER BY role");
+    while (roles.step())
+      out[byId.at(roles.integer(0))].adminRoles.push_back(roles.text(1));
+    return out;
+  }
+
+  std::vector<GroupRecord> listGroups() override {
+    std::lock_guard lock(mutex_);
+    std::vector<GroupRecord> out;
+    std::map<int64_t, size_t> byId;
+    auto s = db_.prepare(
+        "SELECT g.id, g.name, t.name FROM groups g JOIN tenants t ON t.id = g.tenant_id "
+        "ORDER BY g.name, t.name");
+    while (s.step()) {
+      byId[s.integer(0)] = out.size();
+      out.push_back({s.text(1), s.text(2), {}});
+    }
+    auto members = db_.prepare(
+        "SELECT m.group_id, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id "
+        "ORDER BY u.name");
+    while (members.step())
+      out[byId.at(members.integer(0))].members.push_back({members.text(1), members.text(2)});
+    return out;
+  }
+
+  std::vector<CollaborationRecord> listCollaborations() override {
+    std::lock_guard lock(mutex_);
+    std::vector<CollaborationRecord> out;
+    auto s = db_.prepare(
+        "SELECT a.name, b.name, c.status FROM collaborations c "
+        "JOIN tenants a ON a.id = c.requester_id JOIN tenants b ON b.id = c.partner_id "
+        "ORDER BY a.name, b.name");
+    while (s.step())
+      out.push_back({s.text(0), s.text(1), s.text(2)});
+    return out;
+  }
+
   void setStreamState(const std::string& stream, const std::string& state,
                       const std::string& detail) override {
     std::lock_guard lock(mutex_);
@@ -420,6 +558,157 @@ class SqliteDirectoryStore final : public DirectoryStore {
     t.commit();
   }
 
+  CredentialCheck checkPassword(const std::string& user, const std::string& password,
+                                int64_t now) override {
+    std::string hash;
+    {
+      std::lock_guard lock(mutex_);
+      auto s = db_.prepare("SELECT status, password_hash, locked_until FROM users WHERE name = ?");
+      s.bind(1, user);
+      if (!s.step()) {
+        verifySecret(password, dummyHash());  // same time as a real check: no user probing
+        return {CredentialCheck::BadCredentials, 0};
+      }
+      // Whole seconds: the lock lasts through the second it ends in, so never less than asked.
+      if (s.integer(2) >= now) return {CredentialCheck::Locked, s.integer(2) - now + 1};
+      if (s.isNull(1)) return {CredentialCheck::BadCredentials, 0};
+      if (s.text(0) == "disabled") return {CredentialCheck::Inactive, 0};
+      hash = s.text(1);
+    }
+    bool ok = verifySecret(password, hash);  // slow: outside the lock
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    auto result =
+        countAttempt("users", "failed_sign_ins", "name = ?1", user, std::nullopt, ok, now);
+    audit_.append({"user:" + user,
+                   "sign-in",
+                   "user:" + user,
+                   ok ? "success" : "failure",
+                   {{"reason", ok                                         ? ""
+                               : result.result == CredentialCheck::Locked ? "locked"
+                                                                          : "bad-credentials"}}});
+    t.commit();
+    return result;
+  }
+
+  void setPasscode(const std::string& actor, const std::string& user,
+                   const std::string& passcode) override {
+    if (passcode.size() < 4 || passcode.size() > 64) {
+      throw StoreError("invalid", "passcodes are 4 to 64 characters long");
+    }
+    std::string hash = hashSecret(passcode);
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    db_.prepare("UPDATE users SET passcode_hash = ? WHERE id = ?")
+        .bind(1, hash)
+        .bind(2, row.id)
+        .run();
+    record(actor, "user.passcode.set", "user:" + user, json::object());
+    t.commit();
+  }
+
+  CredentialCheck checkPasscode(const std::string& user, const std::string& device,
+                                const std::string& passcode, int64_t now) override {
+    std::string hash;
+    {
+      std::lock_guard lock(mutex_);
+      auto s = db_.prepare(
+          "SELECT u.status, u.passcode_hash, d.status, d.locked_until FROM users u "
+          "JOIN devices d ON d.user_id = u.id WHERE u.name = ? AND d.uuid = ?");
+      s.bind(1, user).bind(2, device);
+      if (!s.step()) {
+        verifySecret(passcode, dummyHash());
+        return {CredentialCheck::BadCredentials, 0};
+      }
+      // Whole seconds: the lock lasts through the second it ends in, so never less than asked.
+      if (s.integer(3) >= now) return {CredentialCheck::Locked, s.integer(3) - now + 1};
+      if (s.text(0) != "active" || s.text(2) != "active") return {CredentialCheck::Inactive, 0};
+      if (s.isNull(1)) return {CredentialCheck::BadCredentials, 0};
+      hash = s.text(1);
+    }
+    bool ok = verifySecret(passcode, hash);
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    auto result = countAttempt("devices", "failed_unlocks",
+                               "uuid = ?2 AND user_id = (SELECT id FROM users WHERE name = ?1)",
+                               user, device, ok, now);
+    audit_.append({"user:" + user,
+                   "unlock",
+                   "user:" + user,
+                   ok ? "success" : "failure",
+                   {{"device", device}}});
+    t.commit();
+    return result;
+  }
+
+  std::string issueRefreshToken(const std::string& user, const std::string& device,
+                                int64_t lifetimeSeconds, int64_t now) override {
+    std::string id = randomHex(12);
+    std::string secret = randomHex(32);
+    std::lock_guard lock(mutex_);
+    UserRow row = findUser(user);
+    db_.prepare(
+           "INSERT INTO refresh_tokens (id, user_id, device_uuid, token_hash, expires_at, "
+           "created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, id)
+        .bind(2, row.id)
+        .bind(3, device)
+        .bind(4, sha256Hex(secret))
+        .bind(5, now + lifetimeSeconds)
+        .bind(6, now)
+        .run();
+    return id + "." + secret;
+  }
+
+  RefreshOutcome redeemRefreshToken(const std::string& token, int64_t now) override {
+    auto dot = token.find('.');
+    if (dot == std::string::npos || token.size() > 256) return {false, "", "", "invalid"};
+    std::string id = token.substr(0, dot);
+    std::string hash = sha256Hex(token.substr(dot + 1));
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    auto s = db_.prepare(
+        "SELECT r.token_hash, r.expires_at, r.revoked, u.name, r.device_uuid, r.user_id "
+        "FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE r.id = ?");
+    s.bind(1, id);
+    if (!s.step() || !constantTimeEqual(s.text(0), hash)) return {false, "", "", "invalid"};
+    RefreshOutcome out{false, s.text(3), s.text(4), ""};
+    int64_t userId = s.integer(5);
+    if (s.integer(2) != 0) {
+      db_.prepare("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND device_uuid = ?")
+          .bind(1, userId)
+          .bind(2, out.device)
+          .run();
+      audit_.append({"user:" + out.user,
+                     "refresh",
+                     "user:" + out.user,
+                     "denied",
+                     {{"device", out.device}, {"reason", "reused"}}});
+      t.commit();
+      out.code = "reused";
+      return out;
+    }
+    if (s.integer(1) <= now) {
+      out.code = "expired";
+      return out;
+    }
+    db_.prepare("UPDATE refresh_tokens SET revoked = 1 WHERE id = ?").bind(1, id).run();
+    t.commit();
+    out.ok = true;
+    return out;
+  }
+
+  void signOut(const std::string& actor, const std::string& user, const std::string& device,
+               int64_t now) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    voidDeviceTokens(row.id, device, now);
+    record(actor, "sign-out", "user:" + user, {{"device", device}});
+    t.commit();
+  }
+
   std::shared_ptr<const Directory> loadDirectory() override {
     std::lock_guard lock(mutex_);
     auto d = std::make_shared<Directory>();
@@ -441,9 +730,21 @@ class SqliteDirectoryStore final : public DirectoryStore {
         auto name = userNames.find(permissions.integer(0));
         if (name != userNames.end()) d->users[name->second].permissions.insert(permissions.text(1));
       }
-      auto devices = db_.prepare("SELECT user_id, uuid, status FROM devices");
-      while (devices.step())
-        d->devices[{devices.integer(0), devices.text(1)}] = devices.text(2) == "active";
+      auto roles = db_.prepare("SELECT user_id, role, tenant_id FROM admin_roles");
+      while (roles.step()) {
+        auto name = userNames.find(roles.integer(0));
+        if (name == userNames.end()) continue;
+        auto& u = d->users[name->second];
+        if (roles.text(1) == "system-admin") u.systemAdmin = true;
+        if (roles.text(1) == "tenant-admin" && !roles.isNull(2)) {
+          u.adminOfTenants.insert(roles.integer(2));
+        }
+      }
+      auto devices = db_.prepare("SELECT user_id, uuid, status, tokens_valid_after FROM devices");
+      while (devices.step()) {
+        d->devices[{devices.integer(0), devices.text(1)}] = {devices.text(2) == "active",
+                                                             devices.integer(3)};
+      }
       auto groups = db_.prepare("SELECT id, tenant_id, name FROM groups");
       while (groups.step())
         d->groups[groups.integer(0)] = {groups.integer(0), groups.integer(1), groups.text(2)};
@@ -498,6 +799,52 @@ class SqliteDirectoryStore final : public DirectoryStore {
               json details) {
     ++localChanges_;  // every directory change records itself here
     audit_.append({actor, action, target, "success", std::move(details)});
+  }
+
+  // Counts a failed attempt (locking after five, 1 s doubling to an hour) or resets the count.
+  // `where` selects the row with ?1 = user, ?2 = device.
+  // Counts a failed attempt (or clears the count) on the row `where` selects; its parameters
+  // are ?1 = user and, for devices, ?2 = device uuid.
+  CredentialCheck countAttempt(const std::string& table, const std::string& counter,
+                               const std::string& where, const std::string& user,
+                               const std::optional<std::string>& device, bool ok, int64_t now) {
+    auto keyed = [&](const std::string& sql) {
+      auto statement = db_.prepare(sql);
+      statement.bind(1, user);
+      if (device) statement.bind(2, *device);
+      return statement;
+    };
+    if (ok) {
+      keyed("UPDATE " + table + " SET " + counter + " = 0, locked_until = 0 WHERE " + where).run();
+      return {CredentialCheck::Ok, 0};
+    }
+    keyed("UPDATE " + table + " SET " + counter + " = " + counter + " + 1 WHERE " + where).run();
+    auto s = keyed("SELECT " + counter + " FROM " + table + " WHERE " + where);
+    int64_t failures = s.step() ? s.integer(0) : 0;
+    if (failures < 5) return {CredentialCheck::BadCredentials, 0};
+    int64_t delay = int64_t{1} << std::min<int64_t>(failures - 5, 12);  // 1 s .. 4096 s
+    delay = std::min<int64_t>(delay, 3600);
+    keyed("UPDATE " + table + " SET locked_until = " + std::to_string(now + delay) + " WHERE " +
+          where)
+        .run();
+    return {CredentialCheck::Locked, delay};
+  }
+
+  void voidDeviceTokens(int64_t userId, const std::string& device, int64_t now) {
+    db_.prepare("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND device_uuid = ?")
+        .bind(1, userId)
+        .bind(2, device)
+        .run();
+    // +1: a token issued in this very second is voided too (iat has whole seconds).
+    db_.prepare("UPDATE devices SET tokens_valid_after = ? WHERE user_id = ? AND uuid = ?")
+        .bind(1, now + 1)
+        .bind(2, userId)
+        .bind(3, device)
+        .run();
+  }
+
+  static bool constantTimeEqual(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
   }
 
   int64_t findTenant(const std::string& name) {

@@ -181,6 +181,21 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
   userPassword->add_option("PASSWORD", o.password)->required();
   userPassword->callback(
       run([&o](access::DirectoryStore& s) { s.setPassword(kActor, o.user, o.password); }));
+  auto* passcode = user->add_subcommand("passcode", "Set a user's app passcode");
+  passcode->add_option("USER", o.user)->required();
+  passcode->add_option("PASSCODE", o.password)->required();
+  passcode->callback(
+      run([&o](access::DirectoryStore& s) { s.setPasscode(kActor, o.user, o.password); }));
+  auto* role = user->add_subcommand("role", "Grant or revoke an admin role")->require_subcommand(1);
+  for (bool grant : {true, false}) {
+    auto* sub = role->add_subcommand(grant ? "grant" : "revoke", "system-admin or tenant-admin");
+    sub->add_option("USER", o.user)->required();
+    sub->add_option("ROLE", o.role)
+        ->required()
+        ->check(CLI::IsMember({"system-admin", "tenant-admin"}));
+    sub->callback(run(
+        [&o, grant](access::DirectoryStore& s) { s.setAdminRole(kActor, o.user, o.role, grant); }));
+  }
   auto* permission =
       user->add_subcommand("permission", "Grant or revoke a permission")->require_subcommand(1);
   for (bool grant : {true, false}) {
@@ -277,7 +292,7 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
   issue->add_option("--user", o.user, "User name")->required()->check(validName);
   issue->add_option("--device", o.device, "Device id to bind the token to (registered if new)");
   issue->add_option("--ttl", o.ttlSeconds, "Lifetime in seconds")
-      ->check(CLI::Range(int64_t{5}, int64_t{7 * 24 * 3600}))
+      ->check(CLI::Range(int64_t{5}, int64_t{15 * 60}))
       ->capture_default_str();
   issue->callback([&o] { issueToken(o); });
 

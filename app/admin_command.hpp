@@ -18,7 +18,7 @@ struct AdminOptions {
   std::string kind = "camera", source, permission, format = "jsonl", other;
   std::string since, until;
   bool json = false;
-  int64_t ttlSeconds = 8 * 3600;
+  int64_t ttlSeconds = 15 * 60;  // access tokens live 15 minutes at most
 };
 
 // Registers `admin` and its subcommands on `parent`. Handlers run when CLI11 dispatches and

@@ -9,6 +9,7 @@
 #include "access/directory_authorizer.hpp"
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
+#include "app/api_service.hpp"
 #include "app/directory_seed.hpp"
 #include "app/relay_service.hpp"
 #include "app/stream_registry.hpp"
@@ -113,7 +114,7 @@ int runServe(const ServeOptions& options) {
   std::vector<SeedStream> seeds;
   for (const auto& plan : plans)
     seeds.push_back({plan.name, "camera", plan.ingest.source});
-  seedEmbeddedDefault(*store, seeds);
+  seedEmbeddedDefault(*store, seeds, options.dataDir);
   access::DirectoryAuthorizer authorizer(*store);
   for (size_t i = 0; i < plans.size(); ++i) {
     auto& worker = *workers[i % workers.size()];
@@ -153,6 +154,9 @@ int runServe(const ServeOptions& options) {
   relay::transport::IceConfig ice;
   ice.bindAddresses = options.iceAddresses;
   RelayService service(tokens, authorizer, streams, certificate, ice);
+  ApiService api(*store, authorizer, tokens, service);
+  service.setApiHandler(
+      [&api](auto request, auto done) { api.handle(std::move(request), std::move(done)); });
 
   signaling::ServerConfig serverConfig;
   serverConfig.listenAddress = options.listenHost();
@@ -169,17 +173,23 @@ int runServe(const ServeOptions& options) {
   std::cout << "MedRelay listening on " << base << "/" << std::endl;
   std::cout << "  data directory: " << std::filesystem::absolute(options.dataDir).string() << "\n";
   if (options.demo) {
-    access::TokenClaims claims;
-    claims.user = "demo";
-    claims.device = "serve-" + access::randomHex(6);
-    store->registerDevice("system", kDemoUser, claims.device, "web");
-    claims.tokenId = access::randomHex(12);
-    claims.issuedAt = std::time(nullptr);
-    claims.expiresAt = claims.issuedAt + 8 * 3600;
-    std::cout << "  watch the demo: " << base << "/?stream=demo#token=" << tokens.issue(claims)
-              << "\n"
-              << "                  (this link signs you in as \"demo\" for 8 hours; the browser\n"
-              << "                   will warn about the self-signed certificate)\n";
+    // A one-time sign-in link for the demo user: the browser spends the refresh token on its
+    // first visit and keeps its own renewed credential from then on.
+    std::string device = "serve-" + access::randomHex(6);
+    store->registerDevice("system", kDemoUser, device, "web");
+    auto refresh = store->issueRefreshToken(kDemoUser, device, ApiService::kRefreshTokenSeconds,
+                                            std::time(nullptr));
+    std::cout << "  watch the demo: " << base << "/?stream=demo#refresh=" << refresh
+              << "&device=" << device << "\n"
+              << "                  (a one-time sign-in link for \"demo\"; the browser will warn\n"
+              << "                   about the self-signed certificate)\n";
+  }
+  if (auto passwords = readInitialPasswords(options.dataDir)) {
+    std::cout << "  sign in: user \"demo\", password \"" << passwords->demo << "\"\n"
+              << "  console: " << base << "/console/  user \"admin\", password \""
+              << passwords->admin << "\"\n"
+              << "           (initial passwords, from "
+              << (options.dataDir / kInitialPasswordsFile).string() << ")\n";
   }
   std::cout << "  more sign-in tokens: medrelay admin --data-dir " << options.dataDir.string()
             << " token issue --user NAME\n"

@@ -47,7 +47,12 @@ class RelayService::Session final : public relay::webrtc::ViewerSession::Listene
 
   const std::string& id() const { return id_; }
   const std::string& owner() const { return principal_.userId; }
+  // Guarded by the service's mutex_ (renewal replaces the credential's times).
   const signaling::Principal& principal() const { return principal_; }
+  void renewCredential(int64_t issuedAt, int64_t expiresAt) {
+    principal_.issuedAt = issuedAt;
+    principal_.expiresAt = expiresAt;
+  }
   Stream& stream() const { return stream_; }
   double watchedSeconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
@@ -133,8 +138,12 @@ void RelayService::reviewSessions(bool directoryChanged) {
       if (principal.expiresAt != 0 && now >= principal.expiresAt) {
         decision = {false, "token-expired", "Your sign-in has expired."};
       } else if (directoryChanged) {
-        decision = authorizer_.mayWatch(principal.userName, principal.deviceId,
-                                        it->second->stream().name());
+        decision =
+            authorizer_.checkCredential(principal.userName, principal.deviceId, principal.issuedAt);
+        if (decision.allowed) {
+          decision = authorizer_.mayWatch(principal.userName, principal.deviceId,
+                                          it->second->stream().name());
+        }
       }
       if (decision.allowed) {
         ++it;
@@ -172,7 +181,21 @@ signaling::Outcome<signaling::Principal> RelayService::authenticate(std::string_
     return error(401, "unauthorized", failure->message);
   }
   const auto& claims = std::get<access::TokenClaims>(verified);
-  return signaling::Principal{claims.user, claims.user, claims.device, claims.expiresAt, ""};
+  auto credential = authorizer_.checkCredential(claims.user, claims.device, claims.issuedAt);
+  if (!credential.allowed) return error(401, credential.code, credential.reason);
+  return signaling::Principal{claims.user,     claims.user,      claims.device,
+                              claims.issuedAt, claims.expiresAt, ""};
+}
+
+void RelayService::renew(const signaling::Principal& principal) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, session] : sessions_) {
+    const auto& p = session->principal();
+    if (p.userName == principal.userName && p.deviceId == principal.deviceId &&
+        principal.expiresAt > p.expiresAt) {
+      session->renewCredential(principal.issuedAt, principal.expiresAt);
+    }
+  }
 }
 
 std::vector<signaling::StreamInfo> RelayService::listStreams(
@@ -334,6 +357,12 @@ void RelayService::closeAll() {
     session->stream().worker().runSync([&] { session->destroyViewer(); });
     auditSessionEnd(*session, "ended", "server-shutdown");
   }
+}
+
+void RelayService::handleApi(signaling::ApiRequest request,
+                             std::function<void(signaling::ApiResponse)> done) {
+  if (!api_) return done({503, "application/json", R"({"code":"unavailable"})", {}});
+  api_(std::move(request), std::move(done));
 }
 
 bool RelayService::healthy() {

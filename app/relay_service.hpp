@@ -28,6 +28,7 @@ class RelayService final : public signaling::SignalingBackend {
   ~RelayService() override;
 
   signaling::Outcome<signaling::Principal> authenticate(std::string_view bearerToken) override;
+  void renew(const signaling::Principal& principal) override;
   std::vector<signaling::StreamInfo> listStreams(const signaling::Principal&) override;
   void subscribe(const signaling::Principal& principal, const std::string& stream,
                  const std::string& offerSdp, std::weak_ptr<signaling::SessionObserver> observer,
@@ -39,6 +40,14 @@ class RelayService final : public signaling::SignalingBackend {
                                                         const std::string& sessionId,
                                                         const std::string& sdpFragment) override;
   bool unsubscribe(const signaling::Principal&, const std::string& sessionId) override;
+  void handleApi(signaling::ApiRequest request,
+                 std::function<void(signaling::ApiResponse)> done) override;
+  // Where /api/v1/ calls go (set once at start, before the signaling server runs).
+  void setApiHandler(
+      std::function<void(signaling::ApiRequest, std::function<void(signaling::ApiResponse)>)>
+          handler) {
+    api_ = std::move(handler);
+  }
   std::string metricsText() override;
   bool healthy() override;
 
@@ -56,6 +65,7 @@ class RelayService final : public signaling::SignalingBackend {
 
   const access::TokenAuthority& tokens_;
   access::Authorizer& authorizer_;
+  std::function<void(signaling::ApiRequest, std::function<void(signaling::ApiResponse)>)> api_;
   StreamRegistry& streams_;
   std::shared_ptr<relay::transport::Certificate> certificate_;
   relay::transport::IceConfig ice_;

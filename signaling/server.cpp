@@ -11,6 +11,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <fstream>
@@ -246,7 +247,12 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Session
     if (auto* failure = std::get_if<SignalingError>(&outcome)) {
       return error(id, failure->code, failure->message);
     }
-    principal_ = std::get<Principal>(outcome);
+    auto renewed = std::get<Principal>(outcome);
+    if (principal_ && principal_->userName == renewed.userName &&
+        principal_->deviceId == renewed.deviceId) {
+      server_.backend.renew(renewed);
+    }
+    principal_ = std::move(renewed);
     beast::error_code ec;
     auto peer = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
     if (!ec) principal_->remoteAddress = peer.address().to_string();
@@ -369,6 +375,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       Request stub;
       stub.version(11);
       started_ = std::chrono::steady_clock::now();
+      drainBeforeClose_ = true;  // the client is still sending the body it announced
       return reply(stub,
                    jsonError(stub, http::status::payload_too_large, "too-large",
                              "The request body is too large."),
@@ -409,6 +416,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return reply(request, std::move(res));
     }
     if (path.rfind("/whep/", 0) == 0) return whep(std::move(request), path.substr(6));
+    if (path.rfind("/api/v1/", 0) == 0) return api(std::move(request), path, target);
     if (path.rfind("/whip/", 0) == 0) {
       if (method == http::verb::options) return preflight(request);
       return reply(request, jsonError(request, http::status::not_implemented, "not-implemented",
@@ -417,6 +425,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (method == http::verb::get || method == http::verb::head) return staticFile(request);
     reply(request, jsonError(request, http::status::method_not_allowed, "method-not-allowed",
                              "This method is not allowed here."));
+  }
+
+  void api(Request request, const std::string& path, const std::string& target) {
+    ApiRequest call;
+    call.method = std::string(request.method_string());
+    call.path = path;
+    auto question = target.find('?');
+    if (question != std::string::npos) call.query = target.substr(question + 1);
+    call.bearerToken = bearerToken(request);
+    auto type = request[http::field::content_type];
+    call.contentType = std::string(type.data(), type.size());
+    call.body = request.body();
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) call.remoteAddress = peer.address().to_string();
+    server_.backend.handleApi(
+        std::move(call), [self = shared_from_this(), request](ApiResponse answer) {
+          net::post(self->stream_.get_executor(), [self, request, answer = std::move(answer)] {
+            Response res{static_cast<http::status>(answer.status), request.version()};
+            if (!answer.body.empty()) res.set(http::field::content_type, answer.contentType);
+            for (const auto& [name, value] : answer.headers)
+              res.set(name, value);
+            res.set(http::field::cache_control, "no-store");
+            res.body() = answer.body;
+            self->reply(request, std::move(res));
+          });
+        });
   }
 
   void preflight(const Request& request) {
@@ -571,12 +606,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     log()->info("{} {} {} {} ms", std::string(request.method_string()),
                 target.substr(0, target.find('?')), response.result_int(), ms.count());
     auto shared = std::make_shared<Response>(std::move(response));
-    http::async_write(stream_, *shared,
-                      [self = shared_from_this(), shared](beast::error_code ec, std::size_t) {
-                        if (ec) return;
-                        if (!shared->keep_alive()) return self->close();
-                        self->doRead();
-                      });
+    http::async_write(
+        stream_, *shared, [self = shared_from_this(), shared](beast::error_code ec, std::size_t) {
+          if (ec) return;
+          if (!shared->keep_alive()) {
+            return self->drainBeforeClose_ ? self->drainThenClose(kMaxDrainBytes) : self->close();
+          }
+          self->doRead();
+        });
+  }
+
+  // Reads and drops what the client still sends (up to `budget` bytes, for at most 2 s) before
+  // closing: closing with unread data makes the kernel reset the connection, and the client
+  // would lose the error reply it has not read yet.
+  void drainThenClose(size_t budget) {
+    auto scratch = std::make_shared<std::array<char, 16 * 1024>>();
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, budget](
+                                                       beast::error_code ec, std::size_t n) {
+      if (ec || n >= budget) return self->close();
+      self->drainThenClose(budget - n);
+    });
   }
 
   void close() {
@@ -589,6 +639,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::chrono::steady_clock::time_point started_;
+  bool drainBeforeClose_ = false;
+  static constexpr size_t kMaxDrainBytes = 1024 * 1024;
 };
 
 // ---------------------------------------------------------------------------------------------

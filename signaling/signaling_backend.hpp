@@ -18,6 +18,7 @@ struct Principal {
   std::string userId;
   std::string userName;
   std::string deviceId;
+  int64_t issuedAt = 0;       // the credential's start (seconds since the epoch)
   int64_t expiresAt = 0;      // the credential's end (seconds since the epoch); 0 = none
   std::string remoteAddress;  // filled in by the signaling server, for the audit trail
 };
@@ -43,6 +44,25 @@ struct SubscribeAnswer {
   std::string answerSdp;
 };
 
+// A REST call under /api/v1/, as the server hands it to the backend: already size-limited,
+// not yet authenticated (the backend decides which routes need which credential).
+struct ApiRequest {
+  std::string method;  // "GET", "POST", "DELETE", ...
+  std::string path;    // "/api/v1/..." without the query
+  std::string query;   // after '?', raw
+  std::string bearerToken;
+  std::string contentType;
+  std::string body;
+  std::string remoteAddress;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string contentType = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
 class SessionObserver {
  public:
   virtual ~SessionObserver() = default;
@@ -56,6 +76,9 @@ class SignalingBackend {
  public:
   virtual ~SignalingBackend() = default;
   virtual Outcome<Principal> authenticate(std::string_view bearerToken) = 0;  // fast, thread-safe
+  // A client presented a newer credential for the same user and device (token renewal): its
+  // running sessions now end when the new credential does.
+  virtual void renew(const Principal& principal) = 0;
   virtual std::vector<StreamInfo> listStreams(const Principal&) = 0;
   // `done` is called exactly once, from any thread.
   virtual void subscribe(const Principal&, const std::string& stream, const std::string& offerSdp,
@@ -71,6 +94,9 @@ class SignalingBackend {
                                                      const std::string& sdpFragment) = 0;
   // False when there is no such session of this principal (ended, revoked, or never theirs).
   virtual bool unsubscribe(const Principal&, const std::string& sessionId) = 0;
+  // `done` is called exactly once, from any thread (the backend may run slow work, such as
+  // password hashing, off the signaling threads).
+  virtual void handleApi(ApiRequest request, std::function<void(ApiResponse)> done) = 0;
   virtual std::string metricsText() = 0;
   virtual bool healthy() = 0;
 };

@@ -148,7 +148,7 @@ TEST_F(StoreTest, DevicesRegisterOnceAndStayRevoked) {
   ASSERT_EQ(devices.size(), 1u);
   EXPECT_EQ(devices[0].status, "revoked");
   auto d = store->loadDirectory();
-  EXPECT_FALSE(d->devices.at({d->users.at("alice").id, "phone-1"}));
+  EXPECT_FALSE(d->devices.at({d->users.at("alice").id, "phone-1"}).active);
 }
 
 TEST_F(StoreTest, CameraPasswordsNeverReachTheDirectory) {
@@ -179,6 +179,136 @@ TEST_F(StoreTest, PasswordsAreStoredOnlyAsScryptHashes) {
   for (const auto& r : store->queryAudit({})) {
     EXPECT_EQ(r.details.dump().find("scrypt"), std::string::npos);
   }
+}
+
+TEST_F(StoreTest, FailedSignInsLockWithADoublingDelayAndSuccessResets) {
+  store->setPassword("t", "alice", "correct horse");
+  const int64_t t0 = 1'000'000;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(store->checkPassword("alice", "wrong", t0).result, CredentialCheck::BadCredentials);
+  }
+  auto fifth = store->checkPassword("alice", "wrong", t0);
+  EXPECT_EQ(fifth.result, CredentialCheck::Locked);
+  EXPECT_EQ(fifth.retryAfterSeconds, 1);
+  // Locked through the second the lock ends in, even for the right password.
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", t0 + 1).result, CredentialCheck::Locked);
+  auto sixth = store->checkPassword("alice", "wrong", t0 + 2);
+  EXPECT_EQ(sixth.result, CredentialCheck::Locked);
+  EXPECT_EQ(sixth.retryAfterSeconds, 2);
+  auto seventh = store->checkPassword("alice", "wrong", t0 + 5);
+  EXPECT_EQ(seventh.retryAfterSeconds, 4);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", t0 + 10).result, CredentialCheck::Ok);
+  EXPECT_EQ(store->checkPassword("alice", "wrong", t0 + 11).result, CredentialCheck::BadCredentials)
+      << "success resets the count";
+  // The delay never exceeds an hour, however long the attack goes on.
+  int64_t now = t0 + 20;
+  CredentialCheck last;
+  for (int i = 0; i < 40; ++i) {
+    last = store->checkPassword("alice", "wrong", now);
+    if (last.result == CredentialCheck::Locked) now += last.retryAfterSeconds + 1;
+  }
+  EXPECT_EQ(last.result, CredentialCheck::Locked);
+  EXPECT_LE(last.retryAfterSeconds, 3600);
+  EXPECT_GE(last.retryAfterSeconds, 3000);
+  // Disabled users and unknown users never get in.
+  store->setUserStatus("t", "bob", UserStatus::Disabled);
+  store->setPassword("t", "bob", "bob password");
+  EXPECT_EQ(store->checkPassword("bob", "bob password", now).result, CredentialCheck::Inactive);
+  EXPECT_EQ(store->checkPassword("nobody", "x", now).result, CredentialCheck::BadCredentials);
+}
+
+TEST_F(StoreTest, PasscodesUnlockOnlyRegisteredActiveDevicesAndLockPerDevice) {
+  store->setPasscode("t", "alice", "4711");
+  store->registerDevice("t", "alice", "phone", "ios");
+  store->registerDevice("t", "alice", "tablet", "ios");
+  const int64_t t0 = 2'000'000;
+  EXPECT_EQ(store->checkPasscode("alice", "phone", "4711", t0).result, CredentialCheck::Ok);
+  EXPECT_NE(store->checkPasscode("alice", "laptop", "4711", t0).result, CredentialCheck::Ok);
+  for (int i = 0; i < 5; ++i)
+    store->checkPasscode("alice", "phone", "0000", t0);
+  EXPECT_EQ(store->checkPasscode("alice", "phone", "4711", t0).result, CredentialCheck::Locked);
+  EXPECT_EQ(store->checkPasscode("alice", "tablet", "4711", t0).result, CredentialCheck::Ok)
+      << "the lock is per device";
+  store->revokeDevice("t", "alice", "tablet");
+  EXPECT_NE(store->checkPasscode("alice", "tablet", "4711", t0 + 100).result, CredentialCheck::Ok);
+  EXPECT_EQ(codeOf([&] { store->setPasscode("t", "alice", "12"); }), "invalid");
+}
+
+TEST_F(StoreTest, RefreshTokensAreSingleUseAndReuseRevokesTheDevice) {
+  store->registerDevice("t", "alice", "phone", "ios");
+  store->registerDevice("t", "alice", "tablet", "ios");
+  const int64_t t0 = 3'000'000;
+  auto first = store->issueRefreshToken("alice", "phone", 3600, t0);
+  auto other = store->issueRefreshToken("alice", "tablet", 3600, t0);
+  auto redeemed = store->redeemRefreshToken(first, t0 + 1);
+  ASSERT_TRUE(redeemed.ok);
+  EXPECT_EQ(redeemed.user, "alice");
+  EXPECT_EQ(redeemed.device, "phone");
+  auto second = store->issueRefreshToken("alice", "phone", 3600, t0 + 1);
+  auto again = store->redeemRefreshToken(first, t0 + 2);
+  EXPECT_FALSE(again.ok);
+  EXPECT_EQ(again.code, "reused");
+  EXPECT_FALSE(store->redeemRefreshToken(second, t0 + 3).ok) << "reuse revoked the device";
+  EXPECT_TRUE(store->redeemRefreshToken(other, t0 + 3).ok) << "other devices are untouched";
+  // Expired, malformed, forged.
+  auto late = store->issueRefreshToken("alice", "tablet", 10, t0);
+  EXPECT_EQ(store->redeemRefreshToken(late, t0 + 11).code, "expired");
+  for (const std::string& bad : std::vector<std::string>{
+           "", ".", "x.y", std::string(300, 'a'), late.substr(0, late.find('.')) + ".forged"}) {
+    EXPECT_FALSE(store->redeemRefreshToken(bad, t0).ok) << bad;
+  }
+  // Only a hash of the secret is stored.
+  auto secret = other.substr(other.find('.') + 1);
+  Database db(dir.path / "medrelay.db");
+  auto rows = db.prepare("SELECT token_hash FROM refresh_tokens");
+  while (rows.step())
+    EXPECT_NE(rows.text(0), secret);
+}
+
+TEST_F(StoreTest, SignOutVoidsTheDevicesTokensUpToThatSecond) {
+  store->registerDevice("t", "alice", "phone", "ios");
+  const int64_t t0 = 4'000'000;
+  auto refresh = store->issueRefreshToken("alice", "phone", 3600, t0);
+  store->signOut("t", "alice", "phone", t0 + 10);
+  EXPECT_FALSE(store->redeemRefreshToken(refresh, t0 + 11).ok);
+  int64_t validAfter = 0;
+  for (const auto& d : store->listDevices("alice")) {
+    if (d.uuid == "phone") validAfter = d.tokensValidAfter;
+  }
+  EXPECT_EQ(validAfter, t0 + 11) << "tokens issued in the sign-out's second are void too";
+  auto directory = store->loadDirectory();
+  EXPECT_EQ(directory->devices.at({directory->users.at("alice").id, "phone"}).tokensValidAfter,
+            t0 + 11);
+}
+
+TEST_F(StoreTest, AdministrationListingsShowDepartmentsMembersRolesAndCollaborations) {
+  store->addDepartment("t", "north", "radiology");
+  store->setUserDepartment("t", "alice", "radiology");
+  EXPECT_EQ(codeOf([&] { store->setUserDepartment("t", "bob", "radiology"); }), "not-found")
+      << "a department of another facility";
+  store->addMember("t", "stroke", "alice", "admin");
+  store->setAdminRole("t", "alice", "tenant-admin", true);
+  store->requestCollaboration("t", "north", "south");
+  auto users = store->listUsers();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].name, "alice");
+  EXPECT_EQ(users[0].department, "radiology");
+  EXPECT_EQ(users[0].adminRoles, std::vector<std::string>{"tenant-admin"});
+  EXPECT_EQ(users[0].permissions, (std::vector<std::string>{"view-dicom", "view-live"}));
+  auto groups = store->listGroups();
+  ASSERT_EQ(groups.size(), 1u);
+  ASSERT_EQ(groups[0].members.size(), 1u);
+  EXPECT_EQ(groups[0].members[0].user, "alice");
+  EXPECT_EQ(groups[0].members[0].role, "admin");
+  EXPECT_EQ(store->listTenants(), (std::vector<std::string>{"north", "south"}));
+  auto departments = store->listDepartments();
+  ASSERT_EQ(departments.size(), 1u);
+  EXPECT_EQ(departments[0].tenant, "north");
+  auto collaborations = store->listCollaborations();
+  ASSERT_EQ(collaborations.size(), 1u);
+  EXPECT_EQ(collaborations[0].status, "requested");
+  store->acceptCollaboration("t", "south", "north");
+  EXPECT_EQ(store->listCollaborations()[0].status, "accepted");
 }
 
 TEST_F(StoreTest, EveryChangeIsAuditedWithBeforeAndAfter) {

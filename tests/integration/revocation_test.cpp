@@ -37,7 +37,7 @@ class Revocation : public ::testing::Test {
   struct Clinician {
     std::string user, group, device, token;
   };
-  Clinician enroll(const std::string& user, int64_t ttl = 3600) {
+  Clinician enroll(const std::string& user, int64_t ttl = 900) {
     Clinician c{user, "team-" + user, "phone-" + user, ""};
     admin({"user", "add", "--tenant", "demo", c.user});
     admin({"group", "add", "--tenant", "demo", c.group});

@@ -1,0 +1,214 @@
+#include "app/api_service.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+
+#include "app/api_common.hpp"
+#include "relay/common/logger.hpp"
+
+namespace medrelay::app {
+
+namespace {
+
+using nlohmann::json;
+using signaling::ApiRequest;
+using signaling::ApiResponse;
+using namespace api;
+
+auto log() {
+  static auto logger = medrelay::logger("api");
+  return logger;
+}
+
+ApiResponse credentialFailure(const access::CredentialCheck& check) {
+  if (check.result == access::CredentialCheck::Locked) {
+    auto response = fail(423, "locked",
+                         "Too many failed attempts; try again in " +
+                             std::to_string(check.retryAfterSeconds) + " s.");
+    response.headers.emplace_back("Retry-After", std::to_string(check.retryAfterSeconds));
+    return response;
+  }
+  if (check.result == access::CredentialCheck::Inactive) {
+    return fail(403, "inactive", "This account or device is not active.");
+  }
+  return fail(401, "bad-credentials", "The user name or secret is wrong.");
+}
+
+}  // namespace
+
+ApiService::ApiService(access::DirectoryStore& store, access::DirectoryAuthorizer& authorizer,
+                       const access::TokenAuthority& tokens, signaling::SignalingBackend& relay)
+    : store_(store), authorizer_(authorizer), tokens_(tokens), relay_(relay) {}
+
+ApiService::~ApiService() {
+  pool_.join();
+}
+
+void ApiService::handle(ApiRequest request, std::function<void(ApiResponse)> done) {
+  boost::asio::post(pool_, [this, request = std::move(request), done = std::move(done)] {
+    ApiResponse response;
+    try {
+      response = respond(request);
+    } catch (const access::StoreError& e) {
+      response = fromStoreError(e);
+      if (response.status >= 500) {
+        log()->error("{} {} failed in the store ({}): {}", request.method, request.path, e.code(),
+                     e.what());
+      }
+    } catch (const std::exception& e) {
+      log()->error("{} {} failed: {}", request.method, request.path, e.what());
+      response = fail(500, "internal", "The request could not be completed.");
+    }
+    done(std::move(response));
+  });
+}
+
+json ApiService::issueTokens(const std::string& user, const std::string& device) {
+  int64_t now = nowSeconds();
+  // A sign-out voids tokens issued up to the end of its second; a sign-in right after it must
+  // not produce a token that is void already.
+  int64_t issuedAt = now;
+  for (const auto& d : store_.listDevices(user)) {
+    if (d.uuid == device) issuedAt = std::max(issuedAt, d.tokensValidAfter);
+  }
+  access::TokenClaims claims{user, device, access::randomHex(12), issuedAt,
+                             now + kAccessTokenSeconds};
+  return {{"access_token", tokens_.issue(claims)},
+          {"token_type", "Bearer"},
+          {"expires_in", kAccessTokenSeconds},
+          {"refresh_token", store_.issueRefreshToken(user, device, kRefreshTokenSeconds, now)},
+          {"user", user},
+          {"device_id", device}};
+}
+
+ApiResponse ApiService::respond(const ApiRequest& request) {
+  json body = json::object();
+  if (!request.body.empty()) {
+    if (request.contentType.rfind("application/json", 0) != 0) {
+      return fail(415, "unsupported-media-type", "Send JSON (application/json).");
+    }
+    body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return fail(400, "bad-json", "The body is not a JSON object.");
+    }
+  }
+  if (request.method == "POST" && request.path == "/api/v1/auth/sign-in") {
+    return signIn(request, body);
+  }
+  if (request.method == "POST" && request.path == "/api/v1/auth/unlock") {
+    return unlock(request, body);
+  }
+  if (request.method == "POST" && request.path == "/api/v1/auth/refresh") return refresh(body);
+
+  if (request.bearerToken.empty()) {
+    auto response = fail(401, "unauthorized", "A bearer token is required.");
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return response;
+  }
+  auto principal = relay_.authenticate(request.bearerToken);
+  if (auto* failure = std::get_if<signaling::SignalingError>(&principal)) {
+    auto response = fail(failure->httpStatus, failure->code, failure->message);
+    response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    return response;
+  }
+  auto& who = std::get<signaling::Principal>(principal);
+  who.remoteAddress = request.remoteAddress;
+  auto parts = pathSegments(request.path);  // "api", "v1", ...
+  if (!parts) return fail(400, "bad-request", "The path has a broken escape.");
+  if (parts->size() >= 3 && (*parts)[2] == "admin") {
+    return admin_.handle(request, admin_.scopeOf(who.userName),
+                         std::vector<std::string>(parts->begin() + 3, parts->end()), body);
+  }
+  return routeAuthenticated(request, who, body);
+}
+
+ApiResponse ApiService::signIn(const ApiRequest& request, const json& body) {
+  auto user = field(body, "user", 64);
+  auto password = field(body, "password", 256);
+  auto device = field(body, "device_id", 64);
+  if (!user || !password || !device) {
+    return fail(400, "bad-request", "Send user, password and device_id as strings.");
+  }
+  auto check = store_.checkPassword(*user, *password, nowSeconds());
+  if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
+  std::string platform = field(body, "platform", 64).value_or("");
+  if (store_.registerDevice("user:" + *user, *user, *device, platform) != "active") {
+    return fail(403, "device-revoked", "This device has been revoked.");
+  }
+  log()->info("{} signed in on a device from {}", *user, request.remoteAddress);
+  return reply(200, issueTokens(*user, *device));
+}
+
+ApiResponse ApiService::unlock(const ApiRequest&, const json& body) {
+  auto user = field(body, "user", 64);
+  auto device = field(body, "device_id", 64);
+  auto passcode = field(body, "passcode", 64);
+  if (!user || !device || !passcode) {
+    return fail(400, "bad-request", "Send user, device_id and passcode as strings.");
+  }
+  auto check = store_.checkPasscode(*user, *device, *passcode, nowSeconds());
+  if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
+  return reply(200, issueTokens(*user, *device));
+}
+
+ApiResponse ApiService::refresh(const json& body) {
+  auto token = field(body, "refresh_token", 256);
+  auto device = field(body, "device_id", 64);
+  if (!token || !device) {
+    return fail(400, "bad-request", "Send refresh_token and device_id as strings.");
+  }
+  auto outcome = store_.redeemRefreshToken(*token, nowSeconds());
+  if (!outcome.ok) {
+    return fail(401, outcome.code == "reused" ? "refresh-token-reused" : "invalid-refresh-token",
+                outcome.code == "reused"
+                    ? "This refresh token was already used; the device must sign in again."
+                    : "The refresh token is not valid.");
+  }
+  if (outcome.device != *device) {
+    // A device's refresh token presented by another device: treat it as stolen and end the
+    // owner's sign-in, as for a reused token.
+    store_.signOut("system", outcome.user, outcome.device, nowSeconds());
+    log()->warn("refresh token of {}'s device presented by another device; sign-in ended",
+                outcome.user);
+    return fail(401, "refresh-token-misused",
+                "This refresh token belongs to another device; that device must sign in again.");
+  }
+  // The device and user must still be allowed to sign in at all.
+  auto credential = authorizer_.checkCredential(outcome.user, outcome.device, nowSeconds());
+  if (!credential.allowed) return fail(403, credential.code, credential.reason);
+  return reply(200, issueTokens(outcome.user, outcome.device));
+}
+
+ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
+                                           const signaling::Principal& who, const json& body) {
+  if (request.method == "POST" && request.path == "/api/v1/auth/sign-out") {
+    store_.signOut("user:" + who.userName, who.userName, who.deviceId, nowSeconds());
+    return noContent();
+  }
+  if (request.method == "PUT" && request.path == "/api/v1/me/passcode") {
+    auto passcode = field(body, "passcode", 64);
+    if (!passcode) return fail(400, "bad-request", "Send passcode as a string.");
+    store_.setPasscode("user:" + who.userName, who.userName, *passcode);
+    return noContent();
+  }
+  if (request.method == "GET" && request.path == "/api/v1/me") {
+    auto scope = admin_.scopeOf(who.userName);
+    return reply(200,
+                 {{"user", who.userName},
+                  {"device_id", who.deviceId},
+                  {"expires_at", who.expiresAt},
+                  {"system_admin", scope.system},
+                  {"tenant_admin_of", scope.tenant.empty() ? json(nullptr) : json(scope.tenant)}});
+  }
+  if (request.method == "GET" && request.path == "/api/v1/streams") {
+    json out = json::array();
+    for (const auto& s : relay_.listStreams(who)) {
+      out.push_back({{"name", s.name}, {"kind", s.kind}, {"state", s.state}, {"codecs", s.codecs}});
+    }
+    return reply(200, out);
+  }
+  return fail(404, "not-found", "There is no such API resource.");
+}
+
+}  // namespace medrelay::app
