@@ -24,6 +24,25 @@ try {
     console.log(`${codec}: ${later.framesDecoded} frames decoded at ${later.width}x${later.height}, lost ${later.packetsLost}`);
     await page.close();
   }
+  // The one-time link `serve` prints: it signs the browser in (spending the link's refresh
+  // token), plays the demo, and survives a reload from the browser's own renewed credential.
+  // The same link a second time is refused and the page asks for a sign-in.
+  const link = server.output().match(/watch the demo: (https:\S+)/)[1];
+  const linkContext = await browser.newContext({ ignoreHTTPSErrors: true });
+  const linked = await linkContext.newPage();
+  await linked.goto(link);
+  await waitFor(() => inboundVideo(linked), (s) => s && s.framesDecoded > 10, 20000, 'the printed link to play');
+  assert.ok(!(await linked.evaluate(() => location.hash)).includes('refresh='), 'the link is taken out of the address bar');
+  await linked.reload();
+  await waitFor(() => inboundVideo(linked), (s) => s && s.framesDecoded > 10, 20000, 'playing after a reload');
+  const secondContext = await browser.newContext({ ignoreHTTPSErrors: true });
+  const reused = await secondContext.newPage();
+  await reused.goto(link);
+  await reused.waitForSelector('#signin:not([hidden])');
+  assert.ok((await reused.textContent('#signin-error')).length > 0, 'the page says why');
+  await linkContext.close();
+  await secondContext.close();
+
   // Join time: several fresh joins of the VP8 demo, median reported (informational, not a gate).
   for (let i = 0; i < 5; i++) {
     const page = await browser.newPage();

@@ -1,5 +1,6 @@
-// The viewer page: sign in with an access token (pasted, or from the link's #token=...),
-// list the streams this user may watch, play one. Reconnects by itself.
+// The viewer page: sign in (user name and password, or a link), list the streams this user
+// may watch, play one. Reconnects by itself; renews its 15-minute access token in time.
+import { Credentials } from './credentials.js';
 import { SignalingClient } from './signaling_client.js';
 import { Player } from './player.js';
 
@@ -7,19 +8,11 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const signaling = new SignalingClient(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 const player = new Player(signaling, $('video'), { codec: params.get('codec') });
-let token = takeTokenFromLink() || localStorage.getItem('medrelay.token');
+const credentials = new Credentials();
 let statsTimer = null;
 
 // Exposed for diagnostics and the browser tests (read-only use).
-window.medrelay = { signaling, player };
-
-function takeTokenFromLink() {
-  const match = location.hash.match(/token=([A-Za-z0-9_.-]+)/);
-  if (!match) return null;
-  history.replaceState(null, '', location.pathname + location.search);  // keep it out of history
-  localStorage.setItem('medrelay.token', match[1]);
-  return match[1];
-}
+window.medrelay = { signaling, player, credentials };
 
 function show(section) {
   for (const id of ['signin', 'streams', 'player']) $(id).hidden = id !== section;
@@ -29,6 +22,7 @@ function show(section) {
 function status(text) { $('status').textContent = text; }
 
 async function login() {
+  const token = credentials.accessToken;
   if (!token) return show('signin');
   try {
     const reply = await signaling.request('login', { token });
@@ -43,8 +37,7 @@ async function login() {
     }
   } catch (error) {
     if (error.code === 'disconnected' || error.code === 'timeout') return;  // the socket will retry
-    localStorage.removeItem('medrelay.token');
-    token = null;
+    credentials.save({});
     $('signin-error').textContent = error.message;
     show('signin');
   }
@@ -93,7 +86,18 @@ async function updateStats() {
 signaling.addEventListener('open', () => { status('Connected'); login(); });
 signaling.addEventListener('close', () => status('Reconnecting to the server…'));
 signaling.addEventListener('session-ended', (e) => player.sessionEnded(e.detail));
-signaling.addEventListener('streams-changed', () => { if (token) refreshStreams().catch(() => {}); });
+signaling.addEventListener('streams-changed', () => {
+  if (credentials.accessToken) refreshStreams().catch(() => {});
+});
+// A renewed access token: tell the server on the open socket (running sessions are extended).
+credentials.addEventListener('token', (e) => {
+  if (signaling.isOpen) signaling.request('login', { token: e.detail }).catch(() => {});
+});
+credentials.addEventListener('expired', (e) => {
+  player.stop();
+  $('signin-error').textContent = e.detail;
+  show('signin');
+});
 
 player.addEventListener('state', (e) => {
   if (e.detail === 'connected') $('overlay').hidden = true;
@@ -102,17 +106,20 @@ $('video').addEventListener('playing', () => { $('overlay').hidden = true; });
 player.addEventListener('retrying', (e) => { $('overlay').hidden = false; $('overlay').textContent = e.detail; });
 player.addEventListener('fatal', (e) => { $('overlay').hidden = false; $('overlay').textContent = e.detail; });
 
-$('signin-form').addEventListener('submit', (e) => {
+$('signin-form').addEventListener('submit', async (e) => {
   e.preventDefault();
-  token = $('token').value.trim();
-  localStorage.setItem('medrelay.token', token);
   $('signin-error').textContent = '';
-  login();
+  try {
+    await credentials.signIn($('user').value.trim(), $('password').value);
+    $('password').value = '';
+    if (signaling.isOpen) login();
+  } catch (error) {
+    $('signin-error').textContent = error.message;
+  }
 });
-$('signout').addEventListener('click', () => {
+$('signout').addEventListener('click', async () => {
   player.stop();
-  localStorage.removeItem('medrelay.token');
-  token = null;
+  await credentials.signOut();
   show('signin');
 });
 $('back').addEventListener('click', () => {
@@ -121,5 +128,14 @@ $('back').addEventListener('click', () => {
   refreshStreams().catch(() => {});
 });
 
-show(token ? 'streams' : 'signin');
-signaling.connect();
+(async () => {
+  try {
+    await credentials.fromLink();
+    await credentials.resume();
+  } catch (error) {
+    credentials.save({});
+    $('signin-error').textContent = error.message;
+  }
+  show(credentials.accessToken ? 'streams' : 'signin');
+  signaling.connect();
+})();
