@@ -22,6 +22,12 @@ class Authorizer {
   // authentication and while sessions run (sign-out ends them).
   virtual AccessDecision checkCredential(const std::string& user, const std::string& device,
                                          int64_t issuedAt) = 0;
+  // For a stream that asks for a one-time code: is `code` this user's current one (and not used
+  // before)? Allowed at once for streams that do not ask, and for an hour after a good code on
+  // the same device and stream (a reconnect must not ask again). Writes to the store (the code
+  // is spent), so it is not for hot paths.
+  virtual AccessDecision checkOneTimeCode(const std::string& user, const std::string& device,
+                                          const std::string& stream, const std::string& code) = 0;
   virtual std::vector<std::string> watchableStreams(const std::string& user,
                                                     const std::string& device) = 0;
   // Called from the authorizer's own thread several times a second; `directoryChanged` says

@@ -54,6 +54,47 @@ AccessDecision DirectoryAuthorizer::checkCredential(const std::string& user,
   return decideCredential(*snapshot(), user, device, issuedAt);
 }
 
+AccessDecision DirectoryAuthorizer::checkOneTimeCode(const std::string& user,
+                                                     const std::string& device,
+                                                     const std::string& stream,
+                                                     const std::string& code) {
+  auto directory = snapshot();
+  auto it = directory->streams.find(stream);
+  if (it == directory->streams.end() || !it->second.requiresOneTimeCode) return {true, "", ""};
+  auto key = std::make_tuple(user, device, stream);
+  auto steadyNow = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(codesMutex_);
+    std::erase_if(codePasses_, [&](const auto& pass) { return pass.second <= steadyNow; });
+    if (code.empty() && codePasses_.count(key)) return {true, "", ""};
+  }
+  if (code.empty()) {
+    return {false, "one-time-code-required",
+            "This stream asks for a one-time code from your authenticator app."};
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto check = store_.checkOneTimeCode(user, code, now);
+  switch (check.result) {
+    case CredentialCheck::Ok: {
+      std::lock_guard lock(codesMutex_);
+      codePasses_[key] = steadyNow + kCodePass;
+      return {true, "", ""};
+    }
+    case CredentialCheck::Locked:
+      return {
+          false, "locked",
+          "Too many wrong codes; try again in " + std::to_string(check.retryAfterSeconds) + " s."};
+    case CredentialCheck::Inactive:
+      return {false, "user-inactive", "This account is not active."};
+    case CredentialCheck::BadCredentials:
+      break;
+  }
+  return {false, "one-time-code-wrong",
+          "The one-time code is wrong or was used already (or no authenticator is enrolled)."};
+}
+
 std::vector<std::string> DirectoryAuthorizer::watchableStreams(const std::string& user,
                                                                const std::string& device) {
   auto current = snapshot();

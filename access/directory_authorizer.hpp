@@ -8,9 +8,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "access/authorizer.hpp"
 #include "access/directory_store.hpp"
@@ -27,6 +29,8 @@ class DirectoryAuthorizer final : public Authorizer {
                           const std::string& stream) override;
   AccessDecision checkCredential(const std::string& user, const std::string& device,
                                  int64_t issuedAt) override;
+  AccessDecision checkOneTimeCode(const std::string& user, const std::string& device,
+                                  const std::string& stream, const std::string& code) override;
   std::vector<std::string> watchableStreams(const std::string& user,
                                             const std::string& device) override;
   void setReviewCallback(std::function<void(bool directoryChanged)> callback) override;
@@ -51,6 +55,11 @@ class DirectoryAuthorizer final : public Authorizer {
   bool changedSinceReview_ = false;  // a reload happened since the last review callback
   bool stopping_ = false;
   std::thread watcher_;
+  // (user, device, stream) -> until when a good one-time code counts (steady clock).
+  std::mutex codesMutex_;
+  std::map<std::tuple<std::string, std::string, std::string>, std::chrono::steady_clock::time_point>
+      codePasses_;
+  static constexpr std::chrono::hours kCodePass{1};
 };
 
 }  // namespace medrelay::access

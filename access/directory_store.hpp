@@ -21,6 +21,7 @@ struct StreamRecord {
   std::string state;  // as the serving relay last reported it: live, connecting, down, offline
   std::string stateDetail;
   std::vector<std::string> groups;  // shared into, as TENANT/NAME
+  bool requiresOneTimeCode = false;
 };
 
 struct DeviceRecord {
@@ -108,6 +109,9 @@ class DirectoryStore {
   virtual void unshare(const std::string& actor, const std::string& stream,
                        const std::string& group) = 0;
   virtual std::vector<StreamRecord> listStreams() = 0;
+  // Whether watching the stream needs a one-time code at subscribe time (DICOM streams, say).
+  virtual void setStreamRequiresOneTimeCode(const std::string& actor, const std::string& stream,
+                                            bool required) = 0;
   // Listings for administration, ordered by name.
   virtual std::vector<std::string> listTenants() = 0;
   virtual std::vector<DepartmentRecord> listDepartments() = 0;
@@ -134,6 +138,12 @@ class DirectoryStore {
                            const std::string& passcode) = 0;
   virtual CredentialCheck checkPasscode(const std::string& user, const std::string& device,
                                         const std::string& passcode, int64_t now) = 0;
+  // One-time codes: a fresh TOTP key for the user (replacing any earlier one); returns the
+  // otpauth:// URI an authenticator app enrolls from. The check allows one step of clock drift,
+  // takes each code once, and counts failures like wrong passwords (same lock).
+  virtual std::string enrollOneTimeCodes(const std::string& actor, const std::string& user) = 0;
+  virtual CredentialCheck checkOneTimeCode(const std::string& user, const std::string& code,
+                                           int64_t now) = 0;
   // Opaque refresh token ("id.secret"); only a hash of the secret is stored.
   virtual std::string issueRefreshToken(const std::string& user, const std::string& device,
                                         int64_t lifetimeSeconds, int64_t now) = 0;

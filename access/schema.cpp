@@ -134,7 +134,15 @@ CREATE TABLE refresh_tokens (
 CREATE INDEX refresh_tokens_by_device ON refresh_tokens (user_id, device_uuid);
 )sql";
 
-constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3};
+// One-time codes (RFC 6238) for streams that ask for them: the user's TOTP key and the last
+// step used (a code works once). The key has to be readable to check codes; the database file
+// is the server's alone (0600).
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE users ADD COLUMN totp_key TEXT;
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4};
 
 int userVersion(Database& db) {
   auto statement = db.prepare("PRAGMA user_version");

@@ -1,6 +1,7 @@
 // DirectoryStore on SQLite: one connection, guarded by a mutex (the server calls it from the
 // signaling thread and the directory watcher; the admin CLI from its only thread).
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <chrono>
 #include <map>
@@ -11,6 +12,7 @@
 #include "access/password_hash.hpp"
 #include "access/schema.hpp"
 #include "access/token_authority.hpp"
+#include "access/totp.hpp"
 
 namespace medrelay::access {
 
@@ -406,10 +408,12 @@ class SqliteDirectoryStore final : public DirectoryStore {
     std::lock_guard lock(mutex_);
     std::vector<StreamRecord> out;
     auto s = db_.prepare(
-        "SELECT s.id, s.name, s.kind, t.name, s.source, s.state, s.state_detail FROM streams s "
-        "JOIN tenants t ON t.id = s.tenant_id ORDER BY s.name");
+        "SELECT s.id, s.name, s.kind, t.name, s.source, s.state, s.state_detail, "
+        "s.requires_one_time_code FROM streams s JOIN tenants t ON t.id = s.tenant_id "
+        "ORDER BY s.name");
     while (s.step()) {
-      StreamRecord r{s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), {}};
+      StreamRecord r{s.text(1), s.text(2), s.text(3), s.text(4),
+                     s.text(5), s.text(6), {},        s.integer(7) != 0};
       auto groups = db_.prepare(
           "SELECT t.name || '/' || g.name FROM shares sh JOIN groups g ON g.id = sh.group_id "
           "JOIN tenants t ON t.id = g.tenant_id WHERE sh.stream_id = ? ORDER BY 1");
@@ -419,6 +423,20 @@ class SqliteDirectoryStore final : public DirectoryStore {
       out.push_back(std::move(r));
     }
     return out;
+  }
+
+  void setStreamRequiresOneTimeCode(const std::string& actor, const std::string& stream,
+                                    bool required) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    StreamRow row = findStream(stream);
+    db_.prepare("UPDATE streams SET requires_one_time_code = ? WHERE id = ?")
+        .bind(1, int64_t{required ? 1 : 0})
+        .bind(2, row.id)
+        .run();
+    record(actor, "stream.one-time-code", "stream:" + stream,
+           {{"after", {{"required", required}}}});
+    t.commit();
   }
 
   std::vector<std::string> listTenants() override {
@@ -638,6 +656,55 @@ class SqliteDirectoryStore final : public DirectoryStore {
                    "user:" + user,
                    ok ? "success" : "failure",
                    {{"device", device}}});
+    t.commit();
+    return result;
+  }
+
+  std::string enrollOneTimeCodes(const std::string& actor, const std::string& user) override {
+    std::vector<uint8_t> key(20);
+    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
+      throw StoreError("storage", "no randomness for a one-time code key");
+    }
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    db_.prepare("UPDATE users SET totp_key = ?, totp_last_step = 0 WHERE id = ?")
+        .bind(1, base32Encode(key))
+        .bind(2, row.id)
+        .run();
+    record(actor, "one-time-codes.enroll", "user:" + user, json::object());
+    t.commit();
+    return otpauthUri("MedRelay", user, key);
+  }
+
+  CredentialCheck checkOneTimeCode(const std::string& user, const std::string& code,
+                                   int64_t now) override {
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    auto s = db_.prepare(
+        "SELECT status, totp_key, totp_last_step, locked_until FROM users WHERE name = ?");
+    s.bind(1, user);
+    if (!s.step() || s.isNull(1)) return {CredentialCheck::BadCredentials, 0};
+    if (s.text(0) != "active") return {CredentialCheck::Inactive, 0};
+    if (s.integer(3) >= now) return {CredentialCheck::Locked, s.integer(3) - now + 1};
+    auto key = base32Decode(s.text(1));
+    auto step = key ? matchTotp(*key, code, now) : std::nullopt;
+    bool ok = step && *step > s.integer(2);  // a code, once used, is spent
+    if (ok) {
+      db_.prepare("UPDATE users SET totp_last_step = ? WHERE name = ?")
+          .bind(1, *step)
+          .bind(2, user)
+          .run();
+    }
+    auto result =
+        countAttempt("users", "failed_sign_ins", "name = ?1", user, std::nullopt, ok, now);
+    audit_.append({"user:" + user,
+                   "one-time-code",
+                   "user:" + user,
+                   ok ? "success" : "failure",
+                   {{"reason", ok                 ? ""
+                               : step.has_value() ? "reused"
+                                                  : "wrong-code"}}});
     t.commit();
     return result;
   }

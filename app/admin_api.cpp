@@ -96,7 +96,7 @@ ApiResponse AdminApi::handle(const ApiRequest& request, const AdminScope& scope,
   if (what == "users") return users(request, scope, parts, body);
   if (what == "devices" && parts.size() == 1) return devices(request, scope);
   if (what == "groups") return groups(request, scope, parts, body);
-  if (what == "streams") return streams(request, scope, parts);
+  if (what == "streams") return streams(request, scope, parts, body);
   if (what == "collaborations") return collaborations(request, scope, parts, body);
   if (what == "audit") return audit(request, scope, parts);
   return noRoute();
@@ -215,6 +215,9 @@ ApiResponse AdminApi::users(const ApiRequest& request, const AdminScope& scope,
     store_.setAdminRole(actor, user->name, parts[3], m == "PUT");
     return noContent();
   }
+  if (parts.size() == 3 && aspect == "one-time-codes" && m == "POST") {
+    return reply(200, {{"otpauth_uri", store_.enrollOneTimeCodes(actor, user->name)}});
+  }
   if (parts.size() == 3 && aspect == "devices" && m == "GET") {
     json out = json::array();
     for (const auto& d : store_.listDevices(user->name))
@@ -296,7 +299,7 @@ ApiResponse AdminApi::groups(const ApiRequest& request, const AdminScope& scope,
 }
 
 ApiResponse AdminApi::streams(const ApiRequest& request, const AdminScope& scope,
-                              const std::vector<std::string>& parts) {
+                              const std::vector<std::string>& parts, const json& body) {
   const auto& m = request.method;
   if (parts.size() == 1 && m == "GET") {
     json out = json::array();
@@ -307,9 +310,25 @@ ApiResponse AdminApi::streams(const ApiRequest& request, const AdminScope& scope
                      {"state", s.state},
                      {"state_detail", s.stateDetail},
                      {"tenant", s.tenant},
-                     {"groups", s.groups}});
+                     {"groups", s.groups},
+                     {"one_time_code", s.requiresOneTimeCode}});
     }
     return reply(200, out);
+  }
+  // /streams/{stream}/one-time-code  {"required": true|false}
+  if (parts.size() == 3 && parts[2] == "one-time-code" && m == "PUT") {
+    std::optional<access::StreamRecord> stream;
+    for (auto& s : store_.listStreams()) {
+      if (s.name == parts[1]) stream = std::move(s);
+    }
+    if (!stream) return fail(404, "not-found", "There is no stream named " + parts[1] + ".");
+    if (!scope.covers(stream->tenant)) return outOfScope();
+    auto required = body.find("required");
+    if (required == body.end() || !required->is_boolean()) {
+      return fail(400, "bad-request", "Send required as true or false.");
+    }
+    store_.setStreamRequiresOneTimeCode("user:" + scope.user, stream->name, required->get<bool>());
+    return noContent();
   }
   // /streams/{stream}/shares/{group}
   if (parts.size() != 4 || parts[2] != "shares" || (m != "PUT" && m != "DELETE")) {

@@ -45,7 +45,7 @@ class AdminApi {
   signaling::ApiResponse groups(const signaling::ApiRequest&, const AdminScope&,
                                 const std::vector<std::string>& parts, const nlohmann::json& body);
   signaling::ApiResponse streams(const signaling::ApiRequest&, const AdminScope&,
-                                 const std::vector<std::string>& parts);
+                                 const std::vector<std::string>& parts, const nlohmann::json& body);
   signaling::ApiResponse collaborations(const signaling::ApiRequest&, const AdminScope&,
                                         const std::vector<std::string>& parts,
                                         const nlohmann::json& body);

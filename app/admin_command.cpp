@@ -69,7 +69,8 @@ void listStreams(const AdminOptions& options) {
                        {"state_detail", s.stateDetail},
                        {"tenant", s.tenant},
                        {"source", s.source},
-                       {"groups", s.groups}});
+                       {"groups", s.groups},
+                       {"one_time_code", s.requiresOneTimeCode}});
       }
       std::cout << out.dump(2) << std::endl;
       return;
@@ -186,6 +187,12 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
   passcode->add_option("PASSCODE", o.password)->required();
   passcode->callback(
       run([&o](access::DirectoryStore& s) { s.setPasscode(kActor, o.user, o.password); }));
+  auto* totp = user->add_subcommand(
+      "one-time-codes", "Enroll the user's authenticator app; prints the otpauth:// URI");
+  totp->add_option("USER", o.user)->required();
+  totp->callback(run([&o](access::DirectoryStore& s) {
+    std::cout << s.enrollOneTimeCodes(kActor, o.user) << std::endl;
+  }));
   auto* role = user->add_subcommand("role", "Grant or revoke an admin role")->require_subcommand(1);
   for (bool grant : {true, false}) {
     auto* sub = role->add_subcommand(grant ? "grant" : "revoke", "system-admin or tenant-admin");
@@ -263,6 +270,13 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
   unshare->add_option("STREAM", o.stream)->required();
   unshare->add_option("GROUP", o.group)->required();
   unshare->callback(run([&o](access::DirectoryStore& s) { s.unshare(kActor, o.stream, o.group); }));
+  auto* requireCode = stream->add_subcommand(
+      "one-time-code", "Whether subscribing needs a one-time code (on|off); DICOM streams, say");
+  requireCode->add_option("STREAM", o.stream)->required();
+  requireCode->add_option("SETTING", o.role)->required()->check(CLI::IsMember({"on", "off"}));
+  requireCode->callback(run([&o](access::DirectoryStore& s) {
+    s.setStreamRequiresOneTimeCode(kActor, o.stream, o.role == "on");
+  }));
   auto* streamList = stream->add_subcommand("list", "List streams");
   streamList->add_flag("--json", o.json, "A JSON array of {name, kind, state, ...}");
   streamList->callback([&o] { listStreams(o); });

@@ -192,6 +192,16 @@ ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
     store_.setPasscode("user:" + who.userName, who.userName, *passcode);
     return noContent();
   }
+  if (request.method == "POST" && request.path == "/api/v1/me/one-time-codes") {
+    // Enrolling a new authenticator replaces the second factor: it takes the password too, so a
+    // stolen access token alone cannot.
+    auto password = field(body, "password", 256);
+    if (!password) return fail(400, "bad-request", "Send password as a string.");
+    auto check = store_.checkPassword(who.userName, *password, nowSeconds());
+    if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
+    return reply(
+        200, {{"otpauth_uri", store_.enrollOneTimeCodes("user:" + who.userName, who.userName)}});
+  }
   if (request.method == "GET" && request.path == "/api/v1/me") {
     auto scope = admin_.scopeOf(who.userName);
     return reply(200,

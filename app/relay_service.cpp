@@ -219,7 +219,8 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
 
 void RelayService::subscribe(
     const signaling::Principal& principal, const std::string& streamName,
-    const std::string& offerSdp, std::weak_ptr<signaling::SessionObserver> observer,
+    const std::string& offerSdp, const std::string& oneTimeCode,
+    std::weak_ptr<signaling::SessionObserver> observer,
     std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) {
   auto decision = authorizer_.mayWatch(principal.userName, principal.deviceId, streamName);
   Stream* stream = decision.allowed ? streams_.find(streamName) : nullptr;
@@ -251,6 +252,16 @@ void RelayService::subscribe(
       relay::webrtc::chooseVideoCodec(std::get<relay::webrtc::RemoteDescription>(offer), available);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&choice)) {
     return done(error(400, failure->code, failure->message));
+  }
+  // Last, so that a bad offer does not spend the code.
+  if (auto code = authorizer_.checkOneTimeCode(principal.userName, principal.deviceId, streamName,
+                                               oneTimeCode);
+      !code.allowed) {
+    ++subscribesDenied_;
+    details["reason"] = code.code;
+    authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "denied",
+                       std::move(details)});
+    return done(error(403, code.code, code.reason));
   }
 
   auto session = std::make_shared<Session>(*this, access::randomHex(16), principal, *stream,

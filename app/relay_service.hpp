@@ -31,7 +31,8 @@ class RelayService final : public signaling::SignalingBackend {
   void renew(const signaling::Principal& principal) override;
   std::vector<signaling::StreamInfo> listStreams(const signaling::Principal&) override;
   void subscribe(const signaling::Principal& principal, const std::string& stream,
-                 const std::string& offerSdp, std::weak_ptr<signaling::SessionObserver> observer,
+                 const std::string& offerSdp, const std::string& oneTimeCode,
+                 std::weak_ptr<signaling::SessionObserver> observer,
                  std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) override;
   std::optional<signaling::SignalingError> addRemoteCandidate(
       const signaling::Principal&, const std::string& sessionId, const std::string& mid,

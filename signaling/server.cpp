@@ -90,7 +90,8 @@ std::string bearerToken(const Request& req) {
 void cors(Response& res) {
   res.set(http::field::access_control_allow_origin, "*");
   res.set(http::field::access_control_allow_methods, "POST, PATCH, DELETE, OPTIONS");
-  res.set(http::field::access_control_allow_headers, "Authorization, Content-Type, If-Match");
+  res.set(http::field::access_control_allow_headers,
+          "Authorization, Content-Type, If-Match, X-One-Time-Code");
   res.set(http::field::access_control_expose_headers, "Location, ETag, Link");
 }
 
@@ -279,10 +280,16 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Session
     }
     if (!sdp)
       return error(id, "bad-request", "The subscribe message needs an \"sdp\" offer string.");
+    std::string code;
+    if (message.contains("code")) {
+      auto given = stringField(message, "code", 16);
+      if (!given) return error(id, "bad-request", "\"code\" must be the one-time code string.");
+      code = *given;
+    }
     std::weak_ptr<SessionObserver> observer =
         std::static_pointer_cast<SessionObserver>(shared_from_this());
     server_.backend.subscribe(
-        *principal_, *stream, *sdp, observer,
+        *principal_, *stream, *sdp, code, observer,
         [self = shared_from_this(), id](Outcome<SubscribeAnswer> outcome) {
           net::post(self->ws_.get_executor(), [self, id, outcome = std::move(outcome)] {
             if (auto* failure = std::get_if<SignalingError>(&outcome)) {
@@ -521,8 +528,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
       auto version = request.version();
       auto keepAlive = request.keep_alive();
+      // Streams that ask for a one-time code take it from this header (WHEP has no field).
+      auto code = request["X-One-Time-Code"];
       server_.backend.subscribe(
-          *principal, stream, request.body(), {},
+          *principal, stream, request.body(), std::string(code.substr(0, 16)), {},
           [self = shared_from_this(), stream, version, keepAlive,
            request](Outcome<SubscribeAnswer> outcome) {
             net::post(self->stream_.get_executor(), [self, stream, version, keepAlive, request,

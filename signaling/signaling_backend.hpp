@@ -81,8 +81,9 @@ class SignalingBackend {
   virtual void renew(const Principal& principal) = 0;
   virtual std::vector<StreamInfo> listStreams(const Principal&) = 0;
   // `done` is called exactly once, from any thread.
+  // `oneTimeCode`: what the client sent for streams that ask for one ("" if nothing).
   virtual void subscribe(const Principal&, const std::string& stream, const std::string& offerSdp,
-                         std::weak_ptr<SessionObserver> observer,
+                         const std::string& oneTimeCode, std::weak_ptr<SessionObserver> observer,
                          std::function<void(Outcome<SubscribeAnswer>)> done) = 0;
   // `candidate` is "candidate:..." or "" for end-of-candidates.
   virtual std::optional<SignalingError> addRemoteCandidate(const Principal&,

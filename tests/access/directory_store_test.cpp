@@ -11,6 +11,7 @@
 #include "access/password_hash.hpp"
 #include "access/schema.hpp"
 #include "access/sqlite_database.hpp"
+#include "access/totp.hpp"
 
 namespace medrelay::access {
 namespace {
@@ -309,6 +310,49 @@ TEST_F(StoreTest, AdministrationListingsShowDepartmentsMembersRolesAndCollaborat
   EXPECT_EQ(collaborations[0].status, "requested");
   store->acceptCollaboration("t", "south", "north");
   EXPECT_EQ(store->listCollaborations()[0].status, "accepted");
+}
+
+TEST_F(StoreTest, OneTimeCodesWorkOnceWithinTheDriftWindowAndCountAsFailures) {
+  store->setPassword("t", "alice", "correct horse");  // (setting a password clears a lock)
+  auto uri = store->enrollOneTimeCodes("t", "alice");
+  ASSERT_EQ(uri.rfind("otpauth://totp/MedRelay:alice?secret=", 0), 0u) << uri;
+  auto secret = uri.substr(uri.find("secret=") + 7, 32);
+  auto key = base32Decode(secret);
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(key->size(), 20u);
+  const int64_t now = 1'800'000'000;
+  const int64_t step = now / kTotpStepSeconds;
+  EXPECT_EQ(store->checkOneTimeCode("alice", totpCode(*key, step - 1), now).result,
+            CredentialCheck::Ok)
+      << "a code from the previous step (clock drift)";
+  EXPECT_EQ(store->checkOneTimeCode("alice", totpCode(*key, step - 1), now).result,
+            CredentialCheck::BadCredentials)
+      << "the same code again";
+  EXPECT_EQ(store->checkOneTimeCode("alice", totpCode(*key, step), now).result,
+            CredentialCheck::Ok);
+  EXPECT_EQ(store->checkOneTimeCode("alice", totpCode(*key, step - 1), now).result,
+            CredentialCheck::BadCredentials)
+      << "an older code after a newer one";
+  EXPECT_EQ(store->checkOneTimeCode("alice", totpCode(*key, step + 3), now).result,
+            CredentialCheck::BadCredentials);
+  EXPECT_EQ(store->checkOneTimeCode("bob", "123456", now).result, CredentialCheck::BadCredentials)
+      << "not enrolled";
+  // Re-enrolling replaces the key: the old one's codes stop working.
+  store->enrollOneTimeCodes("t", "alice");
+  EXPECT_EQ(store->checkOneTimeCode("alice", totpCode(*key, step + 1), now).result,
+            CredentialCheck::BadCredentials);
+  // Five failures in a row lock the account, as wrong passwords do (three happened above,
+  // two with reused codes: each counts).
+  auto last = store->checkOneTimeCode("alice", "000000", now);
+  for (int i = 0; i < 5 && last.result != CredentialCheck::Locked; ++i)
+    last = store->checkOneTimeCode("alice", "000000", now);
+  EXPECT_EQ(last.result, CredentialCheck::Locked);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", now).result, CredentialCheck::Locked)
+      << "the lock covers password sign-in too";
+  // The secret never appears in the audit trail.
+  AuditQuery everything;
+  for (const auto& r : store->queryAudit(everything))
+    EXPECT_EQ(r.details.dump().find(secret), std::string::npos);
 }
 
 TEST_F(StoreTest, EveryChangeIsAuditedWithBeforeAndAfter) {

@@ -66,6 +66,7 @@ async function refreshStreams() {
 
 function watch(name) {
   $('stream-title').textContent = name;
+  $('code-form').hidden = true;
   $('overlay').hidden = false;
   $('overlay').textContent = 'Connecting…';
   show('player');
@@ -104,6 +105,20 @@ player.addEventListener('state', (e) => {
 });
 $('video').addEventListener('playing', () => { $('overlay').hidden = true; });
 player.addEventListener('retrying', (e) => { $('overlay').hidden = false; $('overlay').textContent = e.detail; });
+player.addEventListener('code-needed', (e) => {
+  $('overlay').hidden = false;
+  $('overlay').textContent = 'Waiting for the one-time code…';
+  $('code-prompt').textContent = e.detail;
+  $('code-form').hidden = false;
+  $('one-time-code').value = '';
+  $('one-time-code').focus();
+});
+$('code-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  $('code-form').hidden = true;
+  $('overlay').textContent = 'Connecting…';
+  player.provideCode($('one-time-code').value.trim());
+});
 player.addEventListener('fatal', (e) => { $('overlay').hidden = false; $('overlay').textContent = e.detail; });
 
 $('signin-form').addEventListener('submit', async (e) => {

@@ -6,6 +6,9 @@ const ACCESS_DENIED = new Set(['forbidden', 'unauthorized', 'access-revoked', 't
   'not-shared', 'missing-permission', 'tenant-boundary', 'user-inactive', 'device-revoked',
   'unknown-user', 'unknown-device']);
 
+// Codes that mean the stream asks for a one-time code (again): the page asks the user for one.
+const CODE_NEEDED = new Set(['one-time-code-required', 'one-time-code-wrong', 'locked']);
+
 export class Player extends EventTarget {
   constructor(signaling, video, { codec = null } = {}) {
     super();
@@ -17,6 +20,13 @@ export class Player extends EventTarget {
     this.stream = null;
     this.retryTimer = null;
     this.generation = 0;
+    this.oneTimeCode = null;  // for streams that ask for one; sent once, with the next subscribe
+  }
+
+  // The user typed a one-time code for the current stream.
+  provideCode(code) {
+    this.oneTimeCode = code;
+    if (this.stream) this.subscribe();
   }
 
   async play(stream) {
@@ -81,7 +91,10 @@ export class Player extends EventTarget {
     try {
       this.emit('state', 'negotiating');
       await pc.setLocalDescription(await pc.createOffer());
-      const reply = await this.signaling.request('subscribe', { stream: this.stream, sdp: pc.localDescription.sdp });
+      const code = this.oneTimeCode;
+      this.oneTimeCode = null;
+      const reply = await this.signaling.request('subscribe',
+        { stream: this.stream, sdp: pc.localDescription.sdp, ...(code && { code }) });
       if (generation !== this.generation) {
         this.signaling.send('unsubscribe', { id: 0, session: reply.session });
         return;
@@ -92,7 +105,11 @@ export class Player extends EventTarget {
       for (const fields of early) this.signaling.send('candidate', { session: this.session, ...fields });
     } catch (error) {
       if (generation !== this.generation) return;
-      if (ACCESS_DENIED.has(error.code) || error.code === 'not-found') {
+      if (CODE_NEEDED.has(error.code)) {
+        if (this.pc) this.pc.close();
+        this.pc = null;
+        this.emit('code-needed', error.message);
+      } else if (ACCESS_DENIED.has(error.code) || error.code === 'not-found') {
         this.emit('fatal', error.message);
       } else {
         this.retry(error.message || 'Could not start the stream; retrying…');
