@@ -75,6 +75,9 @@ class DirectoryStore {
   // New users get "view-live" and "view-dicom" unless told otherwise.
   virtual void addUser(const std::string& actor, const std::string& tenant, const std::string& name,
                        const std::string& displayName, UserStatus status) = 0;
+  // Display name (at most 128 bytes) and phone number (digits, spaces and + - ( ), at most 32).
+  virtual void setUserDetails(const std::string& actor, const std::string& user,
+                              const std::string& displayName, const std::string& phone) = 0;
   // Empty `department` clears it; the department must belong to the user's facility.
   virtual void setUserDepartment(const std::string& actor, const std::string& user,
                                  const std::string& department) = 0;
@@ -170,6 +173,9 @@ std::unique_ptr<DirectoryStore> openSqliteDirectoryStore(const std::string& data
 // Names of tenants, users, groups and streams: 1-64 of A-Z a-z 0-9 . _ - @, not starting with
 // a dot or dash. Throws StoreError("invalid") naming `what` otherwise.
 void checkName(const std::string& what, const std::string& name);
+
+// Phone numbers: at most 32 of 0-9, space, + - ( ). Throws StoreError("invalid") otherwise.
+void checkPhone(const std::string& phone);
 
 std::string_view userStatusName(UserStatus status);
 std::optional<UserStatus> parseUserStatus(std::string_view text);

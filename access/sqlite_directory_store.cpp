@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -110,6 +111,29 @@ class SqliteDirectoryStore final : public DirectoryStore {
              {{"tenant", tenant},
               {"status", userStatusName(status)},
               {"display_name", displayName}}}});
+    t.commit();
+  }
+
+  void setUserDetails(const std::string& actor, const std::string& user,
+                      const std::string& displayName, const std::string& phone) override {
+    if (displayName.size() > 128) {
+      throw StoreError("invalid", "display names are at most 128 bytes");
+    }
+    checkPhone(phone);
+    std::lock_guard lock(mutex_);
+    Transaction t(db_);
+    UserRow row = findUser(user);
+    auto before = db_.prepare("SELECT display_name, phone FROM users WHERE id = ?");
+    before.bind(1, row.id);
+    before.step();
+    json details = {{"before", {{"display_name", before.text(0)}, {"phone", before.text(1)}}},
+                    {"after", {{"display_name", displayName}, {"phone", phone}}}};
+    db_.prepare("UPDATE users SET display_name = ?, phone = ? WHERE id = ?")
+        .bind(1, displayName)
+        .bind(2, phone)
+        .bind(3, row.id)
+        .run();
+    record(actor, "user.details", "user:" + user, details);
     t.commit();
   }
 
@@ -1005,6 +1029,14 @@ void checkName(const std::string& what, const std::string& name) {
     throw StoreError("invalid", what + "s are 1-64 characters of A-Z a-z 0-9 . _ - @, " +
                                     "not starting with . or -");
   }
+}
+
+void checkPhone(const std::string& phone) {
+  bool ok = phone.size() <= 32;
+  for (char c : phone)
+    ok = ok && (std::isdigit(static_cast<unsigned char>(c)) || c == ' ' || c == '+' || c == '-' ||
+                c == '(' || c == ')');
+  if (!ok) throw StoreError("invalid", "phone numbers are at most 32 of 0-9, space, + - ( )");
 }
 
 std::string_view userStatusName(UserStatus status) {

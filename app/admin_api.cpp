@@ -162,6 +162,10 @@ ApiResponse AdminApi::users(const ApiRequest& request, const AdminScope& scope,
     auto displayName = field(body, "display_name", 128);
     auto password = field(body, "password", 256);
     auto department = field(body, "department", 64);
+    auto phone = field(body, "phone", 32);
+    if (body.contains("phone") && !phone) {
+      return fail(400, "bad-request", "phone is a string of at most 32 bytes.");
+    }
     if (body.contains("display_name") && !displayName) {
       return fail(400, "bad-request", "display_name is a string of at most 128 bytes.");
     }
@@ -171,9 +175,11 @@ ApiResponse AdminApi::users(const ApiRequest& request, const AdminScope& scope,
     if (body.contains("department") && !department) {
       return fail(400, "bad-request", "department is a string of at most 64 bytes.");
     }
+    if (phone) access::checkPhone(*phone);  // before anything is created
     store_.addUser(actor, *tenant, *name, displayName.value_or(""), access::UserStatus::Active);
     if (password) store_.setPassword(actor, *name, *password);
     if (department) store_.setUserDepartment(actor, *name, *department);
+    if (phone) store_.setUserDetails(actor, *name, displayName.value_or(""), *phone);
     return reply(201, userJson(*findUser(*name)));
   }
 
@@ -186,6 +192,23 @@ ApiResponse AdminApi::users(const ApiRequest& request, const AdminScope& scope,
     auto status = access::parseUserStatus(field(body, "status", 16).value_or(""));
     if (!status) return fail(400, "bad-request", "status is active, disabled or pre-registered.");
     store_.setUserStatus(actor, user->name, *status);
+    return noContent();
+  }
+  if (parts.size() == 3 && aspect == "details" && m == "PUT") {
+    // {"display_name": "...", "phone": "..."}; an absent member keeps its value.
+    std::string displayName = user->displayName, phone = user->phone;
+    for (auto [name, target, max] : {std::tuple{"display_name", &displayName, size_t{128}},
+                                     std::tuple{"phone", &phone, size_t{32}}}) {
+      auto it = body.find(name);
+      if (it == body.end()) continue;
+      if (!it->is_string() || it->get<std::string>().size() > max) {
+        return fail(
+            400, "bad-request",
+            std::string(name) + " is a string of at most " + std::to_string(max) + " bytes.");
+      }
+      *target = it->get<std::string>();
+    }
+    store_.setUserDetails(actor, user->name, displayName, phone);
     return noContent();
   }
   if (parts.size() == 3 && aspect == "department" && m == "PUT") {

@@ -364,6 +364,7 @@ TEST_F(Api, HostileInputToEveryFieldGetsAClearClientError) {
   auto root = signIn("root", "root-password-1", "root-pc3");
   std::string t = root["access_token"];
   const std::set<std::string> freeText = {"password", "passcode", "display_name", "department"};
+  // (phone is not free text: only digits, space and + - ( ) are accepted)
 
   struct Endpoint {
     std::string method, path;
@@ -380,7 +381,12 @@ TEST_F(Api, HostileInputToEveryFieldGetsAClearClientError) {
       {"POST", "/admin/departments", {{"tenant", "demo"}, {"name", "dep1"}}},
       {"POST",
        "/admin/users",
-       {{"tenant", "demo"}, {"name", "u1"}, {"display_name", "U"}, {"password", "p-p-p-p-1"}}},
+       {{"tenant", "demo"},
+        {"name", "u1"},
+        {"display_name", "U"},
+        {"password", "p-p-p-p-1"},
+        {"phone", "+41 44 123 45 67"}}},
+      {"PUT", "/admin/users/alice/details", {{"display_name", "Alice"}, {"phone", "+41 1"}}},
       {"PUT", "/admin/users/alice/status", {{"status", "active"}}},
       {"PUT", "/admin/users/alice/department", {{"department", ""}}},
       {"PUT", "/admin/users/nbob/password", {{"password", "nbob-password-1"}}},
@@ -412,8 +418,10 @@ TEST_F(Api, HostileInputToEveryFieldGetsAClearClientError) {
         ++cases;
         bool mayAccept = freeText.count(name) && bad.is_string() &&
                          !bad.get<std::string>().empty() && bad.get<std::string>().size() <= 128;
-        // An empty or null department clears it.
-        mayAccept = mayAccept || (name == "department" && (bad.is_null() || bad == ""));
+        // An empty department, phone or display name clears it (a null department too).
+        mayAccept =
+            mayAccept || (name == "department" && bad.is_null()) ||
+            ((name == "department" || name == "phone" || name == "display_name") && bad == "");
         if (!mayAccept) {
           EXPECT_GE(r.status, 400) << endpoint.method << ' ' << endpoint.path << ' ' << name << '='
                                    << bad.dump().substr(0, 60);

@@ -13,16 +13,18 @@ export async function render({ me, act }) {
     el('select', { name: 'tenant', 'aria-label': 'Facility' }, options(mine)),
     el('input', { name: 'name', placeholder: 'user name', required: true, maxlength: 64, 'aria-label': 'User name' }),
     el('input', { name: 'display_name', placeholder: 'display name', maxlength: 128, 'aria-label': 'Display name' }),
+    el('input', { name: 'phone', type: 'tel', placeholder: 'phone', maxlength: 32, 'aria-label': 'Phone' }),
     el('input', { name: 'password', type: 'password', placeholder: 'initial password (8+)', minlength: 8, maxlength: 256, autocomplete: 'new-password', 'aria-label': 'Initial password' }),
   ], 'Add user', (v) => act(() => call('POST', '/admin/users', {
     tenant: v.tenant, name: v.name, ...(v.display_name && { display_name: v.display_name }),
-    ...(v.password && { password: v.password }) })));
+    ...(v.phone && { phone: v.phone }), ...(v.password && { password: v.password }) })));
 
   const rows = users.map((u) => ({
     attributes: { 'data-user': u.name },
     cells: [
       u.name,
       u.display_name,
+      u.phone,
       u.tenant,
       departmentSelect(u, departments, act),
       u.status,
@@ -41,7 +43,7 @@ export async function render({ me, act }) {
     ],
   }));
   return el('section', {}, el('h2', {}, 'Users'), add,
-    table(['User', 'Name', 'Facility', 'Department', 'Status', 'Permissions', 'Admin roles', ''], rows, { id: 'users-table' }));
+    table(['User', 'Name', 'Phone', 'Facility', 'Department', 'Status', 'Permissions', 'Admin roles', ''], rows, { id: 'users-table' }));
 }
 
 function setStatus(user, status) {
