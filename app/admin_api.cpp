@@ -1,6 +1,7 @@
 #include "app/admin_api.hpp"
 
 #include <charconv>
+#include <variant>
 
 #include "app/api_common.hpp"
 
@@ -40,6 +41,19 @@ json deviceJson(const access::DeviceRecord& d) {
           {"last_seen", d.lastSeen}};
 }
 
+// What creates something inside a facility: {"tenant": T, "name": N}, with T in the caller's
+// scope. Either the two names or the error to answer with.
+struct TenantAndName {
+  std::string tenant, name;
+};
+std::variant<TenantAndName, ApiResponse> tenantAndName(const json& body, const AdminScope& scope) {
+  auto tenant = field(body, "tenant", 64);
+  auto name = field(body, "name", 64);
+  if (!tenant || !name) return fail(400, "bad-request", "Send tenant and name as strings.");
+  if (!scope.covers(*tenant)) return outOfScope();
+  return TenantAndName{*tenant, *name};
+}
+
 std::optional<int64_t> parseMillis(const std::string& text) {
   if (text.empty()) return std::nullopt;
   int64_t value = 0;
@@ -65,6 +79,13 @@ AdminScope AdminApi::scopeOf(const std::string& user) {
 std::optional<access::UserRecord> AdminApi::findUser(const std::string& name) {
   for (auto& u : store_.listUsers()) {
     if (u.name == name) return std::move(u);
+  }
+  return std::nullopt;
+}
+
+std::optional<access::StreamRecord> AdminApi::findStream(const std::string& name) {
+  for (auto& s : store_.listStreams()) {
+    if (s.name == name) return std::move(s);
   }
   return std::nullopt;
 }
@@ -132,12 +153,11 @@ ApiResponse AdminApi::departments(const ApiRequest& request, const AdminScope& s
     return reply(200, out);
   }
   if (request.method == "POST") {
-    auto tenant = field(body, "tenant", 64);
-    auto name = field(body, "name", 64);
-    if (!tenant || !name) return fail(400, "bad-request", "Send tenant and name as strings.");
-    if (!scope.covers(*tenant)) return outOfScope();
-    store_.addDepartment("user:" + scope.user, *tenant, *name);
-    return reply(201, {{"tenant", *tenant}, {"name", *name}});
+    auto target = tenantAndName(body, scope);
+    if (auto* error = std::get_if<ApiResponse>(&target)) return *error;
+    const auto& [tenant, name] = std::get<TenantAndName>(target);
+    store_.addDepartment("user:" + scope.user, tenant, name);
+    return reply(201, {{"tenant", tenant}, {"name", name}});
   }
   return fail(405, "method-not-allowed", "Use GET or POST.");
 }
@@ -155,10 +175,9 @@ ApiResponse AdminApi::users(const ApiRequest& request, const AdminScope& scope,
       return reply(200, out);
     }
     if (m != "POST") return fail(405, "method-not-allowed", "Use GET or POST.");
-    auto tenant = field(body, "tenant", 64);
-    auto name = field(body, "name", 64);
-    if (!tenant || !name) return fail(400, "bad-request", "Send tenant and name as strings.");
-    if (!scope.covers(*tenant)) return outOfScope();
+    auto target = tenantAndName(body, scope);
+    if (auto* error = std::get_if<ApiResponse>(&target)) return *error;
+    const auto& [tenant, name] = std::get<TenantAndName>(target);
     auto displayName = field(body, "display_name", 128);
     auto password = field(body, "password", 256);
     auto department = field(body, "department", 64);
@@ -176,11 +195,11 @@ ApiResponse AdminApi::users(const ApiRequest& request, const AdminScope& scope,
       return fail(400, "bad-request", "department is a string of at most 64 bytes.");
     }
     if (phone) access::checkPhone(*phone);  // before anything is created
-    store_.addUser(actor, *tenant, *name, displayName.value_or(""), access::UserStatus::Active);
-    if (password) store_.setPassword(actor, *name, *password);
-    if (department) store_.setUserDepartment(actor, *name, *department);
-    if (phone) store_.setUserDetails(actor, *name, displayName.value_or(""), *phone);
-    return reply(201, userJson(*findUser(*name)));
+    store_.addUser(actor, tenant, name, displayName.value_or(""), access::UserStatus::Active);
+    if (password) store_.setPassword(actor, name, *password);
+    if (department) store_.setUserDepartment(actor, name, *department);
+    if (phone) store_.setUserDetails(actor, name, displayName.value_or(""), *phone);
+    return reply(201, userJson(*findUser(name)));
   }
 
   auto user = findUser(parts[1]);
@@ -292,12 +311,11 @@ ApiResponse AdminApi::groups(const ApiRequest& request, const AdminScope& scope,
       return reply(200, out);
     }
     if (m != "POST") return fail(405, "method-not-allowed", "Use GET or POST.");
-    auto tenant = field(body, "tenant", 64);
-    auto name = field(body, "name", 64);
-    if (!tenant || !name) return fail(400, "bad-request", "Send tenant and name as strings.");
-    if (!scope.covers(*tenant)) return outOfScope();
-    store_.addGroup(actor, *tenant, *name);
-    return reply(201, {{"id", *tenant + "/" + *name}, {"name", *name}, {"tenant", *tenant}});
+    auto target = tenantAndName(body, scope);
+    if (auto* error = std::get_if<ApiResponse>(&target)) return *error;
+    const auto& [tenant, name] = std::get<TenantAndName>(target);
+    store_.addGroup(actor, tenant, name);
+    return reply(201, {{"id", tenant + "/" + name}, {"name", name}, {"tenant", tenant}});
   }
   // /groups/{group}/members[/{user}]
   if (parts.size() < 3 || parts[2] != "members") return noRoute();
@@ -340,10 +358,7 @@ ApiResponse AdminApi::streams(const ApiRequest& request, const AdminScope& scope
   }
   // /streams/{stream}/one-time-code  {"required": true|false}
   if (parts.size() == 3 && parts[2] == "one-time-code" && m == "PUT") {
-    std::optional<access::StreamRecord> stream;
-    for (auto& s : store_.listStreams()) {
-      if (s.name == parts[1]) stream = std::move(s);
-    }
+    auto stream = findStream(parts[1]);
     if (!stream) return fail(404, "not-found", "There is no stream named " + parts[1] + ".");
     if (!scope.covers(stream->tenant)) return outOfScope();
     auto required = body.find("required");
@@ -357,10 +372,7 @@ ApiResponse AdminApi::streams(const ApiRequest& request, const AdminScope& scope
   if (parts.size() != 4 || parts[2] != "shares" || (m != "PUT" && m != "DELETE")) {
     return noRoute();
   }
-  std::optional<access::StreamRecord> stream;
-  for (auto& s : store_.listStreams()) {
-    if (s.name == parts[1]) stream = std::move(s);
-  }
+  auto stream = findStream(parts[1]);
   if (!stream) return fail(404, "not-found", "There is no stream named " + parts[1] + ".");
   auto group = findGroup(parts[3]);
   if (!group) return fail(404, "not-found", "There is no group named " + parts[3] + ".");

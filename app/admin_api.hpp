@@ -54,6 +54,7 @@ class AdminApi {
 
   std::optional<access::UserRecord> findUser(const std::string& name);
   std::optional<access::GroupRecord> findGroup(const std::string& spec);
+  std::optional<access::StreamRecord> findStream(const std::string& name);
 
   access::DirectoryStore& store_;
 };

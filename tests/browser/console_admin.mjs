@@ -6,12 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchChromium, inboundVideo, waitFor } from './lib/harness.mjs';
+import { inboundVideo, waitFor, runBrowserTest } from './lib/harness.mjs';
 
-const server = await startServer();
-const browser = await launchChromium();
-let failed = false;
-try {
+await runBrowserTest(async ({ server, browser }) => {
   const passwords = Object.fromEntries(readFileSync(join(server.dataDir, 'initial-passwords'), 'utf8')
     .trim().split('\n').map((line) => line.split(' ')));
   const adminContext = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -117,12 +114,4 @@ try {
   assert.ok(filtered.length < allRows, `the filter narrows the trail (${filtered.length} of ${allRows})`);
 
   assert.deepEqual(pageErrors, [], 'no script errors');
-} catch (error) {
-  failed = true;
-  console.error(error);
-} finally {
-  await browser.close();
-  await server.stop();
-  server.cleanup();
-}
-process.exit(failed ? 1 : 0);
+});

@@ -2,7 +2,7 @@
 // and plays once the current code (computed here from the enrolled secret, RFC 6238) is typed.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startServer, admin, launchChromium, inboundVideo, waitFor } from './lib/harness.mjs';
+import { admin, inboundVideo, waitFor, runBrowserTest } from './lib/harness.mjs';
 
 function totp(uri, now = Date.now()) {
   const secret = new URL(uri).searchParams.get('secret');
@@ -17,10 +17,7 @@ function totp(uri, now = Date.now()) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-const server = await startServer();
-const browser = await launchChromium();
-let failed = false;
-try {
+await runBrowserTest(async ({ server, browser }) => {
   const uri = admin(server.dataDir, 'user', 'one-time-codes', 'demo');
   admin(server.dataDir, 'stream', 'one-time-code', 'demo', 'on');
   const token = admin(server.dataDir, 'token', 'issue', '--user', 'demo');
@@ -41,12 +38,4 @@ try {
   await page.click('#code-form button[type=submit]');
   await waitFor(() => inboundVideo(page), (s) => s && s.framesDecoded > 10, 20000, 'playing after the code');
   assert.ok(await page.locator('#code-form').isHidden(), 'the form is gone once playing');
-} catch (error) {
-  failed = true;
-  console.error(error);
-} finally {
-  await browser.close();
-  await server.stop();
-  server.cleanup();
-}
-process.exit(failed ? 1 : 0);
+});

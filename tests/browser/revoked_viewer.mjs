@@ -2,12 +2,9 @@
 // `medrelay admin` while the server runs. Within a second the video stops, the page says why,
 // and it does not keep retrying. Another clinician's page keeps playing.
 import assert from 'node:assert/strict';
-import { startServer, admin, launchChromium, inboundVideo, waitFor } from './lib/harness.mjs';
+import { admin, inboundVideo, waitFor, runBrowserTest } from './lib/harness.mjs';
 
-const server = await startServer();
-const browser = await launchChromium();
-let failed = false;
-try {
+await runBrowserTest(async ({ server, browser }) => {
   for (const args of [
     ['user', 'add', '--tenant', 'demo', 'nurse'],
     ['group', 'add', '--tenant', 'demo', 'icu'],
@@ -50,12 +47,4 @@ try {
   const before = (await inboundVideo(colleague)).framesDecoded;
   await waitFor(() => inboundVideo(colleague), (s) => s.framesDecoded > before + 20, 5000,
     'the colleague to keep playing');
-} catch (error) {
-  failed = true;
-  console.error(error);
-} finally {
-  await browser.close();
-  await server.stop();
-  server.cleanup();
-}
-process.exit(failed ? 1 : 0);
+});

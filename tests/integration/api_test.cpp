@@ -43,13 +43,7 @@ class Api : public ::testing::Test {
     server_ = nullptr;
   }
 
-  static std::string admin(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {ServerProcess::binary(), "admin", "--data-dir", server_->dataDir().string()});
-    auto out = runCommand(args);
-    out.erase(out.find_last_not_of("\r\n") + 1);
-    return out;
-  }
+  static std::string admin(std::vector<std::string> args) { return server_->admin(args); }
 
   static HttpResponse call(const std::string& method, const std::string& path,
                            const std::string& token = "", const std::string& body = "",

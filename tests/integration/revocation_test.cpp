@@ -25,13 +25,7 @@ class Revocation : public ::testing::Test {
     server_ = nullptr;
   }
 
-  static std::string admin(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {ServerProcess::binary(), "admin", "--data-dir", server_->dataDir().string()});
-    auto out = runCommand(args);
-    out.erase(out.find_last_not_of("\r\n") + 1);
-    return out;
-  }
+  static std::string admin(std::vector<std::string> args) { return server_->admin(args); }
 
   // A fresh clinician in the demo facility, member of a fresh group the demo is shared into.
   struct Clinician {

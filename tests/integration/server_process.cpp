@@ -142,12 +142,16 @@ ServerProcess::~ServerProcess() {
   std::filesystem::remove_all(dataDir_, ec);
 }
 
-std::string ServerProcess::issueToken(const std::string& user) const {
-  auto text = runCommand(
-      {binary(), "admin", "--data-dir", dataDir_.string(), "token", "issue", "--user", user});
+std::string ServerProcess::admin(std::vector<std::string> args) const {
+  args.insert(args.begin(), {binary(), "admin", "--data-dir", dataDir_.string()});
+  auto text = runCommand(args);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();
   return text;
+}
+
+std::string ServerProcess::issueToken(const std::string& user) const {
+  return admin({"token", "issue", "--user", user});
 }
 
 std::vector<pid_t> ServerProcess::childPids() const {

@@ -21,6 +21,8 @@ class ServerProcess {
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::filesystem::path& dataDir() const { return dataDir_; }
+  // Runs `medrelay admin --data-dir DIR ARGS...` and returns its stdout without the final newline.
+  std::string admin(std::vector<std::string> args) const;
   std::string issueToken(const std::string& user) const;  // runs `medrelay admin token issue`
   std::vector<pid_t> childPids() const;                   // the ingest processes it supervises
 

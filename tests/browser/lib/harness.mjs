@@ -94,3 +94,22 @@ export async function waitFor(probe, accept, ms, what) {
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }
+
+// Starts a server and Chromium, runs `body({ server, browser })`, always cleans up, and ends
+// the process with 0 (passed) or 1 (the body threw).
+export async function runBrowserTest(body, serverOptions = {}) {
+  const server = await startServer(serverOptions);
+  const browser = await launchChromium();
+  let failed = false;
+  try {
+    await body({ server, browser });
+  } catch (error) {
+    failed = true;
+    console.error(error);
+  } finally {
+    await browser.close();
+    await server.stop();
+    server.cleanup();
+  }
+  process.exit(failed ? 1 : 0);
+}
