@@ -1,6 +1,9 @@
 #include "app/api_common.hpp"
 
+#include <algorithm>
 #include <chrono>
+
+#include "signaling/static_files.hpp"
 
 namespace medrelay::app::api {
 
@@ -39,29 +42,14 @@ std::optional<std::string> field(const json& body, const char* name, size_t max)
 }
 
 std::optional<std::string> percentDecode(const std::string& text, bool plusIsSpace) {
-  std::string out;
-  out.reserve(text.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+' && plusIsSpace) {
-      c = ' ';
-    } else if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int high = hex(text[i + 1]), low = hex(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      c = static_cast<char>(high * 16 + low);
-      i += 2;
-    }
+  std::string raw = text;
+  if (plusIsSpace) std::replace(raw.begin(), raw.end(), '+', ' ');  // before %2B becomes '+'
+  auto decoded = signaling::percentDecode(raw);
+  if (!decoded) return std::nullopt;
+  for (char c : *decoded) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
-    out.push_back(c);
   }
-  return out;
+  return decoded;
 }
 
 std::optional<std::vector<std::string>> pathSegments(const std::string& path) {

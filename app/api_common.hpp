@@ -27,7 +27,8 @@ std::optional<std::string> field(const nlohmann::json& body, const char* name, s
 std::optional<std::vector<std::string>> pathSegments(const std::string& path);
 // The decoded value of `name` in a query string ("a=1&b=x%20y"); "" when absent.
 std::string queryValue(const std::string& query, const std::string& name);
-// `plusIsSpace` for query strings (form encoding), not for paths.
+// signaling::percentDecode, refusing control characters too; `plusIsSpace` for query strings
+// (form encoding), not for paths.
 std::optional<std::string> percentDecode(const std::string& text, bool plusIsSpace);
 
 int64_t nowSeconds();

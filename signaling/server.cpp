@@ -585,7 +585,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void staticFile(const Request& request) {
-    auto file = resolveStaticFile(server_.config.webRoot, std::string(request.target()));
+    std::string target(request.target());
+    auto path = target.substr(0, target.find_first_of("?#"));
+    // "/console" names a folder: send the browser to "/console/" so relative links resolve.
+    if (path.size() > 1 && path.back() != '/' &&
+        resolveStaticFile(server_.config.webRoot, path + "/")) {
+      Response res{http::status::moved_permanently, request.version()};
+      res.set(http::field::location, path + "/" + target.substr(path.size()));
+      return reply(request, std::move(res));
+    }
+    auto file = resolveStaticFile(server_.config.webRoot, target);
     std::string body;
     if (file) {
       std::ifstream in(*file, std::ios::binary);
