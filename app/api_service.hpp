@@ -6,6 +6,8 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 
 #include "access/authorizer.hpp"
@@ -21,6 +23,8 @@ class ApiService {
  public:
   static constexpr int64_t kAccessTokenSeconds = 15 * 60;
   static constexpr int64_t kRefreshTokenSeconds = 12 * 3600;
+  // Calls queued or running at most; more are answered 503 at once.
+  static constexpr int kMaxPendingCalls = 64;
 
   ApiService(access::DirectoryStore& store, access::DirectoryAuthorizer& authorizer,
              const access::TokenAuthority& tokens, signaling::SignalingBackend& relay);
@@ -46,6 +50,7 @@ class ApiService {
   const access::TokenAuthority& tokens_;
   signaling::SignalingBackend& relay_;
   AdminApi admin_{store_};
+  std::atomic<int> pending_{0};
   boost::asio::thread_pool pool_{2};
 };
 
