@@ -3,8 +3,11 @@
 //  - HospitalMinimum: the direct identifiers of the patient are removed (name, birth date and
 //    time, other names and IDs, address, phone numbers, ...); PatientID and StudyDate stay, as
 //    the hospital's keys.
-//  - (the strict PS3.15 Basic Application Level Confidentiality Profile is still to come, see
-//    issue 4; asking for it throws rather than silently doing less)
+//  - BasicConfidentiality (the strict option): the attributes of DICOM PS3.15 Annex E's Basic
+//    Application Level Confidentiality Profile with their actions (remove, empty, dummy value,
+//    UID replaced consistently), all private attributes and overlays/curves removed, and the
+//    patient ID replaced by a stable pseudonym (HMAC of the ID under the installation's key), so
+//    that studies of one patient still belong together.
 // Applied to nested sequences too: identifiers hide in items (Referenced Patient, Request
 // Attributes, ...).
 #pragma once
@@ -12,6 +15,7 @@
 #include <dcmtk/dcmdata/dcdatset.h>
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace medrelay::pipelines::dicom {
@@ -19,11 +23,21 @@ namespace medrelay::pipelines::dicom {
 enum class DeidProfile { HospitalMinimum, BasicConfidentiality };
 
 struct DeidReport {
-  size_t removed = 0;  // attributes removed, nested ones included
+  size_t removed = 0;   // attributes removed, nested ones included
+  size_t replaced = 0;  // emptied, dummied or given a new UID / pseudonym
 };
 
-// Throws std::invalid_argument for a profile this build does not implement.
-DeidReport deidentify(DcmDataset& dataset, DeidProfile profile);
+// `key`: the installation's secret for pseudonyms and UIDs (at least 16 bytes; the strict
+// profile throws std::invalid_argument without it). The same key maps the same patient ID and
+// the same UID to the same replacement, in every file.
+DeidReport deidentify(DcmDataset& dataset, DeidProfile profile,
+                      const std::vector<unsigned char>& key = {});
+
+// The pseudonym the strict profile gives a patient ID: "MR-" and 20 hex digits of
+// HMAC-SHA256(key, id).
+std::string pseudonymFor(const std::string& patientId, const std::vector<unsigned char>& key);
+// A replacement UID: "2.25." and the decimal of 128 bits of HMAC-SHA256(key, uid) (PS3.5 B.2).
+std::string replacementUid(const std::string& uid, const std::vector<unsigned char>& key);
 
 // The attributes the hospital minimum profile removes (for tests and documentation).
 const std::vector<DcmTagKey>& hospitalMinimumRemovals();

@@ -136,12 +136,134 @@ TEST(Deidentify, HospitalMinimumRemovesEveryDirectIdentifierAndKeepsTheKeys) {
   EXPECT_NE(bytes.find("HOSP-000123"), std::string::npos);
 }
 
-TEST(Deidentify, AskingForAProfileThatIsNotBuiltRefusesInsteadOfDoingLess) {
+// Beyond the direct identifiers: what the strict profile must also take out (people, places,
+// institutions, free text, request and visit data), again listed independently of the code.
+const std::vector<DcmTagKey> kStrictAlsoRemoves = {
+    DCM_InstitutionName,
+    DCM_InstitutionAddress,
+    DCM_InstitutionalDepartmentName,
+    DCM_StationName,
+    DCM_ReferringPhysicianName,
+    DCM_ReferringPhysicianAddress,
+    DCM_PerformingPhysicianName,
+    DCM_NameOfPhysiciansReadingStudy,
+    DCM_OperatorsName,
+    DCM_PhysiciansOfRecord,
+    DCM_RequestingPhysician,
+    DCM_AccessionNumber,
+    DCM_StudyID,
+    DCM_StudyDescription,
+    DCM_SeriesDescription,
+    DCM_ImageComments,
+    DCM_PatientComments,
+    DCM_AdditionalPatientHistory,
+    DCM_Occupation,
+    DCM_AdmissionID,
+    DCM_DeviceSerialNumber,
+    DCM_ProtocolName,
+    DCM_RequestedProcedureDescription,
+    DCM_PerformedProcedureStepDescription,
+    DCM_PatientAge,
+    DCM_RETIRED_IdentifyingComments,
+};
+
+std::vector<unsigned char> testKey() {
+  return std::vector<unsigned char>(32, 0x42);
+}
+
+// A multi-frame ultrasound object full of marked identifying values, UIDs, a private block and
+// an overlay comment.
+void buildIdentifiedObject(DcmDataset& dataset, const std::string& sopInstance) {
+  dataset.putAndInsertString(DCM_SOPClassUID, UID_UltrasoundMultiframeImageStorage);
+  dataset.putAndInsertString(DCM_SOPInstanceUID, sopInstance.c_str());
+  dataset.putAndInsertString(DCM_StudyInstanceUID, "1.2.826.0.1.3680043.2.1143.1");
+  dataset.putAndInsertString(DCM_SeriesInstanceUID, "1.2.826.0.1.3680043.2.1143.2");
+  dataset.putAndInsertString(DCM_Modality, "US");
+  dataset.putAndInsertString(DCM_PatientID, "HOSP-000123");
+  dataset.putAndInsertString(DCM_StudyDate, "20261125");
+  dataset.putAndInsertUint16(DCM_Rows, 512);
+  dataset.putAndInsertUint16(DCM_Columns, 512);
+  fillIdentifiers(dataset);
+  for (const auto& tag : kStrictAlsoRemoves) {
+    DcmTag probe(tag);
+    dataset.putAndInsertString(tag, probe.getEVR() == EVR_AS ? "042Y" : marked(tag).c_str());
+  }
+  dataset.putAndInsertString(DcmTag(0x0009, 0x0010, EVR_LO), "ACME PRIVATE");
+  dataset.putAndInsertString(DcmTag(0x0009, 0x1001, EVR_LO), "SECRET-PRIVATE");
+  dataset.putAndInsertString(DcmTag(0x6000, 0x4000, EVR_LT), "SECRET-OVERLAY");
+  auto* request = new DcmSequenceOfItems(DCM_RequestAttributesSequence);
+  auto* item = new DcmItem();
+  item->putAndInsertString(DCM_RequestedProcedureID, "SECRET-REQUEST");
+  request->append(item);
+  dataset.insert(request, OFTrue);
+  auto* referenced = new DcmSequenceOfItems(DCM_ReferencedImageSequence);
+  auto* image = new DcmItem();
+  image->putAndInsertString(DCM_ReferencedSOPInstanceUID, "1.2.826.0.1.3680043.2.1143.77");
+  image->putAndInsertString(DCM_ReferencedSOPClassUID, UID_UltrasoundMultiframeImageStorage);
+  image->putAndInsertString(DCM_PatientName, "SECRET^NESTED");
+  referenced->append(image);
+  dataset.insert(referenced, OFTrue);
+}
+
+std::string text(DcmItem& item, const DcmTagKey& tag) {
+  OFString value;
+  item.findAndGetOFString(tag, value);
+  return value.c_str();
+}
+
+TEST(Deidentify, StrictProfileLeavesNothingIdentifyingAndKeepsFilesLinked) {
+  DcmFileFormat first, second;
+  buildIdentifiedObject(*first.getDataset(), "1.2.826.0.1.3680043.2.1143.10");
+  buildIdentifiedObject(*second.getDataset(), "1.2.826.0.1.3680043.2.1143.11");
+  ASSERT_NE(dumpEverything(*first.getDataset()).find("SECRET"), std::string::npos);
+
+  auto report = deidentify(*first.getDataset(), DeidProfile::BasicConfidentiality, testKey());
+  deidentify(*second.getDataset(), DeidProfile::BasicConfidentiality, testKey());
+  EXPECT_GT(report.removed, kStrictAlsoRemoves.size());
+
+  DcmDataset& out = *first.getDataset();
+  auto dump = dumpEverything(out);
+  for (const char* forbidden : {"SECRET", "19450102", "121314", "HOSP-000123", "20261125", "042Y",
+                                "ACME", "1.2.826.0.1.3680043.2.1143"}) {
+    EXPECT_EQ(dump.find(forbidden), std::string::npos) << forbidden << " survived:\n" << dump;
+  }
+  // Stable pseudonym and UIDs: the two files of one patient and study still belong together,
+  // the instances stay distinct.
+  EXPECT_EQ(text(out, DCM_PatientID), pseudonymFor("HOSP-000123", testKey()));
+  EXPECT_EQ(text(out, DCM_PatientID), text(*second.getDataset(), DCM_PatientID));
+  EXPECT_EQ(text(out, DCM_StudyInstanceUID), text(*second.getDataset(), DCM_StudyInstanceUID));
+  EXPECT_NE(text(out, DCM_SOPInstanceUID), text(*second.getDataset(), DCM_SOPInstanceUID));
+  EXPECT_EQ(text(out, DCM_SOPInstanceUID).rfind("2.25.", 0), 0u);
+  EXPECT_LE(text(out, DCM_SOPInstanceUID).size(), 64u) << "UIDs are at most 64 characters";
+  EXPECT_NE(pseudonymFor("HOSP-000123", std::vector<unsigned char>(32, 0x43)),
+            pseudonymFor("HOSP-000123", testKey()))
+      << "another installation's key gives other pseudonyms";
+  // The image and what says how it was de-identified.
+  EXPECT_EQ(text(out, DCM_Modality), "US");
+  Uint16 rows = 0;
+  EXPECT_TRUE(out.findAndGetUint16(DCM_Rows, rows).good());
+  EXPECT_EQ(rows, 512);
+  EXPECT_EQ(text(out, DCM_PatientIdentityRemoved), "YES");
+  DcmItem* method = nullptr;
+  ASSERT_TRUE(out.findAndGetSequenceItem(DCM_DeidentificationMethodCodeSequence, method).good());
+  EXPECT_EQ(text(*method, DCM_CodeValue), "113100");
+  // Written out, the bytes carry none of it either.
+  auto path = std::filesystem::temp_directory_path() /
+              ("medrelay-deid-strict-" + std::to_string(std::random_device{}()) + ".dcm");
+  ASSERT_TRUE(first.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(path);
+  for (const char* forbidden : {"SECRET", "HOSP-000123", "1.2.826.0.1.3680043.2.1143"}) {
+    EXPECT_EQ(bytes.find(forbidden), std::string::npos) << forbidden;
+  }
+}
+
+TEST(Deidentify, StrictProfileNeedsAKey) {
   DcmDataset dataset;
   dataset.putAndInsertString(DCM_PatientName, "Doe^Jane");
   EXPECT_THROW(deidentify(dataset, DeidProfile::BasicConfidentiality), std::invalid_argument);
-  OFString value;
-  EXPECT_TRUE(dataset.findAndGetOFString(DCM_PatientName, value).good()) << "left untouched";
+  EXPECT_EQ(text(dataset, DCM_PatientName), "Doe^Jane") << "left untouched, not half done";
 }
 
 }  // namespace
