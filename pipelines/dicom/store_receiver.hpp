@@ -1,0 +1,69 @@
+// The DICOM C-STORE receiver (DCMTK DcmSCP): accepts associations for the image storage SOP
+// classes from configured calling AE titles, receives each object in memory, checks it (an
+// image with sane dimensions whose pixel data has the length its attributes announce), and
+// de-identifies it before anyone else sees it; the identified original is never written
+// anywhere. Refusals carry a DICOM failure status and leave a log line.
+#pragma once
+
+#include <dcmtk/dcmdata/dcdatset.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipelines/dicom/deidentifier.hpp"
+
+namespace medrelay::pipelines::dicom {
+
+struct StoreReceiverConfig {
+  std::string aeTitle = "MEDRELAY";
+  uint16_t port = 11112;
+  bool loopbackOnly = false;              // the embedded default: peers on this host only
+  std::set<std::string> callingAeTitles;  // empty: any calling AE title
+  DeidProfile profile = DeidProfile::HospitalMinimum;
+  std::vector<unsigned char> pseudonymKey;  // for the strict profile
+  // Refuse objects beyond these (a hostile header must not make us allocate gigabytes).
+  uint32_t maxRows = 4096, maxColumns = 4096, maxFrames = 5000;
+  uint64_t maxPixelBytes = uint64_t{1} << 30;
+};
+
+// What became of one C-STORE (for the caller's log and tests).
+struct StoreOutcome {
+  uint16_t status = 0;  // the DICOM status sent back: 0 success, 0xA700/0xA900/0xC000 failures
+  std::string reason;   // why it was refused ("" on success); never contains patient data
+};
+
+// Checks a received object; "" when fine, else the reason (without patient data).
+std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& config);
+
+class StoreReceiver {
+ public:
+  // Gets every accepted object, already de-identified, with the calling AE title. Runs on the
+  // receiver's thread; it may keep the dataset.
+  using Handler =
+      std::function<void(std::unique_ptr<DcmDataset> dataset, const std::string& callingAe)>;
+  using OutcomeListener = std::function<void(const StoreOutcome&)>;
+
+  StoreReceiver(StoreReceiverConfig config, Handler handler, OutcomeListener outcomes = {});
+  ~StoreReceiver();  // stops and joins
+
+  // Starts listening on its own thread; false (with a log line) if the port cannot be opened.
+  bool start();
+  void stop();
+
+ private:
+  class Scp;
+  StoreReceiverConfig config_;
+  Handler handler_;
+  OutcomeListener outcomes_;
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<Scp> scp_;
+  std::thread thread_;
+};
+
+}  // namespace medrelay::pipelines::dicom

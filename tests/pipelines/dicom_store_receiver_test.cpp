@@ -1,0 +1,197 @@
+// The C-STORE receiver against real DICOM peers on loopback: DCMTK's storescu program sends a
+// generated ultrasound cine, which arrives de-identified; a calling AE title that is not
+// configured is turned away; malformed objects sent with DCMTK's DcmSCU (truncated pixel data,
+// absurd dimensions, no pixel data, an object that is not an image) get failure statuses, and the
+// receiver keeps accepting good objects afterwards.
+#include <gtest/gtest.h>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "pipelines/dicom/store_receiver.hpp"
+
+namespace medrelay::pipelines::dicom {
+namespace {
+
+using namespace std::chrono_literals;
+
+uint16_t freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// An 8-bit MONOCHROME2 ultrasound cine, 64x64, `frames` frames, with identifying values.
+std::unique_ptr<DcmDataset> cine(uint16_t rows = 64, Sint32 frames = 5, size_t pixelBytes = 0) {
+  auto dataset = std::make_unique<DcmDataset>();
+  char uid[100];
+  dataset->putAndInsertString(DCM_SOPClassUID, UID_UltrasoundMultiframeImageStorage);
+  dataset->putAndInsertString(DCM_SOPInstanceUID, dcmGenerateUniqueIdentifier(uid));
+  dataset->putAndInsertString(DCM_StudyInstanceUID, dcmGenerateUniqueIdentifier(uid));
+  dataset->putAndInsertString(DCM_SeriesInstanceUID, dcmGenerateUniqueIdentifier(uid));
+  dataset->putAndInsertString(DCM_Modality, "US");
+  dataset->putAndInsertString(DCM_PatientName, "SECRET^PATIENT");
+  dataset->putAndInsertString(DCM_PatientBirthDate, "19450102");
+  dataset->putAndInsertString(DCM_PatientID, "HOSP-000123");
+  dataset->putAndInsertString(DCM_StudyDate, "20261125");
+  dataset->putAndInsertUint16(DCM_Rows, rows);
+  dataset->putAndInsertUint16(DCM_Columns, 64);
+  dataset->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+  dataset->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+  dataset->putAndInsertUint16(DCM_BitsAllocated, 8);
+  dataset->putAndInsertUint16(DCM_BitsStored, 8);
+  dataset->putAndInsertUint16(DCM_HighBit, 7);
+  dataset->putAndInsertUint16(DCM_PixelRepresentation, 0);
+  dataset->putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str());
+  size_t size = pixelBytes ? pixelBytes : size_t{rows} * 64 * static_cast<size_t>(frames);
+  std::vector<Uint8> pixels(size, 0x80);
+  dataset->putAndInsertUint8Array(DCM_PixelData, pixels.data(), pixels.size());
+  return dataset;
+}
+
+class StoreReceiverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config.port = freePort();
+    config.loopbackOnly = true;
+    config.callingAeTitles = {"MODALITY1"};
+    receiver = std::make_unique<StoreReceiver>(
+        config,
+        [this](std::unique_ptr<DcmDataset> dataset, const std::string& callingAe) {
+          std::lock_guard lock(mutex);
+          received.push_back(std::move(dataset));
+          callers.push_back(callingAe);
+          arrived.notify_all();
+        },
+        [this](const StoreOutcome& outcome) {
+          std::lock_guard lock(mutex);
+          outcomes.push_back(outcome);
+        });
+    ASSERT_TRUE(receiver->start());
+  }
+
+  bool waitForReceived(size_t count) {
+    std::unique_lock lock(mutex);
+    return arrived.wait_for(lock, 10s, [&] { return received.size() >= count; });
+  }
+
+  // Runs DCMTK's storescu; returns its exit status.
+  int storescu(const std::string& callingAe, const std::filesystem::path& file) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      std::string port = std::to_string(config.port);
+      ::execlp("storescu", "storescu", "-aet", callingAe.c_str(), "-aec", "MEDRELAY", "127.0.0.1",
+               port.c_str(), file.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Sends one dataset in memory with DcmSCU; returns the C-STORE response status.
+  Uint16 send(DcmDataset& dataset, const std::string& sopClass) {
+    DcmSCU scu;
+    scu.setAETitle("MODALITY1");
+    scu.setPeerAETitle("MEDRELAY");
+    scu.setPeerHostName("127.0.0.1");
+    scu.setPeerPort(config.port);
+    OFList<OFString> syntaxes;
+    syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
+    scu.addPresentationContext(sopClass.c_str(), syntaxes);
+    EXPECT_TRUE(scu.initNetwork().good());
+    EXPECT_TRUE(scu.negotiateAssociation().good());
+    auto presentation = scu.findPresentationContextID(sopClass.c_str(), "");
+    Uint16 status = 0xFFFF;
+    OFCondition cond = scu.sendSTORERequest(presentation, "", &dataset, status);
+    EXPECT_TRUE(cond.good()) << cond.text();
+    scu.releaseAssociation();
+    return status;
+  }
+
+  StoreReceiverConfig config;
+  std::unique_ptr<StoreReceiver> receiver;
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<std::unique_ptr<DcmDataset>> received;
+  std::vector<std::string> callers;
+  std::vector<StoreOutcome> outcomes;
+};
+
+TEST_F(StoreReceiverTest, StorescuDeliversACineThatArrivesDeidentified) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("medrelay-cine-" + std::to_string(std::random_device{}()) + ".dcm");
+  DcmFileFormat file(cine().release());
+  ASSERT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+  EXPECT_EQ(storescu("MODALITY1", path), 0);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(waitForReceived(1));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(callers[0], "MODALITY1");
+  OFString value;
+  EXPECT_TRUE(received[0]->findAndGetOFString(DCM_PatientName, value).bad()) << value;
+  EXPECT_TRUE(received[0]->findAndGetOFString(DCM_PatientBirthDate, value).bad());
+  ASSERT_TRUE(received[0]->findAndGetOFString(DCM_PatientID, value).good());
+  EXPECT_EQ(value, "HOSP-000123") << "the hospital minimum profile keeps the ID";
+  Sint32 frames = 0;
+  EXPECT_TRUE(received[0]->findAndGetSint32(DCM_NumberOfFrames, frames).good());
+  EXPECT_EQ(frames, 5);
+}
+
+TEST_F(StoreReceiverTest, AnUnknownCallingAeTitleIsTurnedAway) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("medrelay-cine-" + std::to_string(std::random_device{}()) + ".dcm");
+  DcmFileFormat file(cine().release());
+  ASSERT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+  EXPECT_NE(storescu("INTRUDER", path), 0);
+  std::filesystem::remove(path);
+  std::lock_guard lock(mutex);  // the association was rejected before any C-STORE
+  EXPECT_TRUE(received.empty());
+  EXPECT_TRUE(outcomes.empty());
+}
+
+TEST_F(StoreReceiverTest, MalformedObjectsGetFailureStatusesAndTheReceiverCarriesOn) {
+  auto truncated = cine(64, 5, 64 * 64 * 2);  // announces 5 frames, holds 2
+  EXPECT_EQ(send(*truncated, UID_UltrasoundMultiframeImageStorage), 0xC000);
+  auto absurd = cine(64, 5);
+  absurd->putAndInsertUint16(DCM_Rows, 60000);
+  EXPECT_EQ(send(*absurd, UID_UltrasoundMultiframeImageStorage), 0xC000);
+  auto noPixels = cine();
+  noPixels->findAndDeleteElement(DCM_PixelData);
+  EXPECT_EQ(send(*noPixels, UID_UltrasoundMultiframeImageStorage), 0xC000);
+  // A structured report inside an image context: the object does not match its class.
+  auto notAnImage = cine();
+  notAnImage->putAndInsertString(DCM_SOPClassUID, UID_BasicTextSRStorage);
+  EXPECT_EQ(send(*notAnImage, UID_UltrasoundMultiframeImageStorage), 0xA900);
+  auto good = cine();
+  EXPECT_EQ(send(*good, UID_UltrasoundMultiframeImageStorage), 0x0000);
+  ASSERT_TRUE(waitForReceived(1));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(received.size(), 1u) << "only the good object is handed on";
+  ASSERT_EQ(outcomes.size(), 5u);
+  for (const auto& outcome : outcomes) {
+    EXPECT_EQ(outcome.reason.find("SECRET"), std::string::npos) << "reasons carry no patient data";
+  }
+}
+
+}  // namespace
+}  // namespace medrelay::pipelines::dicom
