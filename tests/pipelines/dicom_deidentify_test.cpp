@@ -65,6 +65,17 @@ const std::vector<DcmTagKey> kDirectIdentifiers = {
     DCM_ReferencedPatientPhotoSequence,
 };
 
+// The bytes DCMTK writes for `file` (read back raw, not through DCMTK's parser).
+std::string writtenBytes(DcmFileFormat& file) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("medrelay-deid-" + std::to_string(std::random_device{}()) + ".dcm");
+  EXPECT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(path);
+  return bytes;
+}
+
 void fillIdentifiers(DcmItem& item) {
   for (const auto& tag : kDirectIdentifiers) {
     DcmTag probe(tag);
@@ -125,12 +136,7 @@ TEST(Deidentify, HospitalMinimumRemovesEveryDirectIdentifierAndKeepsTheKeys) {
   ASSERT_TRUE(dataset.findAndGetOFString(DCM_DeidentificationMethod, value).good());
 
   // What would be written carries none of it either (bytes, not DCMTK's reading of them).
-  auto path = std::filesystem::temp_directory_path() /
-              ("medrelay-deid-" + std::to_string(std::random_device{}()) + ".dcm");
-  ASSERT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::filesystem::remove(path);
+  auto bytes = writtenBytes(file);
   EXPECT_EQ(bytes.find("SECRET"), std::string::npos);
   EXPECT_EQ(bytes.find("19450102"), std::string::npos);
   EXPECT_NE(bytes.find("HOSP-000123"), std::string::npos);
@@ -248,12 +254,7 @@ TEST(Deidentify, StrictProfileLeavesNothingIdentifyingAndKeepsFilesLinked) {
   ASSERT_TRUE(out.findAndGetSequenceItem(DCM_DeidentificationMethodCodeSequence, method).good());
   EXPECT_EQ(text(*method, DCM_CodeValue), "113100");
   // Written out, the bytes carry none of it either.
-  auto path = std::filesystem::temp_directory_path() /
-              ("medrelay-deid-strict-" + std::to_string(std::random_device{}()) + ".dcm");
-  ASSERT_TRUE(first.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::filesystem::remove(path);
+  auto bytes = writtenBytes(first);
   for (const char* forbidden : {"SECRET", "HOSP-000123", "1.2.826.0.1.3680043.2.1143"}) {
     EXPECT_EQ(bytes.find(forbidden), std::string::npos) << forbidden;
   }
