@@ -99,6 +99,16 @@ class StoreReceiver::Scp final : public DcmSCP {
     if (!ok) log()->warn("refused an association from {} (loopback only)", host);
     return ok;
   }
+  // The object arrives whole in memory before it can be checked: a peer that keeps sending
+  // past what any allowed image could need loses its association instead of our memory.
+  void notifyRECEIVEProgress(const unsigned long byteCount) override {
+    if (byteCount <= owner_.config_.maxPixelBytes + kHeaderAllowance || aborted_) return;
+    aborted_ = true;
+    log()->warn("C-STORE from {} aborted: more than {} bytes", getPeerAETitle().c_str(),
+                owner_.config_.maxPixelBytes + kHeaderAllowance);
+    abortAssociation();
+  }
+  void notifyAssociationTermination() override { aborted_ = false; }
   OFBool stopAfterConnectionTimeout() override { return owner_.stopping_.load(); }
   OFBool stopAfterCurrentAssociation() override { return owner_.stopping_.load(); }
 
@@ -149,7 +159,9 @@ class StoreReceiver::Scp final : public DcmSCP {
   void report(const StoreOutcome& outcome) {
     if (owner_.outcomes_) owner_.outcomes_(outcome);
   }
+  static constexpr unsigned long kHeaderAllowance = 16 * 1024 * 1024;  // attributes besides pixels
   StoreReceiver& owner_;
+  bool aborted_ = false;
 };
 
 StoreReceiver::StoreReceiver(StoreReceiverConfig config, Handler handler, OutcomeListener outcomes)

@@ -72,6 +72,7 @@ class StoreReceiverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     config.port = freePort();
+    config.maxPixelBytes = 1024 * 1024;
     config.loopbackOnly = true;
     config.callingAeTitles = {"MODALITY1"};
     receiver = std::make_unique<StoreReceiver>(
@@ -191,6 +192,35 @@ TEST_F(StoreReceiverTest, MalformedObjectsGetFailureStatusesAndTheReceiverCarrie
   for (const auto& outcome : outcomes) {
     EXPECT_EQ(outcome.reason.find("SECRET"), std::string::npos) << "reasons carry no patient data";
   }
+}
+
+// A peer that sends more than any allowed image could need is cut off while sending, before the
+// object fills memory; the receiver then serves the next association.
+TEST_F(StoreReceiverTest, AnOversizedObjectLosesItsAssociationMidTransfer) {
+  auto huge = cine(64, 1, 64 * 64);
+  // 20 MiB of private data on top of a small image: over the 1 MiB + 16 MiB allowance.
+  std::vector<Uint8> padding(20 * 1024 * 1024, 0x11);
+  huge->putAndInsertUint8Array(DcmTag(0x0009, 0x1002, EVR_OB), padding.data(), padding.size());
+  DcmSCU scu;
+  scu.setAETitle("MODALITY1");
+  scu.setPeerAETitle("MEDRELAY");
+  scu.setPeerHostName("127.0.0.1");
+  scu.setPeerPort(config.port);
+  OFList<OFString> syntaxes;
+  syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
+  scu.addPresentationContext(UID_UltrasoundMultiframeImageStorage, syntaxes);
+  ASSERT_TRUE(scu.initNetwork().good());
+  ASSERT_TRUE(scu.negotiateAssociation().good());
+  Uint16 status = 0;
+  OFCondition cond =
+      scu.sendSTORERequest(scu.findPresentationContextID(UID_UltrasoundMultiframeImageStorage, ""),
+                           "", huge.get(), status);
+  EXPECT_TRUE(cond.bad()) << "the transfer should have been cut off";
+  auto good = cine();
+  EXPECT_EQ(send(*good, UID_UltrasoundMultiframeImageStorage), 0x0000);
+  ASSERT_TRUE(waitForReceived(1));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(received.size(), 1u);
 }
 
 }  // namespace
