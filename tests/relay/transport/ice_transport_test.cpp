@@ -80,6 +80,17 @@ class IceTransportTest : public ::testing::Test {
           viewer->ice.setRemoteCredentials(relay->ice.localUfrag(), relay->ice.localPassword()));
     });
   }
+  // Both sides trickle to each other, know each other's credentials and gather; true once
+  // both report a connected pair.
+  bool connectBoth() {
+    relay->trickleTo = viewer.get();
+    viewer->trickleTo = relay.get();
+    exchangeCredentials();
+    bool gathered = false;
+    worker.runSync(
+        [&] { gathered = relay->ice.gatherCandidates() && viewer->ice.gatherCandidates(); });
+    return gathered && waitFor([&] { return relay->connected && viewer->connected; });
+  }
   bool sendFrom(Peer& peer, std::vector<uint8_t> bytes) {
     bool ok = false;
     worker.runSync([&] { ok = peer.ice.send(bytes); });
@@ -91,14 +102,7 @@ class IceTransportTest : public ::testing::Test {
 };
 
 TEST_F(IceTransportTest, TrickledCandidatesConnectAndCarryDatagramsBothWays) {
-  relay->trickleTo = viewer.get();
-  viewer->trickleTo = relay.get();
-  exchangeCredentials();
-  worker.runSync([&] {
-    ASSERT_TRUE(relay->ice.gatherCandidates());
-    ASSERT_TRUE(viewer->ice.gatherCandidates());
-  });
-  ASSERT_TRUE(waitFor([&] { return relay->connected && viewer->connected; }));
+  ASSERT_TRUE(connectBoth());
   EXPECT_TRUE(relay->gathered);
   worker.runSync([&] {
     ASSERT_FALSE(relay->ice.localCandidates().empty());
@@ -120,14 +124,7 @@ TEST_F(IceTransportTest, TrickledCandidatesConnectAndCarryDatagramsBothWays) {
 }
 
 TEST_F(IceTransportTest, QueuedDatagramsLeaveAtFlushInOrder) {
-  relay->trickleTo = viewer.get();
-  viewer->trickleTo = relay.get();
-  exchangeCredentials();
-  worker.runSync([&] {
-    relay->ice.gatherCandidates();
-    viewer->ice.gatherCandidates();
-  });
-  ASSERT_TRUE(waitFor([&] { return relay->connected && viewer->connected; }));
+  ASSERT_TRUE(connectBoth());
   // Wait for the viewer's path to be usable (its first datagram arrives).
   ASSERT_TRUE(waitFor([&] {
     sendFrom(*relay, {0x80, 0x60, 0, 0});
@@ -220,14 +217,7 @@ TEST_F(IceTransportTest, RefusesCandidatesAndCredentialsItCannotUse) {
 }
 
 TEST_F(IceTransportTest, ClosedTransportNeitherSendsNorDelivers) {
-  relay->trickleTo = viewer.get();
-  viewer->trickleTo = relay.get();
-  exchangeCredentials();
-  worker.runSync([&] {
-    relay->ice.gatherCandidates();
-    viewer->ice.gatherCandidates();
-  });
-  ASSERT_TRUE(waitFor([&] { return relay->connected && viewer->connected; }));
+  ASSERT_TRUE(connectBoth());
   worker.runSync([&] { relay->ice.close(); });
   EXPECT_EQ(relay->ice.state(), IceTransport::State::Closed);
   EXPECT_FALSE(sendFrom(*relay, {1}));
