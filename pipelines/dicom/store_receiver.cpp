@@ -21,6 +21,11 @@ auto log() {
   return logger;
 }
 
+std::string stringOf(DcmDataset& dataset, const DcmTagKey& tag) {
+  OFString value;
+  return dataset.findAndGetOFString(tag, value).good() ? value.c_str() : "";
+}
+
 }  // namespace
 
 std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& config) {
@@ -35,9 +40,11 @@ std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& co
       dataset.findAndGetUint16(DCM_BitsAllocated, bitsAllocated).bad()) {
     return "rows, columns or bits allocated missing";
   }
-  dataset.findAndGetUint16(DCM_SamplesPerPixel, samples);
-  Sint32 frames = 1;
-  dataset.findAndGetSint32(DCM_NumberOfFrames, frames);
+  // Optional attributes keep their defaults when absent (DCMTK zeroes the output on failure).
+  Uint16 value = 0;
+  if (dataset.findAndGetUint16(DCM_SamplesPerPixel, value).good()) samples = value;
+  Sint32 frames = 1, count = 0;
+  if (dataset.findAndGetSint32(DCM_NumberOfFrames, count).good()) frames = count;
   if (rows == 0 || columns == 0 || rows > config.maxRows || columns > config.maxColumns ||
       frames < 1 || static_cast<uint32_t>(frames) > config.maxFrames || samples < 1 ||
       samples > 4 || (bitsAllocated != 8 && bitsAllocated != 16)) {
@@ -128,6 +135,7 @@ class StoreReceiver::Scp final : public DcmSCP {
       return cond;
     }
     StoreOutcome outcome;
+    StoreContext context{getPeerAETitle().c_str(), "", ""};
     try {
       auto problem = dataset ? checkStoredObject(*dataset, owner_.config_) : "empty";
       if (!problem.empty()) {
@@ -137,10 +145,19 @@ class StoreReceiver::Scp final : public DcmSCP {
                                                                 : kStatusDoesNotMatchClass,
                    problem};
       } else {
+        context.modality = stringOf(*dataset, DCM_Modality);
+        context.studyDescription = stringOf(*dataset, DCM_StudyDescription);
         deidentify(*dataset, owner_.config_.profile, owner_.config_.pseudonymKey);
       }
     } catch (const std::exception& e) {
       outcome = {kStatusCannotUnderstand, std::string("could not be de-identified: ") + e.what()};
+    }
+    if (outcome.status == kStatusSuccess) {
+      try {
+        owner_.handler_(std::move(dataset), context);
+      } catch (const std::exception& e) {
+        outcome = {kStatusOutOfResources, std::string("could not be kept: ") + e.what()};
+      }
     }
     if (outcome.status != kStatusSuccess) {
       // The reason names the problem, never a value from the object.
@@ -149,9 +166,6 @@ class StoreReceiver::Scp final : public DcmSCP {
     }
     sendSTOREResponse(info.presentationContextID, request, outcome.status);
     report(outcome);
-    if (outcome.status == kStatusSuccess) {
-      owner_.handler_(std::move(dataset), getPeerAETitle().c_str());
-    }
     return EC_Normal;
   }
 

@@ -41,12 +41,19 @@ struct StoreOutcome {
 // Checks a received object; "" when fine, else the reason (without patient data).
 std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& config);
 
+// Facts about a received object for routing, read before de-identification (the strict profile
+// removes the study description). Kept in memory only, never written.
+struct StoreContext {
+  std::string callingAe, modality, studyDescription;
+};
+
 class StoreReceiver {
  public:
-  // Gets every accepted object, already de-identified, with the calling AE title. Runs on the
-  // receiver's thread; it may keep the dataset.
+  // Gets every accepted object, already de-identified. Runs on the receiver's thread before the
+  // peer hears back, so an object is acknowledged only once it is kept: if the handler throws,
+  // the peer gets 0xA700 (out of resources) and may send again. It may keep the dataset.
   using Handler =
-      std::function<void(std::unique_ptr<DcmDataset> dataset, const std::string& callingAe)>;
+      std::function<void(std::unique_ptr<DcmDataset> dataset, const StoreContext& context)>;
   using OutcomeListener = std::function<void(const StoreOutcome&)>;
 
   StoreReceiver(StoreReceiverConfig config, Handler handler, OutcomeListener outcomes = {});

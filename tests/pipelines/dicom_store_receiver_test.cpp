@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -77,10 +78,11 @@ class StoreReceiverTest : public ::testing::Test {
     config.callingAeTitles = {"MODALITY1"};
     receiver = std::make_unique<StoreReceiver>(
         config,
-        [this](std::unique_ptr<DcmDataset> dataset, const std::string& callingAe) {
+        [this](std::unique_ptr<DcmDataset> dataset, const StoreContext& context) {
+          if (handlerFails) throw std::runtime_error("disk full");
           std::lock_guard lock(mutex);
           received.push_back(std::move(dataset));
-          callers.push_back(callingAe);
+          contexts.push_back(context);
           arrived.notify_all();
         },
         [this](const StoreOutcome& outcome) {
@@ -134,7 +136,8 @@ class StoreReceiverTest : public ::testing::Test {
   std::mutex mutex;
   std::condition_variable arrived;
   std::vector<std::unique_ptr<DcmDataset>> received;
-  std::vector<std::string> callers;
+  std::vector<StoreContext> contexts;
+  std::atomic<bool> handlerFails{false};
   std::vector<StoreOutcome> outcomes;
 };
 
@@ -147,7 +150,8 @@ TEST_F(StoreReceiverTest, StorescuDeliversACineThatArrivesDeidentified) {
   std::filesystem::remove(path);
   ASSERT_TRUE(waitForReceived(1));
   std::lock_guard lock(mutex);
-  EXPECT_EQ(callers[0], "MODALITY1");
+  EXPECT_EQ(contexts[0].callingAe, "MODALITY1");
+  EXPECT_EQ(contexts[0].modality, "US");
   OFString value;
   EXPECT_TRUE(received[0]->findAndGetOFString(DCM_PatientName, value).bad()) << value;
   EXPECT_TRUE(received[0]->findAndGetOFString(DCM_PatientBirthDate, value).bad());
@@ -185,13 +189,34 @@ TEST_F(StoreReceiverTest, MalformedObjectsGetFailureStatusesAndTheReceiverCarrie
   EXPECT_EQ(send(*notAnImage, UID_UltrasoundMultiframeImageStorage), 0xA900);
   auto good = cine();
   EXPECT_EQ(send(*good, UID_UltrasoundMultiframeImageStorage), 0x0000);
-  ASSERT_TRUE(waitForReceived(1));
+  // A single-frame image names neither Number of Frames nor (here) Samples per Pixel.
+  auto single = cine(64, 1);
+  single->findAndDeleteElement(DCM_NumberOfFrames);
+  single->findAndDeleteElement(DCM_SamplesPerPixel);
+  single->putAndInsertString(DCM_SOPClassUID, UID_UltrasoundImageStorage);
+  EXPECT_EQ(send(*single, UID_UltrasoundImageStorage), 0x0000);
+  ASSERT_TRUE(waitForReceived(2));
   std::lock_guard lock(mutex);
-  EXPECT_EQ(received.size(), 1u) << "only the good object is handed on";
-  ASSERT_EQ(outcomes.size(), 5u);
+  EXPECT_EQ(received.size(), 2u) << "only the good objects are handed on";
+  ASSERT_EQ(outcomes.size(), 6u);
   for (const auto& outcome : outcomes) {
     EXPECT_EQ(outcome.reason.find("SECRET"), std::string::npos) << "reasons carry no patient data";
   }
+}
+
+// An object is acknowledged only once it is kept: when keeping it fails, the peer hears 0xA700
+// and can send again; the receiver carries on.
+TEST_F(StoreReceiverTest, AnObjectThatCannotBeKeptIsNotAcknowledged) {
+  handlerFails = true;
+  auto first = cine();
+  EXPECT_EQ(send(*first, UID_UltrasoundMultiframeImageStorage), 0xA700);
+  handlerFails = false;
+  auto again = cine();
+  EXPECT_EQ(send(*again, UID_UltrasoundMultiframeImageStorage), 0x0000);
+  ASSERT_TRUE(waitForReceived(1));
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].reason, "could not be kept: disk full");
 }
 
 // A peer that sends more than any allowed image could need is cut off while sending, before the
