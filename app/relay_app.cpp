@@ -10,8 +10,10 @@
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
 #include "app/api_service.hpp"
+#include "app/dicom_gateway.hpp"
 #include "app/directory_seed.hpp"
 #include "app/relay_service.hpp"
+#include "app/stream_launcher.hpp"
 #include "app/stream_registry.hpp"
 #include "pipelines/supervisor.hpp"
 #include "relay/common/logger.hpp"
@@ -29,9 +31,6 @@ auto log() {
   return logger;
 }
 
-// Ingest-socket payload types (pipelines' convention).
-constexpr uint8_t kVp8PayloadType = 96;
-constexpr uint8_t kH264PayloadType = 102;
 constexpr size_t kPacketsPerWorker = 4096;  // initial; the pool grows with the streams it carries
 
 std::filesystem::path defaultWebRoot() {
@@ -48,27 +47,17 @@ std::string selfExecutable() {
   return ec ? "medrelay" : path.string();
 }
 
-struct SourcePlan {
-  std::string name;
-  pipelines::IngestOptions ingest;
-  std::vector<StreamEncoding> encodings;
-};
-
-std::vector<SourcePlan> planSources(const ServeOptions& options) {
-  std::vector<SourcePlan> plans;
+std::vector<StreamPlan> planSources(const ServeOptions& options) {
+  std::vector<StreamPlan> plans;
   auto add = [&](const std::string& name, const std::string& uri) {
-    SourcePlan plan;
+    StreamPlan plan;
     plan.name = name;
+    plan.kind = "camera";
     plan.ingest.source = uri;
     plan.ingest.streamName = name;
     plan.ingest.logLevel = options.logLevel;
-    if (uri.rfind("test://", 0) == 0) {
-      // Encoded here: offer both, so Chrome/Firefox get VP8 and Safari/iOS gets H.264.
-      plan.encodings = {{relay::rtp::Codec::Vp8, kVp8PayloadType},
-                        {relay::rtp::Codec::H264, kH264PayloadType}};
-    } else {
-      plan.encodings = {{relay::rtp::Codec::H264, kH264PayloadType}};
-    }
+    plan.encodings =
+        uri.rfind("test://", 0) == 0 ? encodedSourceEncodings() : passThroughEncodings();
     plans.push_back(std::move(plan));
   };
   if (options.demo) {
@@ -81,6 +70,37 @@ std::vector<SourcePlan> planSources(const ServeOptions& options) {
   for (const auto& source : options.streams())
     add(source.name, source.uri);
   return plans;
+}
+
+bool isLoopbackHost(const std::string& host) {
+  return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
+}
+
+DicomGatewayConfig dicomGatewayConfig(const ServeOptions& options) {
+  DicomGatewayConfig config;
+  config.receiver.aeTitle = options.dicomAeTitle;
+  config.receiver.port = options.dicomPort();
+  config.receiver.loopbackOnly = isLoopbackHost(options.dicomHost());
+  config.receiver.callingAeTitles = {options.dicomCallingAeTitles.begin(),
+                                     options.dicomCallingAeTitles.end()};
+  if (!config.receiver.loopbackOnly && config.receiver.callingAeTitles.empty()) {
+    throw std::runtime_error(
+        "a DICOM port reachable from other hosts accepts only configured senders: add "
+        "--dicom-calling-ae TITLE (or listen on 127.0.0.1)");
+  }
+  if (options.dicomProfile == "strict") {
+    config.receiver.profile = pipelines::dicom::DeidProfile::BasicConfidentiality;
+    config.receiver.pseudonymKey = loadOrCreatePseudonymKey(options.dataDir);
+  }
+  for (const auto& text : options.dicomRoutes) {
+    std::string error;
+    config.routes.push_back(*parseDicomRoute(text, error));  // validated by the CLI
+  }
+  config.defaultGroup = options.dicomGroup;
+  config.folder = options.dataDir / "dicom";
+  config.ingest.logLevel = options.logLevel;
+  config.ingest.ctWindow = options.dicomCtWindow;
+  return config;
 }
 
 }  // namespace
@@ -113,13 +133,9 @@ int runServe(const ServeOptions& options) {
   auto store = access::openSqliteDirectoryStore(options.dataDir.string());
   std::vector<SeedStream> seeds;
   for (const auto& plan : plans)
-    seeds.push_back({plan.name, "camera", plan.ingest.source});
+    seeds.push_back({plan.name, plan.kind, plan.ingest.source});
   seedEmbeddedDefault(*store, seeds, options.dataDir);
   access::DirectoryAuthorizer authorizer(*store);
-  for (size_t i = 0; i < plans.size(); ++i) {
-    auto& worker = *workers[i % workers.size()];
-    streams.add(std::make_unique<Stream>(plans[i].name, "camera", worker, plans[i].encodings));
-  }
 
   // State changes arrive on the supervisor's thread; Stream::setState is atomic.
   struct SupervisorEvents final : pipelines::Supervisor::Listener {
@@ -144,11 +160,17 @@ int runServe(const ServeOptions& options) {
   pipelines::Supervisor supervisor(
       options.ingestExecutable.empty() ? selfExecutable() : options.ingestExecutable,
       supervisorEvents);
-  for (size_t i = 0; i < plans.size(); ++i) {
-    Stream* stream = streams.find(plans[i].name);
-    int relayFd = supervisor.addSource({plans[i].name, plans[i].ingest});
-    auto& pool = *pools[i % pools.size()];
-    stream->worker().runSync([&] { stream->attachIngest(relayFd, pool); });
+  std::vector<StreamLauncher::WorkerSlot> slots;
+  for (size_t i = 0; i < workers.size(); ++i)
+    slots.push_back({workers[i].get(), pools[i].get()});
+  StreamLauncher launcher(slots, streams, supervisor);
+  for (const auto& plan : plans)
+    launcher.launch(plan);
+
+  std::unique_ptr<DicomGateway> dicom;
+  if (options.dicom) {
+    dicom = std::make_unique<DicomGateway>(dicomGatewayConfig(options), *store, launcher);
+    if (!dicom->start()) dicom.reset();  // logged; the relay runs on without DICOM
   }
 
   relay::transport::IceConfig ice;
@@ -191,6 +213,10 @@ int runServe(const ServeOptions& options) {
               << "           (initial passwords, from "
               << (options.dataDir / kInitialPasswordsFile).string() << ")\n";
   }
+  if (dicom) {
+    std::cout << "  DICOM: C-STORE to AE title " << options.dicomAeTitle << " at "
+              << options.dicomListen << " (each series becomes a stream)\n";
+  }
   std::cout << "  more sign-in tokens: medrelay admin --data-dir " << options.dataDir.string()
             << " token issue --user NAME\n"
             << "  WHEP: POST " << base << "/whep/{stream} with Authorization: Bearer TOKEN"
@@ -205,6 +231,7 @@ int runServe(const ServeOptions& options) {
   log()->info("signal {} received, shutting down", signal);
 
   server.stop();
+  if (dicom) dicom->stop();
   service.closeAll();
   supervisor.stop();
   for (Stream* stream : streams.all()) {

@@ -81,17 +81,20 @@ void Stream::onProducerKeyFrameNeeded(relay::router::Producer& producer) {
   if (ingest_) ingest_->sendKeyFrameRequest(producer.ssrc());
 }
 
-void StreamRegistry::add(std::unique_ptr<Stream> stream) {
+Stream* StreamRegistry::add(std::unique_ptr<Stream> stream) {
+  std::lock_guard lock(mutex_);
   auto name = stream->name();
-  streams_.emplace(std::move(name), std::move(stream));
+  return streams_.emplace(std::move(name), std::move(stream)).first->second.get();
 }
 
 Stream* StreamRegistry::find(const std::string& name) const {
+  std::lock_guard lock(mutex_);
   auto it = streams_.find(name);
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
 std::vector<Stream*> StreamRegistry::all() const {
+  std::lock_guard lock(mutex_);
   std::vector<Stream*> out;
   for (const auto& [name, stream] : streams_)
     out.push_back(stream.get());

@@ -1,12 +1,15 @@
 // The streams this relay carries: for each, its ingest socket receiver and one producer per
-// encoding (VP8, H.264), all living on one media worker. The registry itself is shared by the
-// signaling thread (lookups) and the supervisor thread (state changes): its map is built once at
-// start and never changes afterwards; per-stream state is atomic.
+// encoding (VP8, H.264), all living on one media worker. The registry is shared by the signaling
+// thread (lookups), the supervisor thread (state changes) and the DICOM gateway (streams made
+// while the relay runs): the map is guarded by a mutex that the packet path never takes, streams
+// are only ever added while the relay runs (so a Stream* stays valid until shutdown), and
+// per-stream state is atomic.
 #pragma once
 
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -73,11 +76,13 @@ class Stream final : public relay::router::Producer::Listener {
 
 class StreamRegistry {
  public:
-  void add(std::unique_ptr<Stream> stream);
+  // Returns the stream now registered under its name (an existing one wins: names are unique).
+  Stream* add(std::unique_ptr<Stream> stream);
   Stream* find(const std::string& name) const;
   std::vector<Stream*> all() const;
 
  private:
+  mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Stream>> streams_;
 };
 

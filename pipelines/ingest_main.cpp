@@ -5,10 +5,13 @@
 #include <gst/video/video.h>
 #include <sys/socket.h>
 
+#include <dcmtk/oflog/oflog.h>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 
+#include "pipelines/dicom_feed.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "relay/common/logger.hpp"
 
@@ -21,6 +24,8 @@ auto log() {
   return logger;
 }
 
+constexpr char kDicomScheme[] = "dicom://";
+
 int64_t steadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -31,7 +36,8 @@ int64_t steadyMs() {
 // bus, key-frame requests from the relay and the stall watchdog.
 class IngestRun {
  public:
-  IngestRun(const IngestOptions& options, RtspMode mode) : options_(options), mode_(mode) {}
+  IngestRun(const IngestOptions& options, RtspMode mode, DicomFeed* feed)
+      : options_(options), mode_(mode), feed_(feed) {}
 
   enum class Outcome { Exit, SwitchToTranscode };
 
@@ -78,8 +84,10 @@ class IngestRun {
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       finish(kIngestPipelineFailed, "the pipeline did not start");
     } else {
+      if (feed_) feed_->start(pipeline_);
       g_main_loop_run(loop_);
     }
+    if (feed_) feed_->stop();
     g_source_remove(watchdog);
     g_source_remove(controlWatch);
     gst_element_set_state(pipeline_, GST_STATE_NULL);
@@ -229,6 +237,7 @@ class IngestRun {
 
   const IngestOptions& options_;
   RtspMode mode_;
+  DicomFeed* feed_;  // frames for dicom:// sources, else null
   GstElement* pipeline_ = nullptr;
   GMainLoop* loop_ = nullptr;
   std::vector<GstElement*> sinks_;
@@ -246,10 +255,26 @@ class IngestRun {
 int runIngest(const IngestOptions& options) {
   setLogLevel(options.logLevel);
   gst_init(nullptr, nullptr);
+  IngestOptions effective = options;
+  std::unique_ptr<DicomFeed> feed;
+  if (options.source.rfind(kDicomScheme, 0) == 0) {
+    OFLog::configure(OFLogger::WARN_LOG_LEVEL);  // DCMTK's own chatter stays out of our logs
+    dicom::SeriesPlaylist::Settings settings;
+    settings.ctWindow = dicom::parseCtWindow(options.ctWindow).value_or(settings.ctWindow);
+    settings.sliceDuration = std::chrono::milliseconds(options.sliceMilliseconds);
+    feed = std::make_unique<DicomFeed>(options.source.substr(std::strlen(kDicomScheme)), settings);
+    std::string error;
+    if (!feed->load(error)) {
+      log()->error("{}: {}", options.streamName, error);
+      return kIngestBadSource;
+    }
+    std::tie(effective.width, effective.height) = feed->outputSize(options.width, options.height);
+    effective.fps = feed->nominalFps();
+  }
   RtspMode mode = RtspMode::PassThrough;
   int exitCode = kIngestOk;
   for (;;) {
-    IngestRun run(options, mode);
+    IngestRun run(effective, mode, feed.get());
     if (run.run(exitCode) == IngestRun::Outcome::SwitchToTranscode &&
         mode == RtspMode::PassThrough) {
       mode = RtspMode::Transcode;

@@ -3,7 +3,8 @@
 namespace medrelay::pipelines {
 
 void addIngestOptions(CLI::App& command, IngestOptions& o) {
-  command.add_option("--source", o.source, "Source URI (test://, rtsp://)")->required();
+  command.add_option("--source", o.source, "Source URI (test://, rtsp://, dicom:///FOLDER)")
+      ->required();
   command.add_option("--stream", o.streamName, "Stream name (for logs)");
   command.add_option("--socket-fd", o.socketFd, "Inherited ingest socket")
       ->check(CLI::Range(0, 65535));
@@ -19,6 +20,10 @@ void addIngestOptions(CLI::App& command, IngestOptions& o) {
   command.add_option("--stall-seconds", o.stallSeconds)->check(CLI::Range(1, 600));
   command.add_option("--log-level", o.logLevel)
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  command.add_option("--ct-window", o.ctWindow, "CT window preset for DICOM sources")
+      ->check(CLI::IsMember({"soft-tissue", "brain", "lung", "bone"}));
+  command.add_option("--slice-ms", o.sliceMilliseconds, "Milliseconds per slice of a sweep")
+      ->check(CLI::Range(10, 5000));
 }
 
 std::vector<std::string> toCommandLine(const IngestOptions& o) {
@@ -39,7 +44,13 @@ std::vector<std::string> toCommandLine(const IngestOptions& o) {
                                    "--key-frame-interval",
                                    std::to_string(o.keyFrameIntervalSeconds),
                                    "--stall-seconds",
-                                   std::to_string(o.stallSeconds)};
+                                   std::to_string(o.stallSeconds),
+                                   "--log-level",
+                                   o.logLevel,
+                                   "--ct-window",
+                                   o.ctWindow,
+                                   "--slice-ms",
+                                   std::to_string(o.sliceMilliseconds)};
   for (const auto& codec : o.codecs) {
     args.push_back("--codec");
     args.push_back(codec);

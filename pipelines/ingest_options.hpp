@@ -14,16 +14,18 @@ constexpr int kVp8PayloadType = 96;
 constexpr int kH264PayloadType = 102;
 
 struct IngestOptions {
-  std::string source;  // test://  or  rtsp://[user:pass@]host[:port]/path
+  std::string source;  // test://, rtsp://[user:pass@]host[:port]/path, dicom:///FOLDER
   std::string streamName = "stream";
   int socketFd = 3;
   std::vector<std::string> codecs;  // for sources we encode: "vp8", "h264" (default both)
   int width = 1280, height = 720, fps = 30;
   int bitrateKbps = 2000;
   int keyFrameIntervalSeconds = 2;
-  int stallSeconds = 10;
-  std::string logLevel =
-      "info";  // exit when no packet leaves for this long (first one: twice this)
+  int stallSeconds = 10;  // exit when no packet leaves for this long (first one: twice this)
+  std::string logLevel = "info";
+  // DICOM folders: the CT window preset and how long each slice of a sweep shows.
+  std::string ctWindow = "soft-tissue";
+  int sliceMilliseconds = 100;
 };
 
 void addIngestOptions(CLI::App& command, IngestOptions& options);

@@ -38,6 +38,18 @@ std::string h264Payloader() {
          " mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! " + kAppSink + " name=h264";
 }
 
+// One encoder per wanted codec, each fed from the raw picture's tee named "split".
+std::string encoderBranches(const IngestOptions& o, PipelineDescription& out) {
+  out.vp8 = wants(o, "vp8");
+  out.h264 = wants(o, "h264");
+  std::string branches;
+  if (out.vp8) branches += " split. ! " + vp8Branch(o);
+  if (out.h264)
+    branches +=
+        " split. ! " + std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
+  return branches;
+}
+
 // gst-launch quoting for a property value.
 std::string quoted(const std::string& value) {
   std::string out = "\"";
@@ -58,8 +70,6 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
                                                     std::string& error) {
   PipelineDescription out;
   if (o.source.rfind("test://", 0) == 0) {
-    out.vp8 = wants(o, "vp8");
-    out.h264 = wants(o, "h264");
     std::string raw =
         "videotestsrc is-live=true pattern=smpte horizontal-speed=3 ! video/x-raw,width=" +
         std::to_string(o.width) + ",height=" + std::to_string(o.height) +
@@ -69,10 +79,20 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
         "halignment=left valignment=bottom shaded-background=true font-desc=\"Sans 20\" ! "
         "videoconvert ! video/x-raw,format=I420 ! tee name=split";
     out.launch = raw;
-    if (out.vp8) out.launch += " split. ! " + vp8Branch(o);
-    if (out.h264)
-      out.launch += " split. ! " + std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " +
-                    h264Payloader();
+    out.launch += encoderBranches(o, out);
+    return out;
+  }
+  if (o.source.rfind("dicom://", 0) == 0) {
+    // Frames rendered from DICOM objects (DicomFeed) enter through the appsrc; the caption is
+    // set per frame on the textoverlay.
+    out.launch = "appsrc name=frames is-live=true do-timestamp=true format=time ! " +
+                 std::string(kLeakyQueue) +
+                 " ! videoconvert ! videoscale add-borders=true ! video/x-raw,width=" +
+                 std::to_string(o.width) + ",height=" + std::to_string(o.height) +
+                 ",pixel-aspect-ratio=1/1 ! textoverlay name=overlay halignment=left "
+                 "valignment=top shaded-background=true font-desc=\"Sans 12\" ! videoconvert ! "
+                 "video/x-raw,format=I420 ! tee name=split";
+    out.launch += encoderBranches(o, out);
     return out;
   }
   if (o.source.rfind("rtsp://", 0) == 0 || o.source.rfind("rtsps://", 0) == 0) {
@@ -92,7 +112,7 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     }
     return out;
   }
-  error = "unsupported source scheme (expected test:// or rtsp://)";
+  error = "unsupported source scheme (expected test://, rtsp:// or dicom://)";
   return std::nullopt;
 }
 

@@ -83,6 +83,10 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs) {
   if (std::find(extraArgs.begin(), extraArgs.end(), "--demo-size") == extraArgs.end()) {
     args.insert(args.end(), {"--demo-size", "640x360"});
   }
+  // Parallel servers must not contend for the DICOM port; tests that want DICOM give its address.
+  if (std::find(extraArgs.begin(), extraArgs.end(), "--dicom-listen") == extraArgs.end()) {
+    args.push_back("--no-dicom");
+  }
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   auto raw = argvOf(args);  // before fork, see runCommand
   pid_ = ::fork();

@@ -1,5 +1,7 @@
 #include "tests/integration/webrtcbin_viewer.hpp"
 
+#include <gst/video/video.h>
+
 #define GST_USE_UNSTABLE_API
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
@@ -155,8 +157,30 @@ void WebrtcbinViewer::onPadAdded(GstElement*, GstPad* pad, gpointer data) {
   gst_object_unref(sink);
 }
 
-GstPadProbeReturn WebrtcbinViewer::onDecodedFrame(GstPad*, GstPadProbeInfo*, gpointer data) {
+GstPadProbeReturn WebrtcbinViewer::onDecodedFrame(GstPad* pad, GstPadProbeInfo* info,
+                                                  gpointer data) {
   auto* self = static_cast<WebrtcbinViewer*>(data);
+  // Both decoders give planar YUV: the first plane is luma.
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  GstVideoInfo video;
+  GstVideoFrame frame;
+  if (caps && gst_video_info_from_caps(&video, caps) &&
+      gst_video_frame_map(&frame, &video, GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ)) {
+    const auto* luma = static_cast<const uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+    const int width = GST_VIDEO_FRAME_WIDTH(&frame), height = GST_VIDEO_FRAME_HEIGHT(&frame);
+    auto mean = [&](int fromX, int toX) {
+      long sum = 0, count = 0;
+      for (int y = height / 4; y < 3 * height / 4; y += 2)
+        for (int x = fromX; x < toX; x += 2, ++count)
+          sum += luma[y * stride + x];
+      return count ? static_cast<int>(sum / count) : -1;
+    };
+    self->leftLuma_ = mean(width / 8, 3 * width / 8);
+    self->rightLuma_ = mean(5 * width / 8, 7 * width / 8);
+    gst_video_frame_unmap(&frame);
+  }
+  if (caps) gst_caps_unref(caps);
   self->lastFrameNs_ = std::chrono::steady_clock::now().time_since_epoch().count();
   self->frames_++;
   return GST_PAD_PROBE_OK;

@@ -31,6 +31,10 @@ class WebrtcbinViewer {
     return std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(lastFrameNs_.load()));
   }
+  // Mean luma (0-255) of the middle of the left and right halves of the newest decoded frame;
+  // -1 before the first frame. Lets a test see what the picture shows, not just that it moves.
+  int leftLuma() const { return leftLuma_.load(); }
+  int rightLuma() const { return rightLuma_.load(); }
   // Waits until at least `count` frames were decoded; false on timeout.
   bool waitForFrames(int count, std::chrono::milliseconds timeout) const;
 
@@ -43,6 +47,7 @@ class WebrtcbinViewer {
   GstElement* webrtc_ = nullptr;
   std::atomic<int> frames_{0};
   std::atomic<std::chrono::steady_clock::rep> lastFrameNs_{0};
+  std::atomic<int> leftLuma_{-1}, rightLuma_{-1};
 };
 
 }  // namespace medrelay::testing

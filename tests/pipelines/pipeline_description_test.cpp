@@ -24,6 +24,27 @@ TEST(PipelineDescription, TestSourceBuildsBothEncodingsThatGStreamerAccepts) {
   if (pipeline) gst_object_unref(pipeline);
 }
 
+TEST(PipelineDescription, DicomSourceFeedsAnAppsrcAtTheGivenSize) {
+  IngestOptions options;
+  options.source = "dicom:///var/lib/medrelay/dicom/dicom-us-0123456789";
+  options.width = 512;
+  options.height = 384;
+  std::string error;
+  auto description = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(description) << error;
+  EXPECT_TRUE(description->vp8 && description->h264);
+  for (const char* part : {"appsrc name=frames", "textoverlay name=overlay", "width=512",
+                           "height=384", "name=vp8", "name=h264"}) {
+    EXPECT_NE(description->launch.find(part), std::string::npos) << part;
+  }
+  gst_init(nullptr, nullptr);
+  GError* parseError = nullptr;
+  GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
+  EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
+  if (parseError) g_error_free(parseError);
+  if (pipeline) gst_object_unref(pipeline);
+}
+
 TEST(PipelineDescription, CodecSelectionAndRtspModes) {
   IngestOptions options;
   options.source = "test://";

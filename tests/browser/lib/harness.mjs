@@ -14,8 +14,10 @@ if (!medrelayBinary) throw new Error('usage: node <test>.mjs /path/to/medrelay')
 export async function startServer({ dataDir, extraArgs = [] } = {}) {
   dataDir = dataDir || mkdtempSync(join(tmpdir(), 'medrelay-browser-'));
   const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
+  // Parallel servers must not contend for the DICOM port; tests that want DICOM pass its address.
+  const dicom = extraArgs.includes('--dicom-listen') ? [] : ['--no-dicom'];
   const args = ['serve', '--data-dir', dataDir, ...listen, '--ice-address', '127.0.0.1',
-    '--demo-size', '640x360', ...extraArgs];
+    '--demo-size', '640x360', ...dicom, ...extraArgs];
   const child = spawn(medrelayBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {

@@ -1,0 +1,28 @@
+#include "app/stream_launcher.hpp"
+
+namespace medrelay::app {
+
+std::vector<StreamEncoding> encodedSourceEncodings() {
+  return {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)},
+          {relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
+}
+
+std::vector<StreamEncoding> passThroughEncodings() {
+  return {{relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
+}
+
+StreamLauncher::StreamLauncher(std::vector<WorkerSlot> workers, StreamRegistry& registry,
+                               pipelines::Supervisor& supervisor)
+    : workers_(std::move(workers)), registry_(registry), supervisor_(supervisor) {}
+
+Stream* StreamLauncher::launch(const StreamPlan& plan) {
+  std::lock_guard lock(mutex_);
+  if (Stream* existing = registry_.find(plan.name)) return existing;
+  const auto& slot = workers_[next_++ % workers_.size()];
+  auto stream = std::make_unique<Stream>(plan.name, plan.kind, *slot.worker, plan.encodings);
+  int relayFd = supervisor_.addSource({plan.name, plan.ingest});
+  stream->worker().runSync([&] { stream->attachIngest(relayFd, *slot.pool); });
+  return registry_.add(std::move(stream));
+}
+
+}  // namespace medrelay::app

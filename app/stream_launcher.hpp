@@ -1,0 +1,53 @@
+// Starts one stream: its ingest child under the supervisor, its ingest receiver and producers on
+// a media worker (round robin over the workers), then its entry in the registry, in that order,
+// so that a viewer who finds the stream also finds its producers. Thread-safe: streams come from
+// the command line at start and from the DICOM gateway while the relay runs.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "app/stream_registry.hpp"
+#include "pipelines/ingest_options.hpp"
+#include "pipelines/supervisor.hpp"
+#include "relay/common/media_worker.hpp"
+#include "relay/router/packet_pool.hpp"
+
+namespace medrelay::app {
+
+struct StreamPlan {
+  std::string name;
+  std::string kind;  // "camera" or "dicom"
+  pipelines::IngestOptions ingest;
+  std::vector<StreamEncoding> encodings;
+};
+
+// What a source we encode ourselves offers: VP8 for Chrome/Firefox, H.264 for Safari/iOS.
+std::vector<StreamEncoding> encodedSourceEncodings();
+// What a camera we pass through offers.
+std::vector<StreamEncoding> passThroughEncodings();
+
+class StreamLauncher {
+ public:
+  struct WorkerSlot {
+    relay::MediaWorker* worker;
+    relay::router::PacketPool* pool;  // packets for the streams on that worker
+  };
+
+  StreamLauncher(std::vector<WorkerSlot> workers, StreamRegistry& registry,
+                 pipelines::Supervisor& supervisor);
+
+  // The stream of that name, started now unless it already runs.
+  Stream* launch(const StreamPlan& plan);
+
+ private:
+  std::vector<WorkerSlot> workers_;
+  StreamRegistry& registry_;
+  pipelines::Supervisor& supervisor_;
+  std::mutex mutex_;
+  size_t next_ = 0;
+};
+
+}  // namespace medrelay::app

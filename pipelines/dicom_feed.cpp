@@ -1,0 +1,142 @@
+#include "pipelines/dicom_feed.hpp"
+
+#include <gst/app/gstappsrc.h>
+
+#include <algorithm>
+
+#include "relay/common/logger.hpp"
+
+namespace medrelay::pipelines {
+
+namespace {
+
+auto log() {
+  static auto logger = medrelay::logger("ingest");
+  return logger;
+}
+
+constexpr auto kRescanEvery = std::chrono::seconds(1);
+constexpr auto kMostBehind = std::chrono::seconds(1);  // later than this: start timing afresh
+
+}  // namespace
+
+DicomFeed::DicomFeed(std::filesystem::path folder, dicom::SeriesPlaylist::Settings settings)
+    : folder_(std::move(folder)), playlist_(settings) {}
+
+DicomFeed::~DicomFeed() {
+  stop();
+}
+
+bool DicomFeed::load(std::string& error) {
+  if (!std::filesystem::is_directory(folder_)) {
+    error = "no such folder: " + folder_.string();
+    return false;
+  }
+  playlist_.addFolder(folder_);
+  for (const auto& entry : playlist_.entries()) {
+    if ((first_ = frameFor(entry))) return true;
+  }
+  error = playlist_.entries().empty() ? "no readable DICOM image in " + folder_.string()
+                                      : "no frame of " + folder_.string() + " could be rendered";
+  return false;
+}
+
+std::pair<int, int> DicomFeed::outputSize(int maxWidth, int maxHeight) const {
+  double width = first_ ? first_->width : maxWidth, height = first_ ? first_->height : maxHeight;
+  double scale = std::min({1.0, maxWidth / width, maxHeight / height});
+  if (std::max(width, height) * scale < 320) scale = 320 / std::max(width, height);
+  auto even = [](double v) { return std::max(16, static_cast<int>(v) & ~1); };
+  return {even(width * scale), even(height * scale)};
+}
+
+int DicomFeed::nominalFps() const {
+  if (playlist_.entries().empty()) return 1;
+  auto ms = std::max<long>(1, playlist_.entries().front().duration.count());
+  return std::clamp(static_cast<int>(1000 / ms), 1, 60);
+}
+
+std::shared_ptr<const dicom::RenderedFrame> DicomFeed::frameFor(const dicom::PlaylistEntry& entry) {
+  Key key{entry.object, entry.frame};
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  auto frame = std::make_shared<dicom::RenderedFrame>();
+  std::string error;
+  if (!playlist_.render(entry, *frame, error)) {
+    if (reported_.insert(key).second) log()->warn("DICOM frame skipped: {}", error);
+    return nullptr;
+  }
+  if (cachedBytes_ + frame->pixels.size() <= kCacheBudgetBytes) {
+    cachedBytes_ += frame->pixels.size();
+    cache_.emplace(key, frame);
+  }
+  return frame;
+}
+
+void DicomFeed::start(GstElement* pipeline) {
+  source_ = gst_bin_get_by_name(GST_BIN(pipeline), "frames");
+  overlay_ = gst_bin_get_by_name(GST_BIN(pipeline), "overlay");
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void DicomFeed::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (source_) gst_object_unref(source_);
+  if (overlay_) gst_object_unref(overlay_);
+  source_ = overlay_ = nullptr;
+  capsWidth_ = 0;
+}
+
+void DicomFeed::push(const dicom::RenderedFrame& frame, const std::string& caption) {
+  if (!source_) return;
+  if (frame.width != capsWidth_ || frame.height != capsHeight_ || frame.color != capsColor_) {
+    GstCaps* caps = gst_caps_new_simple(
+        "video/x-raw", "format", G_TYPE_STRING, frame.color ? "RGB" : "GRAY8", "width", G_TYPE_INT,
+        frame.width, "height", G_TYPE_INT, frame.height, "framerate", GST_TYPE_FRACTION,
+        nominalFps(), 1, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+    gst_app_src_set_caps(GST_APP_SRC(source_), caps);
+    gst_caps_unref(caps);
+    capsWidth_ = frame.width;
+    capsHeight_ = frame.height;
+    capsColor_ = frame.color;
+  }
+  if (overlay_) g_object_set(overlay_, "text", caption.c_str(), nullptr);
+  GstBuffer* buffer = gst_buffer_new_memdup(frame.pixels.data(), frame.pixels.size());
+  gst_app_src_push_buffer(GST_APP_SRC(source_), buffer);  // takes the buffer
+}
+
+void DicomFeed::run() {
+  using Clock = std::chrono::steady_clock;
+  auto due = Clock::now();
+  auto lastScan = due;
+  size_t index = 0;
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    if (Clock::now() - lastScan >= kRescanEvery) {
+      lastScan = Clock::now();
+      if (size_t added = playlist_.addFolder(folder_)) {
+        log()->info("DICOM series: {} more object(s), {} frames", added,
+                    playlist_.entries().size());
+      }
+    }
+    auto delay = std::chrono::milliseconds(100);
+    if (!playlist_.entries().empty()) {
+      if (index >= playlist_.entries().size()) index = 0;
+      const auto entry = playlist_.entries()[index];
+      if (auto frame = frameFor(entry)) push(*frame, playlist_.caption(index));
+      delay = entry.duration;
+      ++index;
+    }
+    due += delay;
+    if (Clock::now() - due > kMostBehind) due = Clock::now();
+    lock.lock();
+    wake_.wait_until(lock, due, [this] { return stopping_; });
+  }
+}
+
+}  // namespace medrelay::pipelines

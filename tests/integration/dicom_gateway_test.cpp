@@ -1,0 +1,208 @@
+// DICOM in, video out, through a real `medrelay serve`: DCMTK's storescu program sends a
+// 100-frame 512x512 ultrasound cine to the gateway, the series appears as a stream of kind
+// "dicom" shared into the demo group, and a webrtcbin viewer decodes the picture that was sent
+// (dark left half, bright right half) over WHEP. Nothing the relay wrote (database, DICOM
+// files, keys) contains the patient's name or birth date. A routing rule sends CT elsewhere:
+// the demo user cannot watch it until they join that group.
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "tests/integration/https_client.hpp"
+#include "tests/integration/server_process.hpp"
+#include "tests/integration/webrtcbin_viewer.hpp"
+#include "tests/support/dicom_test_images.hpp"
+
+namespace medrelay::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kPatientName[] = "SECRETNAME^PATIENT";
+constexpr char kBirthDate[] = "19450102";
+
+uint16_t freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// A program's path from PATH (runCommand execs a path, it does not search).
+std::string findProgram(const std::string& name) {
+  std::string path = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin";
+  for (size_t start = 0; start <= path.size();) {
+    auto colon = path.find(':', start);
+    auto candidate = std::filesystem::path(path.substr(start, colon - start)) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return name;
+}
+
+class DicomGateway : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dicomPort = freePort();
+    folder = std::filesystem::temp_directory_path() /
+             ("medrelay-dicom-it-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(folder);
+    server = std::make_unique<ServerProcess>(std::vector<std::string>{
+        "--no-demo", "--dicom-listen", "127.0.0.1:" + std::to_string(dicomPort), "--dicom-route",
+        "modality=CT:demo/ct-team"});
+  }
+  void TearDown() override {
+    server.reset();
+    std::filesystem::remove_all(folder);
+  }
+
+  void storescu(const std::vector<std::filesystem::path>& files, const std::string& ae) {
+    std::vector<std::string> argv = {
+        findProgram("storescu"),  "-aet", ae, "-aec", "MEDRELAY", "127.0.0.1",
+        std::to_string(dicomPort)};
+    for (const auto& file : files)
+      argv.push_back(file.string());
+    runCommand(argv);  // throws unless storescu exits 0 (every object acknowledged)
+  }
+
+  // The directory's dicom streams, polled until `count` exist (or 10 s pass).
+  nlohmann::json dicomStreams(size_t count) {
+    nlohmann::json found = nlohmann::json::array();
+    for (auto end = Clock::now() + 10s; Clock::now() < end; std::this_thread::sleep_for(20ms)) {
+      found = nlohmann::json::array();
+      for (const auto& stream : nlohmann::json::parse(server->admin({"stream", "list", "--json"})))
+        if (stream.at("kind") == "dicom") found.push_back(stream);
+      if (found.size() >= count) break;
+    }
+    return found;
+  }
+
+  // Subscribes a viewer over WHEP; the HTTP status. `offer`: one made earlier (timing tests make
+  // it before the C-STORE, so ICE gathering on the viewer's side is not counted).
+  int watch(WebrtcbinViewer& viewer, const std::string& stream, std::string offer = "") {
+    if (offer.empty()) offer = viewer.createOffer();
+    auto response = httpsRequest(
+        "127.0.0.1", server->port(), "POST", "/whep/" + stream,
+        {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token()}}, offer);
+    if (response.status == 201) {
+      EXPECT_TRUE(viewer.setAnswer(response.body));
+    }
+    return response.status;
+  }
+
+  std::string token() {
+    if (token_.empty()) token_ = server->issueToken("demo");
+    return token_;
+  }
+
+  uint16_t dicomPort = 0;
+  std::filesystem::path folder;
+  std::unique_ptr<ServerProcess> server;
+  std::string token_;
+};
+
+TEST_F(DicomGateway, ACineSentWithStorescuPlaysAtAViewerWithoutPatientData) {
+  DicomImageSpec cine;
+  cine.rows = cine.columns = 512;
+  cine.frames = 100;
+  cine.frameTimeMs = 33.3;
+  cine.left = {30};
+  cine.right = {220};
+  cine.window = std::array<double, 2>{128, 256};
+  cine.patientName = kPatientName;
+  cine.seriesDescription = "Echo 4CH";
+  auto file = folder / "cine.dcm";
+  auto image = makeDicomImage(cine);
+  image->getDataset()->putAndInsertString(DCM_PatientBirthDate, kBirthDate);
+  ASSERT_TRUE(image->saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+
+  WebrtcbinViewer viewer(ViewerCodec::Vp8);
+  auto offer = viewer.createOffer();
+  const auto sent = Clock::now();
+  storescu({file}, "ECHO_US");
+  const auto stored = Clock::now();
+  auto streams = dicomStreams(1);
+  ASSERT_EQ(streams.size(), 1u) << streams.dump();
+  const std::string name = streams[0].at("name");
+  EXPECT_EQ(name.rfind("dicom-us-", 0), 0u) << name;
+  EXPECT_EQ(streams[0].at("groups"), nlohmann::json::array({"demo/demo"}));
+
+  const auto listed = Clock::now();
+  ASSERT_EQ(watch(viewer, name, offer), 201);
+  ASSERT_TRUE(viewer.waitForFrames(1, 20s));
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::cout << "C-STORE of a 100-frame 512x512 cine (26 MB) to the first decoded frame: "
+            << ms(viewer.lastFrameTime() - sent) << " ms (storescu done " << ms(stored - sent)
+            << " ms, stream listed " << ms(listed - sent) << " ms)" << std::endl;
+  ASSERT_TRUE(viewer.waitForFrames(45, 20s)) << viewer.framesDecoded();
+  // The picture that was sent: dark left, bright right (captions sit at the top).
+  EXPECT_LT(viewer.leftLuma(), 70);
+  EXPECT_GT(viewer.rightLuma(), 170);
+
+  // Nothing the relay keeps holds the patient's name or birth date.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(server->dataDir())) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(bytes.find("SECRETNAME"), std::string::npos) << entry.path();
+    EXPECT_EQ(bytes.find(kBirthDate), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(DicomGateway, ARoutingRuleSharesCtSlicesWithItsGroupOnly) {
+  server->admin({"group", "add", "--tenant", "demo", "ct-team"});
+  std::vector<std::filesystem::path> files;
+  for (int i = 0; i < 6; ++i) {
+    DicomImageSpec slice;
+    slice.modality = "CT";
+    slice.bitsAllocated = 16;
+    slice.bitsStored = 12;
+    slice.rescaleIntercept = -1024;
+    slice.left = {1024};
+    slice.right = {2024};
+    slice.studyUid = "1.2.826.0.1.3680043.2.1125.1";
+    slice.seriesUid = "1.2.826.0.1.3680043.2.1125.1.2";
+    slice.position = std::array<double, 3>{0, 0, 2.5 * i};
+    slice.orientation = std::array<double, 6>{1, 0, 0, 0, 1, 0};
+    files.push_back(folder / ("slice" + std::to_string(i) + ".dcm"));
+    writeDicomImage(slice, files.back());
+  }
+  storescu(files, "CT_ER");
+  auto streams = dicomStreams(1);
+  ASSERT_EQ(streams.size(), 1u) << "one series, one stream: " << streams.dump();
+  const std::string name = streams[0].at("name");
+  EXPECT_EQ(name.rfind("dicom-ct-", 0), 0u) << name;
+  EXPECT_EQ(streams[0].at("groups"), nlohmann::json::array({"demo/ct-team"}));
+
+  WebrtcbinViewer outsider(ViewerCodec::Vp8);
+  EXPECT_EQ(watch(outsider, name), 403) << "demo is not in ct-team";
+
+  server->admin({"group", "member", "add", "demo/ct-team", "demo"});
+  // The relay picks the change up within its directory poll (100 ms).
+  std::unique_ptr<WebrtcbinViewer> member;
+  int status = 0;
+  for (auto end = Clock::now() + 5s; status != 201 && Clock::now() < end;) {
+    member = std::make_unique<WebrtcbinViewer>(ViewerCodec::H264);
+    status = watch(*member, name);
+  }
+  ASSERT_EQ(status, 201);
+  EXPECT_TRUE(member->waitForFrames(10, 20s)) << member->framesDecoded();
+}
+
+}  // namespace
+}  // namespace medrelay::testing
