@@ -31,9 +31,18 @@ std::optional<AccessDecision> checkPrincipal(const Directory& directory, std::st
   return std::nullopt;
 }
 
+enum class Action { Watch, Publish };
+
 AccessDecision decideStream(const Directory& directory, const DirectoryUser& user,
-                            const DirectoryStream& stream) {
-  if (!user.permissions.count(std::string(permissionForKind(stream.kind)))) {
+                            const DirectoryStream& stream, Action action = Action::Watch) {
+  if (action == Action::Publish) {
+    if (stream.kind == "dicom") {
+      return deny("not-publishable", "DICOM streams come from the gateway, not from publishers.");
+    }
+    if (!user.permissions.count("publish")) {
+      return deny("missing-permission", "You do not have permission to publish video.");
+    }
+  } else if (!user.permissions.count(std::string(permissionForKind(stream.kind)))) {
     return deny("missing-permission", stream.kind == "dicom"
                                           ? "You do not have permission to view DICOM video."
                                           : "You do not have permission to view live video.");
@@ -70,6 +79,15 @@ AccessDecision decideWatch(const Directory& directory, std::string_view user,
   auto s = directory.streams.find(stream);
   if (s == directory.streams.end()) return deny("not-found", "There is no such stream.");
   return decideStream(directory, *found, s->second);
+}
+
+AccessDecision decidePublish(const Directory& directory, std::string_view user,
+                             std::string_view device, std::string_view stream) {
+  const DirectoryUser* found = nullptr;
+  if (auto denied = checkPrincipal(directory, user, device, &found)) return *denied;
+  auto s = directory.streams.find(stream);
+  if (s == directory.streams.end()) return deny("not-found", "There is no such stream.");
+  return decideStream(directory, *found, s->second, Action::Publish);
 }
 
 AccessDecision decideCredential(const Directory& directory, std::string_view user,

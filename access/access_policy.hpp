@@ -24,6 +24,11 @@ struct AccessDecision {
 AccessDecision decideWatch(const Directory& directory, std::string_view user,
                            std::string_view device, std::string_view stream);
 
+// May `user` on `device` publish video into `stream` (WHIP)? The same rule as watching, with the
+// "publish" permission in place of the viewing one; DICOM streams are never published.
+AccessDecision decidePublish(const Directory& directory, std::string_view user,
+                             std::string_view device, std::string_view stream);
+
 // Whether an access token issued at `issuedAt` (seconds) for `user` on `device` still counts:
 // the user is active, the device registered and active, and not signed out since.
 AccessDecision decideCredential(const Directory& directory, std::string_view user,

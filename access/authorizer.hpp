@@ -18,6 +18,10 @@ class Authorizer {
   // Thread-safe and fast (a snapshot lookup, no I/O).
   virtual AccessDecision mayWatch(const std::string& user, const std::string& device,
                                   const std::string& stream) = 0;
+  // The same for publishing into `stream` (WHIP), with the stream's source ("whip" for streams
+  // fed by publishers) in `source` when the stream exists.
+  virtual AccessDecision mayPublish(const std::string& user, const std::string& device,
+                                    const std::string& stream, std::string& source) = 0;
   // Does a credential (access token) issued at `issuedAt` still count? Checked at every
   // authentication and while sessions run (sign-out ends them).
   virtual AccessDecision checkCredential(const std::string& user, const std::string& device,

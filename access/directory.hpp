@@ -36,6 +36,7 @@ struct DirectoryStream {
   std::string name;
   std::string kind;  // "camera" | "dicom"
   bool requiresOneTimeCode = false;
+  std::string source;  // "rtsp://...", "test://", "dicom:AE", "whip" (published by a client)
 };
 
 struct DirectoryDevice {

@@ -47,6 +47,19 @@ AccessDecision DirectoryAuthorizer::mayWatch(const std::string& user, const std:
   return decision;
 }
 
+AccessDecision DirectoryAuthorizer::mayPublish(const std::string& user, const std::string& device,
+                                               const std::string& stream, std::string& source) {
+  auto decide = [&] {
+    auto directory = snapshot();
+    auto s = directory->streams.find(stream);
+    source = s == directory->streams.end() ? "" : s->second.source;
+    return decidePublish(*directory, user, device, stream);
+  };
+  auto decision = decide();
+  if (!decision.allowed && isNewcomer(decision.code) && refreshNow()) decision = decide();
+  return decision;
+}
+
 AccessDecision DirectoryAuthorizer::checkCredential(const std::string& user,
                                                     const std::string& device, int64_t issuedAt) {
   // Fresh at every sign-in: a sign-out or revocation a moment ago must already count.

@@ -27,6 +27,8 @@ class DirectoryAuthorizer final : public Authorizer {
 
   AccessDecision mayWatch(const std::string& user, const std::string& device,
                           const std::string& stream) override;
+  AccessDecision mayPublish(const std::string& user, const std::string& device,
+                            const std::string& stream, std::string& source) override;
   AccessDecision checkCredential(const std::string& user, const std::string& device,
                                  int64_t issuedAt) override;
   AccessDecision checkOneTimeCode(const std::string& user, const std::string& device,

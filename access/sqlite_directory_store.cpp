@@ -839,11 +839,13 @@ class SqliteDirectoryStore final : public DirectoryStore {
       auto groups = db_.prepare("SELECT id, tenant_id, name FROM groups");
       while (groups.step())
         d->groups[groups.integer(0)] = {groups.integer(0), groups.integer(1), groups.text(2)};
-      auto streams =
-          db_.prepare("SELECT id, tenant_id, name, kind, requires_one_time_code FROM streams");
+      auto streams = db_.prepare(
+          "SELECT id, tenant_id, name, kind, requires_one_time_code, source "
+          "FROM streams");
       while (streams.step()) {
-        d->streams[streams.text(2)] = {streams.integer(0), streams.integer(1), streams.text(2),
-                                       streams.text(3), streams.integer(4) != 0};
+        d->streams[streams.text(2)] = {streams.integer(0),      streams.integer(1),
+                                       streams.text(2),         streams.text(3),
+                                       streams.integer(4) != 0, streams.text(5)};
       }
       auto shares = db_.prepare("SELECT stream_id, group_id FROM shares");
       while (shares.step())

@@ -49,15 +49,17 @@ struct Model {
 // DESIGN.md: a user may watch a stream if and only if they are an active member of a group it
 // is shared into, their user and device are active, they hold the permission the stream's kind
 // needs; across facilities only where a collaboration was accepted.
+// Publishing (WHIP) follows the same rule with the "publish" permission, and never into DICOM.
 bool referenceMayWatch(const Model& m, const std::string& user, const std::string& device,
-                       const std::string& stream) {
+                       const std::string& stream, bool publish = false) {
   auto u = m.users.find(user);
   if (u == m.users.end() || u->second.status != "active") return false;
   auto d = u->second.devices.find(device);
   if (d == u->second.devices.end() || !d->second) return false;
   auto s = m.streams.find(stream);
   if (s == m.streams.end()) return false;
-  std::string needed = s->second.kind == "dicom" ? "view-dicom" : "view-live";
+  if (publish && s->second.kind == "dicom") return false;
+  std::string needed = publish ? "publish" : s->second.kind == "dicom" ? "view-dicom" : "view-live";
   if (!u->second.permissions.count(needed)) return false;
   for (const auto& groupName : s->second.groups) {
     const auto& g = m.groups.at(groupName);
@@ -188,6 +190,10 @@ class PolicyAgainstReference : public ::testing::Test {
         store->setPermission(a, name, "view-dicom", false);
         u.permissions.erase("view-dicom");
       }
+      if (publishRandom() % 4 == 0) {  // own generator: the other draws stay as they were
+        store->setPermission(a, name, "publish", true);
+        u.permissions.insert("publish");
+      }
     }
     for (auto& [g, group] : model.groups) {
       if (!group.members.empty() && chance(30)) {
@@ -210,6 +216,7 @@ class PolicyAgainstReference : public ::testing::Test {
   }
 
   std::mt19937 random{2026};
+  std::mt19937 publishRandom{4};
   std::filesystem::path dir;
   std::unique_ptr<DirectoryStore> store;
   Model model;
@@ -217,7 +224,7 @@ class PolicyAgainstReference : public ::testing::Test {
 
 TEST_F(PolicyAgainstReference, EveryDecisionMatches) {
   auto directory = store->loadDirectory();
-  size_t decisions = 0, allowed = 0;
+  size_t decisions = 0, allowed = 0, publishers = 0;
   std::map<std::string, size_t> denials;
   for (const auto& [user, u] : model.users) {
     std::vector<std::string> devices;
@@ -240,12 +247,17 @@ TEST_F(PolicyAgainstReference, EveryDecisionMatches) {
         }
         ++decisions;
         allowed += expected;
+        bool mayPublish = referenceMayWatch(model, user, device, stream, true);
+        ASSERT_EQ(decidePublish(*directory, user, device, stream).allowed, mayPublish)
+            << user << " on " << device << " publishing " << stream;
+        publishers += mayPublish;
       }
       EXPECT_EQ(watchableStreams(*directory, user, device), expectedList) << user;
     }
   }
   // The generated directory must exercise both outcomes and every reason to mean anything.
   EXPECT_GT(allowed, 100u);
+  EXPECT_GT(publishers, 10u);
   for (const char* code : {"user-inactive", "unknown-device", "device-revoked",
                            "missing-permission", "tenant-boundary", "not-shared"}) {
     EXPECT_GT(denials[code], 0u) << code;
