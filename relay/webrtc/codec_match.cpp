@@ -71,7 +71,8 @@ bool h264ConstrainedBaseline(const OfferedCodec& codec) {
 }
 
 SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
-                                        std::span<const StreamEncoding> available) {
+                                        std::span<const StreamEncoding> available,
+                                        AnswerParams::Role role) {
   const OfferedMedia* video = nullptr;
   size_t index = 0;
   for (size_t i = 0; i < offer.media.size(); ++i) {
@@ -83,8 +84,13 @@ SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
     }
   }
   if (!video) return SdpError{"no-video", "The offer has no video section to receive the stream."};
-  if (video->direction != "recvonly" && video->direction != "sendrecv") {
+  if (role == AnswerParams::Role::Viewer && video->direction != "recvonly" &&
+      video->direction != "sendrecv") {
     return SdpError{"bad-direction", "The offer's video section does not receive media."};
+  }
+  if (role == AnswerParams::Role::Publisher && video->direction != "sendonly" &&
+      video->direction != "sendrecv") {
+    return SdpError{"bad-direction", "The offer's video section does not send media."};
   }
   if (!video->rtcpMux) {
     return SdpError{"no-rtcp-mux", "The offer must use rtcp-mux (RFC 8834)."};

@@ -11,8 +11,10 @@ namespace medrelay::relay::webrtc {
 // H.264 payloads match only with packetization-mode=1. Our streams are constrained baseline,
 // which every H.264 profile's decoder (baseline, main, high) can play, so any such profile
 // matches; among several, a constrained-baseline payload is preferred.
+// `role`: a viewer's offer must receive video, a publisher's (WHIP) must send it.
 SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
-                                        std::span<const StreamEncoding> available);
+                                        std::span<const StreamEncoding> available,
+                                        AnswerParams::Role role = AnswerParams::Role::Viewer);
 
 // Helpers exposed for tests: fmtp parameter lookup and the profile_idc of profile-level-id.
 std::string fmtpParameter(const std::string& fmtp, const std::string& name);
