@@ -56,8 +56,9 @@ std::vector<StreamPlan> planSources(const ServeOptions& options) {
     plan.ingest.source = uri;
     plan.ingest.streamName = name;
     plan.ingest.logLevel = options.logLevel;
-    plan.encodings =
-        uri.rfind("test://", 0) == 0 ? encodedSourceEncodings() : passThroughEncodings();
+    plan.encodings = uri.rfind("test://", 0) == 0 || isPublishedSource(uri)
+                         ? encodedSourceEncodings()
+                         : passThroughEncodings();
     plans.push_back(std::move(plan));
   };
   if (options.demo) {
@@ -176,6 +177,28 @@ int runServe(const ServeOptions& options) {
   relay::transport::IceConfig ice;
   ice.bindAddresses = options.iceAddresses;
   RelayService service(tokens, authorizer, streams, certificate, ice);
+  // WHIP: streams declared with a whip:// source (here or in the directory) take publishers.
+  PublishService publishing(
+      authorizer,
+      [&launcher, &options](const std::string& name, const std::string& source) {
+        StreamPlan plan;
+        plan.name = name;
+        plan.kind = "camera";
+        plan.ingest.source = source;
+        plan.ingest.streamName = name;
+        plan.ingest.logLevel = options.logLevel;
+        plan.encodings = encodedSourceEncodings();
+        return launcher.launch(plan);
+      },
+      certificate, ice,
+      [&store](const std::string& stream, StreamState state, const std::string& detail) {
+        try {
+          store->setStreamState(stream, std::string(streamStateName(state)), detail);
+        } catch (const std::exception& e) {
+          log()->warn("could not record the state of {}: {}", stream, e.what());
+        }
+      });
+  service.setPublishService(&publishing);
   ApiService api(*store, authorizer, tokens, service);
   service.setApiHandler(
       [&api](auto request, auto done) { api.handle(std::move(request), std::move(done)); });
@@ -219,8 +242,9 @@ int runServe(const ServeOptions& options) {
   }
   std::cout << "  more sign-in tokens: medrelay admin --data-dir " << options.dataDir.string()
             << " token issue --user NAME\n"
-            << "  WHEP: POST " << base << "/whep/{stream} with Authorization: Bearer TOKEN"
-            << std::endl;
+            << "  WHEP: POST " << base << "/whep/{stream} with Authorization: Bearer TOKEN\n"
+            << "  WHIP: POST " << base
+            << "/whip/{stream} for streams declared with --stream NAME=whip://" << std::endl;
 
   sigset_t set;
   sigemptyset(&set);

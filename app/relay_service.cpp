@@ -128,6 +128,7 @@ RelayService::~RelayService() {
 }
 
 void RelayService::reviewSessions(bool directoryChanged) {
+  if (publishing_) publishing_->review(directoryChanged);
   int64_t now = nowSeconds();
   std::vector<std::pair<std::shared_ptr<Session>, access::AccessDecision>> ended;
   {
@@ -245,9 +246,12 @@ void RelayService::subscribe(
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&offer)) {
     return done(error(400, failure->code, failure->message));
   }
+  // A published stream can only be watched in the codec its publisher sends.
   std::vector<relay::webrtc::StreamEncoding> available;
-  for (const auto& encoding : stream->encodings())
-    available.push_back({encoding.codec});
+  auto published = stream->publishedCodec();
+  for (const auto& encoding : stream->encodings()) {
+    if (!published || encoding.codec == *published) available.push_back({encoding.codec});
+  }
   auto choice =
       relay::webrtc::chooseVideoCodec(std::get<relay::webrtc::RemoteDescription>(offer), available);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&choice)) {
@@ -328,6 +332,9 @@ std::optional<signaling::SignalingError> RelayService::addRemoteCandidate(
 std::optional<signaling::SignalingError> RelayService::patchSession(
     const signaling::Principal& principal, const std::string& sessionId,
     const std::string& sdpFragment) {
+  if (publishing_) {
+    if (auto outcome = publishing_->patch(principal, sessionId, sdpFragment)) return *outcome;
+  }
   auto session = findOwned(principal, sessionId);
   if (!session) return error(404, "not-found", "There is no such session.");
   auto fragment = relay::webrtc::parseSdpFragment(sdpFragment);
@@ -353,12 +360,24 @@ bool RelayService::unsubscribe(const signaling::Principal& principal,
   return true;
 }
 
+void RelayService::publish(
+    const signaling::Principal& principal, const std::string& stream, const std::string& offerSdp,
+    std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) {
+  if (!publishing_) return done(error(501, "not-implemented", "This relay takes no publishers."));
+  publishing_->publish(principal, stream, offerSdp, std::move(done));
+}
+
+bool RelayService::unpublish(const signaling::Principal& principal, const std::string& sessionId) {
+  return publishing_ && publishing_->unpublish(principal, sessionId);
+}
+
 bool RelayService::forget(const std::string& sessionId) {
   std::lock_guard lock(mutex_);
   return sessions_.erase(sessionId) > 0;
 }
 
 void RelayService::closeAll() {
+  if (publishing_) publishing_->closeAll();
   std::map<std::string, std::shared_ptr<Session>> sessions;
   {
     std::lock_guard lock(mutex_);

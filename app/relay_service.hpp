@@ -12,6 +12,7 @@
 
 #include "access/authorizer.hpp"
 #include "access/token_authority.hpp"
+#include "app/publish_service.hpp"
 #include "app/stream_registry.hpp"
 #include "relay/transport/certificate.hpp"
 #include "relay/transport/ice_transport.hpp"
@@ -41,6 +42,12 @@ class RelayService final : public signaling::SignalingBackend {
                                                         const std::string& sessionId,
                                                         const std::string& sdpFragment) override;
   bool unsubscribe(const signaling::Principal&, const std::string& sessionId) override;
+  void publish(const signaling::Principal& principal, const std::string& stream,
+               const std::string& offerSdp,
+               std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) override;
+  bool unpublish(const signaling::Principal&, const std::string& sessionId) override;
+  // Where WHIP goes (set once at start, before the signaling server runs).
+  void setPublishService(PublishService* publishing) { publishing_ = publishing; }
   void handleApi(signaling::ApiRequest request,
                  std::function<void(signaling::ApiResponse)> done) override;
   // Where /api/v1/ calls go (set once at start, before the signaling server runs).
@@ -72,6 +79,7 @@ class RelayService final : public signaling::SignalingBackend {
   relay::transport::IceConfig ice_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
+  PublishService* publishing_ = nullptr;
   std::atomic<uint64_t> subscribesGranted_{0}, subscribesDenied_{0};
 };
 

@@ -70,7 +70,8 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   serve->add_option("--ice-address", options.iceAddresses,
                     "Local address for ICE host candidates (repeatable; default: all interfaces)");
   serve
-      ->add_option("--stream", options.streamArgs, "Extra stream NAME=URI (rtsp://..., test://...)")
+      ->add_option("--stream", options.streamArgs,
+                   "Extra stream NAME=URI (rtsp://..., test://..., whip:// for WHIP publishers)")
       ->check([](const std::string& value) {
         auto eq = value.find('=');
         if (eq == std::string::npos || !validStreamName(value.substr(0, eq)) ||

@@ -19,9 +19,14 @@ Stream* StreamLauncher::launch(const StreamPlan& plan) {
   std::lock_guard lock(mutex_);
   if (Stream* existing = registry_.find(plan.name)) return existing;
   const auto& slot = workers_[next_++ % workers_.size()];
-  auto stream = std::make_unique<Stream>(plan.name, plan.kind, *slot.worker, plan.encodings);
-  int relayFd = supervisor_.addSource({plan.name, plan.ingest});
-  stream->worker().runSync([&] { stream->attachIngest(relayFd, *slot.pool); });
+  auto stream =
+      std::make_unique<Stream>(plan.name, plan.kind, *slot.worker, *slot.pool, plan.encodings);
+  if (isPublishedSource(plan.ingest.source)) {
+    stream->worker().runSync([&] { stream->createProducers(); });
+  } else {
+    int relayFd = supervisor_.addSource({plan.name, plan.ingest});
+    stream->worker().runSync([&] { stream->attachIngest(relayFd); });
+  }
   return registry_.add(std::move(stream));
 }
 

@@ -29,6 +29,11 @@ std::vector<StreamEncoding> encodedSourceEncodings();
 // What a camera we pass through offers.
 std::vector<StreamEncoding> passThroughEncodings();
 
+// Sources that clients publish into (WHIP) rather than the relay pulling from.
+inline bool isPublishedSource(const std::string& source) {
+  return source.rfind("whip", 0) == 0;
+}
+
 class StreamLauncher {
  public:
   struct WorkerSlot {
@@ -39,7 +44,8 @@ class StreamLauncher {
   StreamLauncher(std::vector<WorkerSlot> workers, StreamRegistry& registry,
                  pipelines::Supervisor& supervisor);
 
-  // The stream of that name, started now unless it already runs.
+  // The stream of that name, started now unless it already runs. A plan whose source is
+  // whip:// gets producers and no ingest child: WHIP publishers feed it.
   Stream* launch(const StreamPlan& plan);
 
  private:

@@ -17,24 +17,48 @@ std::string_view streamStateName(StreamState state) {
 }
 
 Stream::Stream(std::string name, std::string kind, relay::MediaWorker& worker,
-               std::vector<StreamEncoding> encodings)
+               relay::router::PacketPool& pool, std::vector<StreamEncoding> encodings)
     : name_(std::move(name)),
       kind_(std::move(kind)),
       worker_(worker),
+      pool_(pool),
       encodings_(std::move(encodings)) {}
 
 Stream::~Stream() = default;
 
-void Stream::attachIngest(int relayFd, relay::router::PacketPool& pool) {
-  ingest_ = std::make_unique<relay::router::IngestReceiver>(worker_, relayFd, pool);
+void Stream::createProducers() {
+  if (!producers_.empty()) return;
   for (const auto& encoding : encodings_) {
     relay::router::ProducerConfig config;
     config.streamName = name_;
     config.codec = encoding.codec;
     config.payloadType = encoding.payloadType;
     producers_.push_back(std::make_unique<relay::router::Producer>(config, *this));
-    ingest_->addProducer(*producers_.back());
   }
+}
+
+void Stream::attachIngest(int relayFd) {
+  createProducers();
+  ingest_ = std::make_unique<relay::router::IngestReceiver>(worker_, relayFd, pool_);
+  for (auto& producer : producers_)
+    ingest_->addProducer(*producer);
+}
+
+void Stream::setKeyFrameSource(const void* owner, std::function<void()> requestKeyFrame) {
+  keyFrameSourceOwner_ = owner;
+  keyFrameSource_ = std::move(requestKeyFrame);
+}
+
+void Stream::clearKeyFrameSource(const void* owner) {
+  if (keyFrameSourceOwner_ != owner) return;
+  keyFrameSourceOwner_ = nullptr;
+  keyFrameSource_ = nullptr;
+}
+
+std::optional<relay::rtp::Codec> Stream::publishedCodec() const {
+  int codec = publishedCodec_.load();
+  if (codec < 0) return std::nullopt;
+  return static_cast<relay::rtp::Codec>(codec);
 }
 
 relay::router::Producer* Stream::producer(relay::rtp::Codec codec) {
@@ -45,6 +69,7 @@ relay::router::Producer* Stream::producer(relay::rtp::Codec codec) {
 }
 
 void Stream::detach() {
+  keyFrameSource_ = nullptr;
   ingest_.reset();
   producers_.clear();
 }
@@ -79,6 +104,7 @@ ViewerTotals Stream::viewerTotals() const {
 
 void Stream::onProducerKeyFrameNeeded(relay::router::Producer& producer) {
   if (ingest_) ingest_->sendKeyFrameRequest(producer.ssrc());
+  if (keyFrameSource_) keyFrameSource_();
 }
 
 Stream* StreamRegistry::add(std::unique_ptr<Stream> stream) {

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,19 +42,30 @@ struct ViewerTotals {
 
 class Stream final : public relay::router::Producer::Listener {
  public:
+  // `pool`: the packet buffers of `worker`, for media this stream receives.
   Stream(std::string name, std::string kind, relay::MediaWorker& worker,
-         std::vector<StreamEncoding> encodings);
+         relay::router::PacketPool& pool, std::vector<StreamEncoding> encodings);
   ~Stream() override;
 
   const std::string& name() const { return name_; }
   const std::string& kind() const { return kind_; }
   relay::MediaWorker& worker() const { return worker_; }
+  relay::router::PacketPool& pool() const { return pool_; }
   const std::vector<StreamEncoding>& encodings() const { return encodings_; }
   StreamState state() const { return state_.load(); }
   void setState(StreamState state) { state_.store(state); }
 
-  // Worker thread only.
-  void attachIngest(int relayFd, relay::router::PacketPool& pool);
+  // Worker thread only: one producer per encoding, fed by an ingest child's socket
+  // (attachIngest) or by WHIP publishers (createProducers, then setKeyFrameSource).
+  void createProducers();
+  void attachIngest(int relayFd);
+  // `owner` names who set it, so that a leaving publisher clears only its own.
+  void setKeyFrameSource(const void* owner, std::function<void()> requestKeyFrame);
+  void clearKeyFrameSource(const void* owner);
+  // For a stream fed by publishers: the codec the current publisher sends (viewers can only be
+  // offered that one); nullopt before the first publisher. Any thread.
+  std::optional<relay::rtp::Codec> publishedCodec() const;
+  void setPublishedCodec(relay::rtp::Codec codec) { publishedCodec_ = static_cast<int>(codec); }
   relay::router::Producer* producer(relay::rtp::Codec codec);
   void detach();  // drops the ingest receiver and producers; called before the worker stops
   // Worker thread only: a viewer's consumer starts, and leaves (its figures are kept).
@@ -66,10 +79,14 @@ class Stream final : public relay::router::Producer::Listener {
   std::string name_;
   std::string kind_;
   relay::MediaWorker& worker_;
+  relay::router::PacketPool& pool_;
   std::vector<StreamEncoding> encodings_;
   std::atomic<StreamState> state_{StreamState::Connecting};
   std::vector<std::unique_ptr<relay::router::Producer>> producers_;
   std::unique_ptr<relay::router::IngestReceiver> ingest_;
+  std::function<void()> keyFrameSource_;
+  const void* keyFrameSourceOwner_ = nullptr;
+  std::atomic<int> publishedCodec_{-1};
   std::set<const relay::router::Consumer*> viewers_;
   ViewerTotals retired_;
 };

@@ -422,13 +422,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       res.body() = server_.backend.metricsText();
       return reply(request, std::move(res));
     }
-    if (path.rfind("/whep/", 0) == 0) return whep(std::move(request), path.substr(6));
-    if (path.rfind("/api/v1/", 0) == 0) return api(std::move(request), path, target);
-    if (path.rfind("/whip/", 0) == 0) {
-      if (method == http::verb::options) return preflight(request);
-      return reply(request, jsonError(request, http::status::not_implemented, "not-implemented",
-                                      "Publishing over WHIP is not available yet."));
+    if (path.rfind("/whep/", 0) == 0) {
+      return mediaResource(std::move(request), path.substr(6), Endpoint::Whep);
     }
+    if (path.rfind("/whip/", 0) == 0) {
+      return mediaResource(std::move(request), path.substr(6), Endpoint::Whip);
+    }
+    if (path.rfind("/api/v1/", 0) == 0) return api(std::move(request), path, target);
     if (method == http::verb::get || method == http::verb::head) return staticFile(request);
     reply(request, jsonError(request, http::status::method_not_allowed, "method-not-allowed",
                              "This method is not allowed here."));
@@ -495,7 +495,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // rest: "{stream}" or "{stream}/sessions/{id}"
-  void whep(Request request, const std::string& rest) {
+  // WHEP (watch) and WHIP (publish) share their HTTP shape: POST an offer to /{kind}/{stream},
+  // 201 with the answer and a session resource, PATCH for trickle ICE, DELETE to end.
+  enum class Endpoint { Whep, Whip };
+
+  void mediaResource(Request request, const std::string& rest, Endpoint endpoint) {
+    const std::string kind = endpoint == Endpoint::Whep ? "WHEP" : "WHIP";
+    const std::string prefix = endpoint == Endpoint::Whep ? "/whep/" : "/whip/";
     if (request.method() == http::verb::options) return preflight(request);
     auto slash = rest.find('/');
     std::string stream = rest.substr(0, slash);
@@ -524,35 +530,39 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (std::string_view(type.data(), type.size()).rfind("application/sdp", 0) != 0) {
         return reply(request, jsonError(request, http::status::unsupported_media_type,
                                         "unsupported-media-type",
-                                        "WHEP offers must be sent as application/sdp."));
+                                        kind + " offers must be sent as application/sdp."));
       }
       auto version = request.version();
       auto keepAlive = request.keep_alive();
-      // Streams that ask for a one-time code take it from this header (WHEP has no field).
-      auto code = request["X-One-Time-Code"];
-      server_.backend.subscribe(
-          *principal, stream, request.body(), std::string(code.substr(0, 16)), {},
-          [self = shared_from_this(), stream, version, keepAlive,
-           request](Outcome<SubscribeAnswer> outcome) {
-            net::post(self->stream_.get_executor(), [self, stream, version, keepAlive, request,
-                                                     outcome = std::move(outcome)] {
-              if (auto* failure = std::get_if<SignalingError>(&outcome)) {
-                auto res = jsonError(request, static_cast<http::status>(failure->httpStatus),
-                                     failure->code, failure->message);
-                cors(res);
-                return self->reply(request, std::move(res));
-              }
-              const auto& answer = std::get<SubscribeAnswer>(outcome);
-              Response res{http::status::created, version};
-              res.set(http::field::content_type, "application/sdp");
-              res.set(http::field::location, "/whep/" + stream + "/sessions/" + answer.sessionId);
-              res.set(http::field::etag, "\"" + answer.sessionId + "\"");
-              cors(res);
-              res.keep_alive(keepAlive);
-              res.body() = answer.answerSdp;
-              self->reply(request, std::move(res));
-            });
-          });
+      auto answered = [self = shared_from_this(), stream, version, keepAlive, request,
+                       prefix](Outcome<SubscribeAnswer> outcome) {
+        net::post(self->stream_.get_executor(), [self, stream, version, keepAlive, request, prefix,
+                                                 outcome = std::move(outcome)] {
+          if (auto* failure = std::get_if<SignalingError>(&outcome)) {
+            auto res = jsonError(request, static_cast<http::status>(failure->httpStatus),
+                                 failure->code, failure->message);
+            cors(res);
+            return self->reply(request, std::move(res));
+          }
+          const auto& answer = std::get<SubscribeAnswer>(outcome);
+          Response res{http::status::created, version};
+          res.set(http::field::content_type, "application/sdp");
+          res.set(http::field::location, prefix + stream + "/sessions/" + answer.sessionId);
+          res.set(http::field::etag, "\"" + answer.sessionId + "\"");
+          cors(res);
+          res.keep_alive(keepAlive);
+          res.body() = answer.answerSdp;
+          self->reply(request, std::move(res));
+        });
+      };
+      if (endpoint == Endpoint::Whip) {
+        server_.backend.publish(*principal, stream, request.body(), std::move(answered));
+      } else {
+        // Streams that ask for a one-time code take it from this header (WHEP has no field).
+        auto code = request["X-One-Time-Code"];
+        server_.backend.subscribe(*principal, stream, request.body(),
+                                  std::string(code.substr(0, 16)), {}, std::move(answered));
+      }
       return;
     }
     if (!session.empty() && request.method() == http::verb::patch) {
@@ -572,7 +582,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return reply(request, std::move(res));
     }
     if (!session.empty() && request.method() == http::verb::delete_) {
-      if (!server_.backend.unsubscribe(*principal, session)) {
+      bool ended = endpoint == Endpoint::Whip ? server_.backend.unpublish(*principal, session)
+                                              : server_.backend.unsubscribe(*principal, session);
+      if (!ended) {
         return reply(request, jsonError(request, http::status::not_found, "not-found",
                                         "There is no such session (it may have ended)."));
       }
@@ -581,7 +593,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return reply(request, std::move(res));
     }
     reply(request, jsonError(request, http::status::method_not_allowed, "method-not-allowed",
-                             "This method is not allowed on this WHEP resource."));
+                             "This method is not allowed on this " + kind + " resource."));
   }
 
   void staticFile(const Request& request) {

@@ -85,6 +85,11 @@ class SignalingBackend {
   virtual void subscribe(const Principal&, const std::string& stream, const std::string& offerSdp,
                          const std::string& oneTimeCode, std::weak_ptr<SessionObserver> observer,
                          std::function<void(Outcome<SubscribeAnswer>)> done) = 0;
+  // WHIP: a publisher's offer for `stream`; the answer's session id names the resource that
+  // PATCH (patchSession) and DELETE (unpublish) address. `done` is called exactly once.
+  virtual void publish(const Principal&, const std::string& stream, const std::string& offerSdp,
+                       std::function<void(Outcome<SubscribeAnswer>)> done) = 0;
+  virtual bool unpublish(const Principal&, const std::string& sessionId) = 0;
   // `candidate` is "candidate:..." or "" for end-of-candidates.
   virtual std::optional<SignalingError> addRemoteCandidate(const Principal&,
                                                            const std::string& sessionId,

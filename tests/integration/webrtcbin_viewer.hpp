@@ -9,21 +9,15 @@
 #include <chrono>
 #include <string>
 
+#include "tests/integration/webrtcbin_peer.hpp"
+
 namespace medrelay::testing {
 
 enum class ViewerCodec { Vp8, H264 };
 
-class WebrtcbinViewer {
+class WebrtcbinViewer final : public WebrtcbinPeer {
  public:
   explicit WebrtcbinViewer(ViewerCodec codec);
-  ~WebrtcbinViewer();
-  WebrtcbinViewer(const WebrtcbinViewer&) = delete;
-  WebrtcbinViewer& operator=(const WebrtcbinViewer&) = delete;
-
-  // Creates the offer and waits for ICE gathering to finish (so the offer carries candidates,
-  // as a non-trickle WHEP client sends it). Returns the SDP text.
-  std::string createOffer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  bool setAnswer(const std::string& sdp);
 
   int framesDecoded() const { return frames_.load(); }
   // When the newest frame was decoded (steady clock); epoch if none yet.
@@ -43,8 +37,6 @@ class WebrtcbinViewer {
   static GstPadProbeReturn onDecodedFrame(GstPad*, GstPadProbeInfo*, gpointer self);
 
   ViewerCodec codec_;
-  GstElement* pipeline_ = nullptr;
-  GstElement* webrtc_ = nullptr;
   std::atomic<int> frames_{0};
   std::atomic<std::chrono::steady_clock::rep> lastFrameNs_{0};
   std::atomic<int> leftLuma_{-1}, rightLuma_{-1};

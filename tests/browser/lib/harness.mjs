@@ -72,6 +72,8 @@ export async function launchChromium() {
       '--allow-loopback-in-peer-connection',   // ICE over 127.0.0.1
       '--disable-features=WebRtcHideLocalIpsWithMdns',
       '--autoplay-policy=no-user-gesture-required',
+      // A synthetic camera for publishing tests (WHIP), granted without a prompt.
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     ],
   });
 }
