@@ -139,5 +139,22 @@ TEST_F(WhipPublish, RevokingThePermissionStopsARunningPublisher) {
   EXPECT_NE(audit.find("\"outcome\":\"revoked\""), std::string::npos) << audit;
 }
 
+// A stream an administrator registers with a whip:// source while the relay runs takes a
+// publisher without a restart.
+TEST_F(WhipPublish, AStreamRegisteredWhileRunningTakesAPublisher) {
+  server_->admin(
+      {"stream", "add", "--tenant", "demo", "--kind", "camera", "--source", "whip://", "handheld"});
+  server_->admin({"stream", "share", "handheld", "demo/demo"});
+  server_->admin({"user", "permission", "grant", "demo", "publish"});
+  WebrtcbinPublisher publisher(ViewerCodec::Vp8, 180);
+  auto response = publish(publisher, "handheld", server_->issueToken("demo"));
+  ASSERT_EQ(response.status, 201) << response.body;
+  std::string state;
+  for (auto end = Clock::now() + 10s; state != "live" && Clock::now() < end;
+       std::this_thread::sleep_for(50ms))
+    state = streamState("handheld");
+  EXPECT_EQ(state, "live");
+}
+
 }  // namespace
 }  // namespace medrelay::testing
