@@ -222,7 +222,7 @@ ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
   if (request.method == "GET" && request.path == "/api/v1/streams") {
     json out = json::array();
     for (const auto& s : relay_.listStreams(who)) {
-      out.push_back({{"name", s.name}, {"kind", s.kind}, {"state", s.state}, {"codecs", s.codecs}});
+      out.push_back(signaling::toJson(s));
     }
     return reply(200, out);
   }

@@ -146,7 +146,11 @@ int runServe(const ServeOptions& options) {
       auto mapped = state == pipelines::SourceState::Running    ? StreamState::Live
                     : state == pipelines::SourceState::Starting ? StreamState::Connecting
                                                                 : StreamState::Down;
-      if (Stream* s = streams.find(stream)) s->setState(mapped);
+      if (Stream* s = streams.find(stream)) {
+        s->setState(mapped);
+        s->noteSourceEvent(state == pipelines::SourceState::Running ? "" : detail,
+                           state == pipelines::SourceState::Backoff);
+      }
       log()->info("source {}: {} {}", stream, pipelines::sourceStateName(state), detail);
       try {
         directory.setStreamState(stream, std::string(streamStateName(mapped)), detail);

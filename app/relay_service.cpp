@@ -1,5 +1,6 @@
 #include "app/relay_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <future>
@@ -210,6 +211,11 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
     info.name = stream->name();
     info.kind = stream->kind();
     info.state = std::string(streamStateName(stream->state()));
+    auto health = stream->health();
+    info.detail = health.detail;
+    info.restarts = health.restarts;
+    info.bitrateKbps = health.bitrateKbps;
+    info.framesPerSecond = health.framesPerSecond;
     for (const auto& encoding : stream->encodings()) {
       info.codecs.emplace_back(relay::rtp::codecName(encoding.codec));
     }
@@ -404,13 +410,19 @@ std::string RelayService::metricsText() {
     std::string name;
     std::string state;
     uint64_t viewers = 0, packetsIn = 0, bytesIn = 0, packetsOut = 0, bytesOut = 0, nacks = 0,
-             retransmitted = 0, keyFrameRequests = 0, pliFromViewers = 0;
+             retransmitted = 0, keyFrameRequests = 0, pliFromViewers = 0, framesIn = 0,
+             restarts = 0;
+    double bitrate = 0, fps = 0;
   };
   std::map<std::string, StreamFigures> figures;
   for (Stream* stream : streams_.all()) {
     auto& f = figures[stream->name()];
     f.name = stream->name();
     f.state = std::string(streamStateName(stream->state()));
+    auto health = stream->health();
+    f.restarts = health.restarts;
+    f.bitrate = health.bitrateKbps * 1000.0;
+    f.fps = health.framesPerSecond;
   }
   // Counters belong to the worker threads: read them there.
   for (Stream* stream : streams_.all()) {
@@ -420,6 +432,7 @@ std::string RelayService::metricsText() {
         if (auto* producer = stream->producer(encoding.codec)) {
           f.packetsIn += producer->stats().packets;
           f.bytesIn += producer->stats().bytes;
+          f.framesIn = std::max(f.framesIn, producer->stats().frames);
           f.keyFrameRequests += producer->stats().keyFrameRequests;
         }
       }
@@ -459,6 +472,17 @@ std::string RelayService::metricsText() {
   each("medrelay_source_keyframe_requests_total", "counter",
        "Key-frame requests sent to the source (merged and throttled).",
        &StreamFigures::keyFrameRequests);
+  each("medrelay_frames_in_total", "counter", "Video frames received from the source.",
+       &StreamFigures::framesIn);
+  each("medrelay_source_restarts_total", "counter",
+       "Times the source's ingest process was restarted.", &StreamFigures::restarts);
+  out.family("medrelay_source_bitrate_bps", "gauge",
+             "The source's media rate over the last two seconds (all encodings).");
+  for (auto& [n, f] : figures)
+    out.sample("medrelay_source_bitrate_bps", {{"stream", f.name}}, f.bitrate);
+  out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
+  for (auto& [n, f] : figures)
+    out.sample("medrelay_source_fps", {{"stream", f.name}}, f.fps);
   out.family("medrelay_stream_up", "gauge", "1 when the stream's source is live.");
   for (auto& [n, f] : figures) {
     out.sample("medrelay_stream_up", {{"stream", f.name}}, uint64_t{f.state == "live"});

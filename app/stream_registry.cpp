@@ -2,6 +2,9 @@
 
 #include "relay/common/logger.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace medrelay::app {
 
 std::string_view streamStateName(StreamState state) {
@@ -28,6 +31,10 @@ Stream::~Stream() = default;
 
 void Stream::createProducers() {
   if (!producers_.empty()) return;
+  sampleTimer_ = worker_.addTimer(kSamplePeriod, [this] {
+    sampleRates();
+    return true;
+  });
   for (const auto& encoding : encodings_) {
     relay::router::ProducerConfig config;
     config.streamName = name_;
@@ -69,6 +76,8 @@ relay::router::Producer* Stream::producer(relay::rtp::Codec codec) {
 }
 
 void Stream::detach() {
+  if (sampleTimer_) worker_.cancelTimer(sampleTimer_);
+  sampleTimer_ = 0;
   keyFrameSource_ = nullptr;
   ingest_.reset();
   producers_.clear();
@@ -100,6 +109,33 @@ ViewerTotals Stream::viewerTotals() const {
   for (const auto* consumer : viewers_)
     addFigures(totals, consumer->stats());
   return totals;
+}
+
+void Stream::noteSourceEvent(const std::string& detail, bool restarted) {
+  std::lock_guard lock(healthMutex_);
+  health_.detail = detail;
+  if (restarted) ++health_.restarts;
+}
+
+SourceHealth Stream::health() const {
+  std::lock_guard lock(healthMutex_);
+  return health_;
+}
+
+void Stream::sampleRates() {
+  // Several encodings carry the same pictures: bytes add up, frames count on the busiest one.
+  uint64_t bytes = 0, busiest = 0;
+  for (const auto& producer : producers_) {
+    bytes += producer->stats().bytes;
+    busiest = std::max(busiest, producer->stats().frames);
+  }
+  const double seconds = std::chrono::duration<double>(kSamplePeriod).count();
+  std::lock_guard lock(healthMutex_);
+  health_.bitrateKbps = static_cast<uint32_t>((bytes - sampledBytes_) * 8 / 1000 / seconds);
+  health_.framesPerSecond =
+      std::round(static_cast<double>(busiest - sampledFrames_) / seconds * 10) / 10;
+  sampledBytes_ = bytes;
+  sampledFrames_ = busiest;
 }
 
 void Stream::onProducerKeyFrameNeeded(relay::router::Producer& producer) {

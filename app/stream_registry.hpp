@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +34,15 @@ struct StreamEncoding {
   uint8_t payloadType;  // on the ingest socket (pipelines' convention: VP8 96, H.264 102)
 };
 
+// How the source is doing, for the API and /metrics: the last transition's reason, how often
+// it was restarted, and its media rate over the last sampling period (two seconds).
+struct SourceHealth {
+  std::string detail;  // why it is down or was restarted ("" when fine)
+  uint32_t restarts = 0;
+  uint32_t bitrateKbps = 0;
+  double framesPerSecond = 0;
+};
+
 // What the viewers of a stream were sent, for /metrics: counters that never go down, because a
 // leaving viewer's figures move into the retired totals.
 struct ViewerTotals {
@@ -54,6 +64,9 @@ class Stream final : public relay::router::Producer::Listener {
   const std::vector<StreamEncoding>& encodings() const { return encodings_; }
   StreamState state() const { return state_.load(); }
   void setState(StreamState state) { state_.store(state); }
+  // Any thread: a state change of the source with its reason; `restarted` counts a restart.
+  void noteSourceEvent(const std::string& detail, bool restarted);
+  SourceHealth health() const;
 
   // Worker thread only: one producer per encoding, fed by an ingest child's socket
   // (attachIngest) or by WHIP publishers (createProducers, then setKeyFrameSource).
@@ -75,6 +88,9 @@ class Stream final : public relay::router::Producer::Listener {
 
  private:
   void onProducerKeyFrameNeeded(relay::router::Producer& producer) override;
+  void sampleRates();  // worker thread, every kSamplePeriod
+
+  static constexpr std::chrono::seconds kSamplePeriod{2};
 
   std::string name_;
   std::string kind_;
@@ -88,6 +104,10 @@ class Stream final : public relay::router::Producer::Listener {
   const void* keyFrameSourceOwner_ = nullptr;
   std::atomic<int> publishedCodec_{-1};
   std::set<const relay::router::Consumer*> viewers_;
+  unsigned sampleTimer_ = 0;
+  uint64_t sampledBytes_ = 0, sampledFrames_ = 0;
+  mutable std::mutex healthMutex_;
+  SourceHealth health_;
   ViewerTotals retired_;
 };
 

@@ -266,8 +266,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Session
   void list(const json& id) {
     json streams = json::array();
     for (const auto& s : server_.backend.listStreams(*principal_)) {
-      streams.push_back(
-          {{"name", s.name}, {"kind", s.kind}, {"state", s.state}, {"codecs", s.codecs}});
+      streams.push_back(toJson(s));
     }
     send({{"type", "list"}, {"id", id}, {"streams", streams}});
   }

@@ -3,6 +3,8 @@
 // and access/ internals.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,7 +30,22 @@ struct StreamInfo {
   std::string kind;   // "camera" | "dicom"
   std::string state;  // "live" | "connecting" | "down"
   std::vector<std::string> codecs;
+  std::string detail;  // why it is down or was last restarted ("" when fine)
+  uint32_t restarts = 0, bitrateKbps = 0;
+  double framesPerSecond = 0;
 };
+
+// How a stream is described to clients (WS "list" and GET /api/v1/streams alike).
+inline nlohmann::json toJson(const StreamInfo& s) {
+  return {{"name", s.name},
+          {"kind", s.kind},
+          {"state", s.state},
+          {"codecs", s.codecs},
+          {"detail", s.detail},
+          {"restarts", s.restarts},
+          {"bitrate_kbps", s.bitrateKbps},
+          {"fps", s.framesPerSecond}};
+}
 
 struct SignalingError {
   int httpStatus = 500;

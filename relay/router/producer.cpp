@@ -45,6 +45,7 @@ void Producer::receiveRtp(PacketRef packet, int64_t nowMs) {
   }
   ++stats_.packets;
   stats_.bytes += packet.data().size();
+  stats_.frames += parsed->marker();  // the marker bit ends a video frame (RFC 7741, RFC 6184)
   int64_t sequence = unwrapper_.unwrap(parsed->sequenceNumber());
   bool keyFrame = rtp::isKeyFrameStart(config_.codec, parsed->payload());
   if (keyFrame) {

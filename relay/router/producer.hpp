@@ -35,7 +35,7 @@ class Producer final : public KeyFrameRequestManager::Listener {
   };
 
   struct Stats {
-    uint64_t packets = 0, bytes = 0, keyFrames = 0, malformed = 0, sourceRestarts = 0;
+    uint64_t packets = 0, bytes = 0, frames = 0, keyFrames = 0, malformed = 0, sourceRestarts = 0;
     uint64_t keyFrameRequests = 0;  // sent upstream, after merging
   };
 

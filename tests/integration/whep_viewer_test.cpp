@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/integration/https_client.hpp"
@@ -120,6 +121,24 @@ TEST_F(WhepViewer, KilledIngestResumesWithoutResignaling) {
       << "frames before kill " << before << ", now " << viewer.framesDecoded();
   EXPECT_FALSE(server_->childPids().empty());
   del(response.headers["location"], token);
+
+  // The source's figures tell the story: one restart with its reason, and media flowing again
+  // at the demo's rate (30 fps).
+  nlohmann::json demo;
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(200ms)) {
+    auto list = httpsRequest("127.0.0.1", server_->port(), "GET", "/api/v1/streams",
+                             {{"Authorization", "Bearer " + token}});
+    ASSERT_EQ(list.status, 200);
+    for (const auto& s : nlohmann::json::parse(list.body))
+      if (s.at("name") == "demo") demo = s;
+    if (demo.value("restarts", 0) >= 1 && demo.value("fps", 0.0) > 20) break;
+  }
+  EXPECT_GE(demo.value("restarts", 0), 1) << demo.dump();
+  EXPECT_NEAR(demo.value("fps", 0.0), 30, 6) << demo.dump();
+  EXPECT_GT(demo.value("bitrate_kbps", 0), 200) << demo.dump();
+  auto metrics = httpsRequest("127.0.0.1", server_->port(), "GET", "/metrics", {}).body;
+  EXPECT_NE(metrics.find("medrelay_source_restarts_total{stream=\"demo\"} "), std::string::npos);
 }
 
 // The value of one Prometheus sample, e.g. `medrelay_viewers{stream="demo"}`; -1 if absent.
