@@ -127,10 +127,24 @@ class IngestRun {
     switch (GST_MESSAGE_TYPE(message)) {
       case GST_MESSAGE_ERROR: {
         GError* error = nullptr;
-        gst_message_parse_error(message, &error, nullptr);
-        self->finish(kIngestStreamError, std::string(GST_OBJECT_NAME(message->src)) + ": " +
-                                             (error ? error->message : "error"));
+        gchar* debug = nullptr;
+        gst_message_parse_error(message, &error, &debug);
+        std::string what =
+            std::string(GST_OBJECT_NAME(message->src)) + ": " + (error ? error->message : "error");
+        bool notLinked = debug && std::strstr(debug, "not-linked");
         if (error) g_error_free(error);
+        g_free(debug);
+        if (self->passThroughCapable_ && self->mode_ == RtspMode::PassThrough &&
+            self->lastPacketMs_.load() == 0 && notLinked) {
+          // Media arrived in a format the pass-through chain cannot take (H.265, MJPEG,
+          // MPEG-2...): decode and encode it instead.
+          log()->info("{}: cannot pass the camera's video through ({}); transcoding",
+                      self->options_.streamName, what);
+          self->switchToTranscode_ = true;
+          g_main_loop_quit(self->loop_);
+          break;
+        }
+        self->finish(kIngestStreamError, what);
         break;
       }
       case GST_MESSAGE_EOS:
@@ -197,6 +211,7 @@ class IngestRun {
   void watchH264Profile() {
     GstElement* parse = gst_bin_get_by_name(GST_BIN(pipeline_), "parse");
     if (!parse) return;
+    passThroughCapable_ = true;
     GstPad* pad = gst_element_get_static_pad(parse, "src");
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &IngestRun::onParsedCaps, this,
                       nullptr);
@@ -248,6 +263,7 @@ class IngestRun {
   int64_t lastKeyFrameRequestMs_ = 0;
   int exitCode_ = kIngestOk;
   bool switchToTranscode_ = false;
+  bool passThroughCapable_ = false;  // the pipeline has a pass-through parser
 };
 
 }  // namespace

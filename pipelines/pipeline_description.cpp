@@ -51,7 +51,7 @@ std::string encoderBranches(const IngestOptions& o, PipelineDescription& out) {
 }
 
 // gst-launch quoting for a property value.
-std::string quoted(const std::string& value) {
+std::string launchQuoted(const std::string& value) {
   std::string out = "\"";
   for (char c : value) {
     if (c == '"' || c == '\\') out.push_back('\\');
@@ -95,25 +95,48 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     out.launch += encoderBranches(o, out);
     return out;
   }
+  // Cameras whose H.264 we may pass through: RTSP, SRT (MPEG-TS), RTP described by an SDP file.
+  std::string source, passThroughHead;
   if (o.source.rfind("rtsp://", 0) == 0 || o.source.rfind("rtsps://", 0) == 0) {
     static const std::regex uri(R"(rtsps?://[^\s"\\]+)");
     if (!std::regex_match(o.source, uri)) {
       error = "the RTSP address is malformed";
       return std::nullopt;
     }
-    out.h264 = true;
-    std::string source = "rtspsrc location=" + quoted(o.source) +
-                         " latency=100 drop-on-latency=true tcp-timeout=5000000 timeout=5000000 ! ";
-    if (mode == RtspMode::PassThrough) {
-      out.launch = source + "rtph264depay ! h264parse name=parse ! " + h264Payloader();
-    } else {
-      out.launch = source + "decodebin ! videoconvert ! videoscale ! video/x-raw,format=I420 ! " +
-                   std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
+    source = "rtspsrc location=" + launchQuoted(o.source) +
+             " latency=100 drop-on-latency=true tcp-timeout=5000000 timeout=5000000";
+    passThroughHead = "rtph264depay";
+  } else if (o.source.rfind("srt://", 0) == 0) {
+    // srt://HOST:PORT?mode=caller|listener&passphrase=...&latency=MS, as srtsrc takes it.
+    static const std::regex uri(R"(srt://[^\s"\\]+)");
+    if (!std::regex_match(o.source, uri)) {
+      error = "the SRT address is malformed";
+      return std::nullopt;
     }
-    return out;
+    source = "srtsrc uri=" + launchQuoted(o.source) + " wait-for-connection=false";
+    passThroughHead = "tsdemux";
+  } else if (o.source.rfind("sdp://", 0) == 0) {
+    // sdp:///path/to/camera.sdp: RTP over UDP as the file describes it.
+    auto path = o.source.substr(6);
+    static const std::regex file(R"(/[^\s"\\]+)");
+    if (!std::regex_match(path, file)) {
+      error = "expected sdp:///absolute/path/to/file.sdp";
+      return std::nullopt;
+    }
+    source = "filesrc location=" + launchQuoted(path) + " ! sdpdemux latency=100 timeout=5000000";
+    passThroughHead = "rtph264depay";
+  } else {
+    error = "unsupported source scheme (expected test://, rtsp://, srt://, sdp:// or dicom://)";
+    return std::nullopt;
   }
-  error = "unsupported source scheme (expected test://, rtsp:// or dicom://)";
-  return std::nullopt;
+  out.h264 = true;
+  if (mode == RtspMode::PassThrough) {
+    out.launch = source + " ! " + passThroughHead + " ! h264parse name=parse ! " + h264Payloader();
+  } else {
+    out.launch = source + " ! decodebin ! videoconvert ! videoscale ! video/x-raw,format=I420 ! " +
+                 std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
+  }
+  return out;
 }
 
 }  // namespace medrelay::pipelines

@@ -10,37 +10,15 @@
 #include "tests/integration/rtsp_camera.hpp"
 #include "tests/integration/server_process.hpp"
 #include "tests/integration/webrtcbin_viewer.hpp"
+#include "tests/integration/whep_watch.hpp"
 
 namespace medrelay::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Watching {
-  std::unique_ptr<WebrtcbinViewer> viewer;
-  std::string location;
-};
-
 Watching watch(ServerProcess& server, const std::string& stream) {
-  auto token = server.issueToken("demo");
-  Watching w{std::make_unique<WebrtcbinViewer>(ViewerCodec::H264), ""};
-  // The stream appears once the ingest child reaches the camera; retry while it connects.
-  HttpResponse response;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    auto offer = w.viewer->createOffer();
-    response = httpsRequest(
-        "127.0.0.1", server.port(), "POST", "/whep/" + stream,
-        {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}}, offer);
-    if (response.status == 201) break;
-    w.viewer = std::make_unique<WebrtcbinViewer>(ViewerCodec::H264);
-    std::this_thread::sleep_for(200ms);
-  }
-  EXPECT_EQ(response.status, 201) << response.body;
-  if (response.status == 201) {
-    EXPECT_TRUE(w.viewer->setAnswer(response.body));
-  }
-  w.location = response.headers["location"];
-  return w;
+  return watchStream(server, stream);
 }
 
 TEST(RtspIngest, BaselineCameraIsPassedThroughAndPlays) {

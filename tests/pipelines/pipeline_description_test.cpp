@@ -45,6 +45,36 @@ TEST(PipelineDescription, DicomSourceFeedsAnAppsrcAtTheGivenSize) {
   if (pipeline) gst_object_unref(pipeline);
 }
 
+TEST(PipelineDescription, SrtAndSdpCamerasPassThroughOrTranscode) {
+  gst_init(nullptr, nullptr);
+  IngestOptions options;
+  std::string error;
+  for (const std::string source :
+       {"srt://10.1.2.3:7001?mode=caller&passphrase=secret123456&latency=200",
+        "srt://:7002?mode=listener", "sdp:///etc/medrelay/icu5.sdp"}) {
+    options.source = source;
+    for (auto mode : {RtspMode::PassThrough, RtspMode::Transcode}) {
+      auto description = describePipeline(options, mode, error);
+      ASSERT_TRUE(description) << source << ": " << error;
+      EXPECT_TRUE(description->h264);
+      EXPECT_EQ(description->launch.find("x264enc") != std::string::npos,
+                mode == RtspMode::Transcode)
+          << description->launch;
+      GError* parseError = nullptr;
+      GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
+      EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
+      if (parseError) g_error_free(parseError);
+      if (pipeline) gst_object_unref(pipeline);
+    }
+  }
+  for (const std::string bad : {"srt://host\" ! fakesink", "sdp://relative/file.sdp",
+                                "sdp:///a b.sdp", "ftp://camera/stream"}) {
+    options.source = bad;
+    EXPECT_FALSE(describePipeline(options, RtspMode::PassThrough, error)) << bad;
+    EXPECT_FALSE(error.empty());
+  }
+}
+
 TEST(PipelineDescription, CodecSelectionAndRtspModes) {
   IngestOptions options;
   options.source = "test://";

@@ -1,0 +1,95 @@
+// Cameras that are not RTSP, each simulated by a GStreamer sender on loopback, become streams
+// that a webrtcbin viewer decodes: SRT with the relay calling the camera and with the camera
+// calling the relay (both encrypted with a passphrase; a wrong passphrase gets no video), an
+// H.265 camera over SRT (pass-through impossible, so transcoded), and RTP over UDP described by
+// an SDP file. An SRT camera that disappears and comes back resumes on the same session.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "tests/integration/gst_sender.hpp"
+#include "tests/integration/server_process.hpp"
+#include "tests/integration/whep_watch.hpp"
+
+namespace medrelay::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kPassphrase[] = "or-camera-secret-1";
+
+// MPEG-TS in 7-packet (1316-byte) messages, as SRT encoders send it.
+std::string srtCamera(const std::string& codec, const std::string& uri) {
+  return encodedTestPicture(codec) + " ! mpegtsmux alignment=7 ! srtsink uri=\"" + uri +
+         "\" wait-for-connection=false";
+}
+
+std::string srtUri(int port, const std::string& mode, const std::string& passphrase) {
+  return "srt://127.0.0.1:" + std::to_string(port) + "?mode=" + mode + "&passphrase=" + passphrase +
+         "&latency=120";
+}
+
+TEST(CameraSources, SrtCameraListeningIsCalledByTheRelay) {
+  int port = freeUdpPort();
+  GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase)));
+  ServerProcess server({"--no-demo", "--stream", "or4=" + srtUri(port, "caller", kPassphrase)});
+  auto w = watchStream(server, "or4");
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+}
+
+TEST(CameraSources, SrtCameraCallsTheRelayAndResumesAfterUnplugging) {
+  int port = freeUdpPort();
+  ServerProcess server({"--no-demo", "--stream", "or5=" + srtUri(port, "listener", kPassphrase)});
+  auto camera = std::make_unique<GstSender>(
+      srtCamera("constrained-baseline", srtUri(port, "caller", kPassphrase)));
+  auto w = watchStream(server, "or5");
+  ASSERT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+
+  camera.reset();  // pull the plug
+  std::this_thread::sleep_for(2s);
+  int during = w.viewer->framesDecoded();
+  camera = std::make_unique<GstSender>(
+      srtCamera("constrained-baseline", srtUri(port, "caller", kPassphrase)));
+  EXPECT_TRUE(w.viewer->waitForFrames(during + 30, 40s))
+      << "frames when unplugged " << during << ", now " << w.viewer->framesDecoded();
+}
+
+TEST(CameraSources, SrtWithTheWrongPassphraseGetsNoVideo) {
+  int port = freeUdpPort();
+  GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase)));
+  ServerProcess server(
+      {"--no-demo", "--stream", "or6=" + srtUri(port, "caller", "not-the-passphrase")});
+  auto w = watchStream(server, "or6");
+  std::this_thread::sleep_for(5s);
+  EXPECT_EQ(w.viewer->framesDecoded(), 0);
+}
+
+TEST(CameraSources, H265OverSrtIsTranscodedAndPlays) {
+  int port = freeUdpPort();
+  GstSender camera(srtCamera("h265", srtUri(port, "listener", kPassphrase)));
+  ServerProcess server({"--no-demo", "--stream", "cath1=" + srtUri(port, "caller", kPassphrase)});
+  auto w = watchStream(server, "cath1");
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 40s)) << "decoded " << w.viewer->framesDecoded();
+}
+
+TEST(CameraSources, RtpDescribedByAnSdpFilePlays) {
+  int port = freeUdpPort();
+  auto sdp = std::filesystem::temp_directory_path() / ("camera-" + std::to_string(port) + ".sdp");
+  std::ofstream(sdp) << "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=ICU bed 5\r\nc=IN IP4 127.0.0.1\r\n"
+                        "t=0 0\r\nm=video "
+                     << port
+                     << " RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+                        "a=fmtp:96 packetization-mode=1\r\n";
+  ServerProcess server({"--no-demo", "--stream", "icu5=sdp://" + sdp.string()});
+  GstSender camera(encodedTestPicture("constrained-baseline") +
+                   " ! rtph264pay pt=96 config-interval=-1 ! udpsink host=127.0.0.1 port=" +
+                   std::to_string(port));
+  auto w = watchStream(server, "icu5");
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+  std::filesystem::remove(sdp);
+}
+
+}  // namespace
+}  // namespace medrelay::testing

@@ -1,0 +1,32 @@
+#include "tests/integration/whep_watch.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/integration/https_client.hpp"
+
+namespace medrelay::testing {
+
+Watching watchStream(ServerProcess& server, const std::string& stream, ViewerCodec codec) {
+  auto token = server.issueToken("demo");
+  Watching w{std::make_unique<WebrtcbinViewer>(codec), ""};
+  HttpResponse response;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto offer = w.viewer->createOffer();
+    response = httpsRequest(
+        "127.0.0.1", server.port(), "POST", "/whep/" + stream,
+        {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}}, offer);
+    if (response.status == 201) break;
+    w.viewer = std::make_unique<WebrtcbinViewer>(codec);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(response.status, 201) << response.body;
+  if (response.status == 201) {
+    EXPECT_TRUE(w.viewer->setAnswer(response.body));
+  }
+  w.location = response.headers["location"];
+  return w;
+}
+
+}  // namespace medrelay::testing

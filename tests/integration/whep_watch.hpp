@@ -1,0 +1,21 @@
+// Subscribes a webrtcbin viewer to a stream over WHEP, retrying while the stream's source is
+// still connecting (a camera's ingest child needs a moment before the stream has media).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tests/integration/server_process.hpp"
+#include "tests/integration/webrtcbin_viewer.hpp"
+
+namespace medrelay::testing {
+
+struct Watching {
+  std::unique_ptr<WebrtcbinViewer> viewer;
+  std::string location;
+};
+
+Watching watchStream(ServerProcess& server, const std::string& stream,
+                     ViewerCodec codec = ViewerCodec::H264);
+
+}  // namespace medrelay::testing
