@@ -59,6 +59,9 @@ std::vector<StreamPlan> planSources(const ServeOptions& options) {
     plan.encodings = uri.rfind("test://", 0) == 0 || isPublishedSource(uri)
                          ? encodedSourceEncodings()
                          : passThroughEncodings();
+    if (uri.rfind("rtp://", 0) == 0 && uri.find("codec=vp8") != std::string::npos) {
+      plan.encodings = {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)}};
+    }
     plans.push_back(std::move(plan));
   };
   if (options.demo) {

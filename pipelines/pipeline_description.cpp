@@ -95,6 +95,27 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     out.launch += encoderBranches(o, out);
     return out;
   }
+  if (o.source.rfind("rtp://", 0) == 0) {
+    // rtp://HOST:PORT?codec=vp8|h264: RTP already in the relay's payload types (VP8 96, H.264
+    // 102) forwarded packet for packet, header extensions and payload untouched. For sources
+    // that packetize for WebRTC themselves, and for the benchmark's synthetic stream.
+    static const std::regex uri(R"(rtp://([0-9.]+):(\d{1,5})\?codec=(vp8|h264))");
+    std::smatch m;
+    if (!std::regex_match(o.source, m, uri)) {
+      error = "expected rtp://HOST:PORT?codec=vp8 or ?codec=h264";
+      return std::nullopt;
+    }
+    bool vp8 = m[3] == "vp8";
+    out.vp8 = vp8;
+    out.h264 = !vp8;
+    out.launch = "udpsrc address=" + m[1].str() + " port=" + m[2].str() +
+                 " buffer-size=4194304 caps=\"application/x-rtp,media=video,clock-rate=90000,"
+                 "encoding-name=" +
+                 (vp8 ? "VP8" : "H264") +
+                 ",payload=" + std::to_string(vp8 ? kVp8PayloadType : kH264PayloadType) + "\" ! " +
+                 kAppSink + " name=" + (vp8 ? "vp8" : "h264");
+    return out;
+  }
   // Cameras whose H.264 we may pass through: RTSP, SRT (MPEG-TS), RTP described by an SDP file.
   std::string source, passThroughHead;
   if (o.source.rfind("rtsp://", 0) == 0 || o.source.rfind("rtsps://", 0) == 0) {

@@ -75,6 +75,28 @@ TEST(PipelineDescription, SrtAndSdpCamerasPassThroughOrTranscode) {
   }
 }
 
+TEST(PipelineDescription, RawRtpIsForwardedAsItIs) {
+  IngestOptions options;
+  options.source = "rtp://127.0.0.1:5006?codec=vp8";
+  std::string error;
+  auto description = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(description) << error;
+  EXPECT_TRUE(description->vp8);
+  EXPECT_FALSE(description->h264);
+  EXPECT_EQ(description->launch.find("depay"), std::string::npos) << "no re-packetizing";
+  gst_init(nullptr, nullptr);
+  GError* parseError = nullptr;
+  GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
+  EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
+  if (parseError) g_error_free(parseError);
+  if (pipeline) gst_object_unref(pipeline);
+  for (const std::string bad :
+       {"rtp://127.0.0.1:5006", "rtp://host:1?codec=vp9", "rtp://1.2.3.4:5?codec=vp8 ! fakesink"}) {
+    options.source = bad;
+    EXPECT_FALSE(describePipeline(options, RtspMode::PassThrough, error)) << bad;
+  }
+}
+
 TEST(PipelineDescription, CodecSelectionAndRtspModes) {
   IngestOptions options;
   options.source = "test://";
