@@ -42,8 +42,8 @@ void syncFile(const std::filesystem::path& path) {
 }  // namespace
 
 DicomGateway::DicomGateway(DicomGatewayConfig config, access::DirectoryStore& directory,
-                           StreamLauncher& launcher)
-    : config_(std::move(config)), directory_(directory), launcher_(launcher) {}
+                           std::function<void(const std::string&)> onSeries)
+    : config_(std::move(config)), directory_(directory), onSeries_(std::move(onSeries)) {}
 
 DicomGateway::~DicomGateway() {
   stop();
@@ -65,15 +65,6 @@ std::string DicomGateway::streamNameFor(DcmDataset& dataset) {
 bool DicomGateway::start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.folder, ec);
-  for (const auto& entry : std::filesystem::directory_iterator(config_.folder, ec)) {
-    const auto name = entry.path().filename().string();
-    if (!entry.is_directory() || name.rfind("dicom-", 0) != 0) continue;
-    for (const auto& file : std::filesystem::directory_iterator(entry.path(), ec)) {
-      if (file.path().extension() == ".tmp") std::filesystem::remove(file.path(), ec);
-    }
-    std::lock_guard lock(mutex_);
-    launch(name);
-  }
   receiver_ = std::make_unique<pipelines::dicom::StoreReceiver>(
       config_.receiver,
       [this](std::unique_ptr<DcmDataset> dataset, const pipelines::dicom::StoreContext& context) {
@@ -90,7 +81,7 @@ void DicomGateway::onObject(std::unique_ptr<DcmDataset> dataset,
                             const pipelines::dicom::StoreContext& context) {
   const auto stream = streamNameFor(*dataset);
   std::lock_guard lock(mutex_);
-  if (!launched_.count(stream)) {
+  if (!registered_.count(stream)) {
     // Registered before the object is kept: if the directory cannot take the stream (its
     // facility was removed, say), the peer hears a failure instead of feeding a stream nobody
     // may watch.
@@ -107,7 +98,8 @@ void DicomGateway::onObject(std::unique_ptr<DcmDataset> dataset,
                 context.modality, stream, group);
   }
   keep(*dataset.release(), config_.folder / stream);
-  launch(stream);
+  registered_.insert(stream);
+  if (onSeries_) onSeries_(stream);
 }
 
 void DicomGateway::keep(DcmDataset& dataset, const std::filesystem::path& folder) {
@@ -126,13 +118,64 @@ void DicomGateway::keep(DcmDataset& dataset, const std::filesystem::path& folder
   std::filesystem::rename(temporary, folder / (name + ".dcm"));  // the player sees whole files
 }
 
-void DicomGateway::launch(const std::string& stream) {
-  if (!launched_.insert(stream).second) return;
+DicomSeriesPlayer::DicomSeriesPlayer(std::filesystem::path folder, StreamLauncher& launcher,
+                                     pipelines::IngestOptions ingest)
+    : folder_(std::move(folder)), launcher_(launcher), ingest_(std::move(ingest)) {}
+
+DicomSeriesPlayer::~DicomSeriesPlayer() {
+  stop();
+}
+
+void DicomSeriesPlayer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DicomSeriesPlayer::start() {
+  std::error_code ec;
+  // Leftovers of writes cut short by a crash: never whole objects, never played.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(folder_, ec)) {
+    if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);
+  }
+  scan();
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+      lock.unlock();
+      scan();
+      lock.lock();
+    }
+  });
+}
+
+void DicomSeriesPlayer::scan() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder_, ec)) {
+    const auto name = entry.path().filename().string();
+    if (!entry.is_directory() || name.rfind("dicom-", 0) != 0) continue;
+    for (const auto& file : std::filesystem::directory_iterator(entry.path(), ec)) {
+      if (file.path().extension() == ".dcm") {
+        play(name);
+        break;
+      }
+    }
+  }
+}
+
+void DicomSeriesPlayer::play(const std::string& stream) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!playing_.insert(stream).second) return;
+  }
   StreamPlan plan;
   plan.name = stream;
   plan.kind = "dicom";
-  plan.ingest = config_.ingest;
-  plan.ingest.source = "dicom://" + std::filesystem::absolute(config_.folder / stream).string();
+  plan.ingest = ingest_;
+  plan.ingest.source = "dicom://" + std::filesystem::absolute(folder_ / stream).string();
   plan.ingest.streamName = stream;
   plan.encodings = encodedSourceEncodings();
   launcher_.launch(plan);

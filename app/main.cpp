@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/admin_command.hpp"
+#include "app/gateway_command.hpp"
 #include "app/relay_app.hpp"
 #include "app/serve_options.hpp"
 #include "pipelines/ingest_main.hpp"
@@ -22,6 +23,9 @@ int main(int argc, char** argv) {
   ingest->group("");  // internal: hidden from --help
   medrelay::pipelines::addIngestOptions(*ingest, ingestOptions);
 
+  medrelay::app::GatewayOptions gatewayOptions;
+  auto* gateway = medrelay::app::addGatewayCommand(app, gatewayOptions);
+
   medrelay::app::AdminOptions adminOptions;
   medrelay::app::addAdminCommand(app, adminOptions);
 
@@ -32,6 +36,10 @@ int main(int argc, char** argv) {
       return medrelay::app::runServe(serveOptions);
     }
     if (ingest->parsed()) return medrelay::pipelines::runIngest(ingestOptions);
+    if (gateway->parsed()) {
+      medrelay::app::prepareProcessSignals();
+      return medrelay::app::runGateway(gatewayOptions);
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {

@@ -76,37 +76,6 @@ std::vector<StreamPlan> planSources(const ServeOptions& options) {
   return plans;
 }
 
-bool isLoopbackHost(const std::string& host) {
-  return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
-}
-
-DicomGatewayConfig dicomGatewayConfig(const ServeOptions& options) {
-  DicomGatewayConfig config;
-  config.receiver.aeTitle = options.dicomAeTitle;
-  config.receiver.port = options.dicomPort();
-  config.receiver.loopbackOnly = isLoopbackHost(options.dicomHost());
-  config.receiver.callingAeTitles = {options.dicomCallingAeTitles.begin(),
-                                     options.dicomCallingAeTitles.end()};
-  if (!config.receiver.loopbackOnly && config.receiver.callingAeTitles.empty()) {
-    throw std::runtime_error(
-        "a DICOM port reachable from other hosts accepts only configured senders: add "
-        "--dicom-calling-ae TITLE (or listen on 127.0.0.1)");
-  }
-  if (options.dicomProfile == "strict") {
-    config.receiver.profile = pipelines::dicom::DeidProfile::BasicConfidentiality;
-    config.receiver.pseudonymKey = loadOrCreatePseudonymKey(options.dataDir);
-  }
-  for (const auto& text : options.dicomRoutes) {
-    std::string error;
-    config.routes.push_back(*parseDicomRoute(text, error));  // validated by the CLI
-  }
-  config.defaultGroup = options.dicomGroup;
-  config.folder = options.dataDir / "dicom";
-  config.ingest.logLevel = options.logLevel;
-  config.ingest.ctWindow = options.dicomCtWindow;
-  return config;
-}
-
 }  // namespace
 
 void prepareProcessSignals() {
@@ -175,9 +144,18 @@ int runServe(const ServeOptions& options) {
   for (const auto& plan : plans)
     launcher.launch(plan);
 
+  // DICOM series under DATA_DIR/dicom play as streams, whether this process's gateway or a
+  // separate `medrelay gateway` received them.
+  pipelines::IngestOptions dicomIngest;
+  dicomIngest.logLevel = options.logLevel;
+  dicomIngest.ctWindow = options.dicomOptions.ctWindow;
+  DicomSeriesPlayer player(options.dataDir / "dicom", launcher, dicomIngest);
+  player.start();
   std::unique_ptr<DicomGateway> dicom;
   if (options.dicom) {
-    dicom = std::make_unique<DicomGateway>(dicomGatewayConfig(options), *store, launcher);
+    dicom = std::make_unique<DicomGateway>(
+        dicomGatewayConfig(options.dicomOptions, options.dataDir), *store,
+        [&player](const std::string& stream) { player.play(stream); });
     if (!dicom->start()) dicom.reset();  // logged; the relay runs on without DICOM
   }
 
@@ -244,8 +222,8 @@ int runServe(const ServeOptions& options) {
               << (options.dataDir / kInitialPasswordsFile).string() << ")\n";
   }
   if (dicom) {
-    std::cout << "  DICOM: C-STORE to AE title " << options.dicomAeTitle << " at "
-              << options.dicomListen << " (each series becomes a stream)\n";
+    std::cout << "  DICOM: C-STORE to AE title " << options.dicomOptions.aeTitle << " at "
+              << options.dicomOptions.listen << " (each series becomes a stream)\n";
   }
   std::cout << "  more sign-in tokens: medrelay admin --data-dir " << options.dataDir.string()
             << " token issue --user NAME\n"
@@ -263,6 +241,7 @@ int runServe(const ServeOptions& options) {
 
   server.stop();
   if (dicom) dicom->stop();
+  player.stop();
   service.closeAll();
   supervisor.stop();
   for (Stream* stream : streams.all()) {

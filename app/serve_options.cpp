@@ -2,29 +2,11 @@
 
 #include <regex>
 
-#include "app/dicom_routing.hpp"
+#include "app/host_port.hpp"
 
 namespace medrelay::app {
 
 namespace {
-
-// HOST:PORT or [v6]:PORT; "" when fine, else the complaint.
-std::string checkHostPort(const std::string& value, const std::string& example) {
-  static const std::regex pattern(R"((\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5}))");
-  std::smatch match;
-  if (!std::regex_match(value, match, pattern) || std::stoi(match[2]) > 65535) {
-    return "expected HOST:PORT, for example " + example;
-  }
-  return "";
-}
-
-std::string hostOf(const std::string& address) {
-  auto host = address.substr(0, address.rfind(':'));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return host;
-}
 
 bool validStreamName(const std::string& name) {
   static const std::regex pattern("[A-Za-z0-9._-]{1,64}");
@@ -35,14 +17,6 @@ bool validStreamName(const std::string& name) {
 
 std::string ServeOptions::listenHost() const {
   return hostOf(listen);
-}
-
-std::string ServeOptions::dicomHost() const {
-  return hostOf(dicomListen);
-}
-
-uint16_t ServeOptions::dicomPort() const {
-  return static_cast<uint16_t>(std::stoi(dicomListen.substr(dicomListen.rfind(':') + 1)));
 }
 
 std::vector<StreamSource> ServeOptions::streams() const {
@@ -104,37 +78,7 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   serve->add_option("--ingest-executable", options.ingestExecutable,
                     "Executable run as `<exe> ingest ...` for sources (default: this one)");
   serve->add_flag("!--no-dicom", options.dicom, "Do not run the DICOM gateway");
-  serve->add_option("--dicom-listen", options.dicomListen, "DICOM C-STORE port HOST:PORT")
-      ->capture_default_str()
-      ->check([](const std::string& value) { return checkHostPort(value, "127.0.0.1:11112"); });
-  serve->add_option("--dicom-ae-title", options.dicomAeTitle, "The gateway's AE title")
-      ->capture_default_str()
-      ->check([](const std::string& value) {
-        static const std::regex pattern(R"([ -~]{1,16})");
-        return std::regex_match(value, pattern) && value.find('\\') == std::string::npos
-                   ? std::string()
-                   : std::string("an AE title is 1 to 16 printable characters");
-      });
-  serve->add_option("--dicom-calling-ae", options.dicomCallingAeTitles,
-                    "Calling AE title allowed to send (repeatable; required unless loopback)");
-  serve
-      ->add_option("--dicom-profile", options.dicomProfile,
-                   "De-identification: minimum (hospital) or strict (PS3.15 Basic Profile)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"minimum", "strict"}));
-  serve
-      ->add_option("--dicom-route", options.dicomRoutes,
-                   "Share rule CONDITIONS:TENANT/GROUP, conditions ae=, modality=, study= "
-                   "joined by commas (repeatable, first match wins)")
-      ->check([](const std::string& value) {
-        std::string error;
-        return parseDicomRoute(value, error) ? std::string() : error;
-      });
-  serve->add_option("--dicom-group", options.dicomGroup, "TENANT/GROUP when no route matches")
-      ->capture_default_str();
-  serve->add_option("--dicom-ct-window", options.dicomCtWindow, "CT window preset")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"soft-tissue", "brain", "lung", "bone"}));
+  addDicomOptions(*serve, options.dicomOptions);
   return serve;
 }
 

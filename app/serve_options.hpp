@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "app/dicom_options.hpp"
+
 namespace medrelay::app {
 
 struct StreamSource {
@@ -28,21 +30,13 @@ struct ServeOptions {
   std::string logLevel = "info";
   std::string ingestExecutable;  // empty: this executable (/proc/self/exe)
 
-  // The DICOM gateway (C-STORE in, one stream per series).
+  // The DICOM gateway (C-STORE in, one stream per series), in-process.
   bool dicom = true;
-  std::string dicomListen = "127.0.0.1:11112";
-  std::string dicomAeTitle = "MEDRELAY";
-  std::vector<std::string> dicomCallingAeTitles;  // empty: any (loopback listen only)
-  std::string dicomProfile = "minimum";           // or "strict" (PS3.15 Basic Profile)
-  std::vector<std::string> dicomRoutes;           // CONDITIONS:TENANT/GROUP, validated
-  std::string dicomGroup = "demo/demo";           // when no route matches
-  std::string dicomCtWindow = "soft-tissue";
+  DicomOptions dicomOptions;
 
   std::string listenHost() const;
   uint16_t listenPort() const;
   std::vector<StreamSource> streams() const;
-  std::string dicomHost() const;
-  uint16_t dicomPort() const;
 };
 
 // Registers `serve` on `parent`; `run` is called with the parsed options.

@@ -7,7 +7,9 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -202,6 +204,79 @@ TEST_F(DicomGateway, ARoutingRuleSharesCtSlicesWithItsGroupOnly) {
   }
   ASSERT_EQ(status, 201);
   EXPECT_TRUE(member->waitForFrames(10, 20s)) << member->framesDecoded();
+}
+
+// `medrelay gateway` as its own process on serve's data directory: what it receives appears as a
+// stream that the running relay plays (found by the relay's series player, not told in-process).
+TEST(DicomGatewayProcess, ASeparateGatewayFeedsTheRelay) {
+  ServerProcess server({"--no-demo"});  // no in-process gateway (ServerProcess adds --no-dicom)
+  const uint16_t port = freePort();
+  std::vector<std::string> args = {ServerProcess::binary(),
+                                   "gateway",
+                                   "--data-dir",
+                                   server.dataDir().string(),
+                                   "--dicom-listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--log-level",
+                                   "warn"};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t gateway = ::fork();
+  if (gateway == 0) {
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  auto folder = std::filesystem::temp_directory_path() /
+                ("medrelay-gw-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(folder);
+  DicomImageSpec cine;
+  cine.frames = 20;
+  cine.frameTimeMs = 40;
+  writeDicomImage(cine, folder / "cine.dcm");
+  // The gateway needs a moment to listen: storescu is retried for up to five seconds.
+  bool sent = false;
+  for (auto end = Clock::now() + 5s; !sent && Clock::now() < end;) {
+    try {
+      runCommand({findProgram("storescu"), "-aec", "MEDRELAY", "127.0.0.1", std::to_string(port),
+                  (folder / "cine.dcm").string()});
+      sent = true;
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  ASSERT_TRUE(sent);
+  std::string name;
+  for (auto end = Clock::now() + 10s; name.empty() && Clock::now() < end;
+       std::this_thread::sleep_for(50ms)) {
+    for (const auto& stream : nlohmann::json::parse(server.admin({"stream", "list", "--json"})))
+      if (stream.at("kind") == "dicom") name = stream.at("name");
+  }
+  ASSERT_FALSE(name.empty());
+  auto token = server.issueToken("demo");
+  int status = 0;
+  std::unique_ptr<WebrtcbinViewer> viewer;
+  for (auto end = Clock::now() + 10s; status != 201 && Clock::now() < end;) {
+    viewer = std::make_unique<WebrtcbinViewer>(ViewerCodec::Vp8);
+    auto response =
+        httpsRequest("127.0.0.1", server.port(), "POST", "/whep/" + name,
+                     {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}},
+                     viewer->createOffer());
+    status = response.status;
+    if (status == 201) {
+      EXPECT_TRUE(viewer->setAnswer(response.body));
+    } else {
+      std::this_thread::sleep_for(200ms);  // the relay finds the folder within a second
+    }
+  }
+  ASSERT_EQ(status, 201);
+  EXPECT_TRUE(viewer->waitForFrames(20, 20s)) << viewer->framesDecoded();
+  ::kill(gateway, SIGTERM);
+  int wstatus = 0;
+  ::waitpid(gateway, &wstatus, 0);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << "the gateway stops cleanly";
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace

@@ -1,0 +1,69 @@
+#include "app/dicom_options.hpp"
+
+#include <regex>
+
+#include "app/host_port.hpp"
+
+namespace medrelay::app {
+
+void addDicomOptions(CLI::App& command, DicomOptions& o) {
+  command.add_option("--dicom-listen", o.listen, "DICOM C-STORE port HOST:PORT")
+      ->capture_default_str()
+      ->check([](const std::string& value) { return checkHostPort(value, "127.0.0.1:11112"); });
+  command.add_option("--dicom-ae-title", o.aeTitle, "The gateway's AE title")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        static const std::regex pattern(R"([ -~]{1,16})");
+        return std::regex_match(value, pattern) && value.find('\\') == std::string::npos
+                   ? std::string()
+                   : std::string("an AE title is 1 to 16 printable characters");
+      });
+  command.add_option("--dicom-calling-ae", o.callingAeTitles,
+                     "Calling AE title allowed to send (repeatable; required unless loopback)");
+  command
+      .add_option("--dicom-profile", o.profile,
+                  "De-identification: minimum (hospital) or strict (PS3.15 Basic Profile)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"minimum", "strict"}));
+  command
+      .add_option("--dicom-route", o.routes,
+                  "Share rule CONDITIONS:TENANT/GROUP, conditions ae=, modality=, study= "
+                  "joined by commas (repeatable, first match wins)")
+      ->check([](const std::string& value) {
+        std::string error;
+        return parseDicomRoute(value, error) ? std::string() : error;
+      });
+  command.add_option("--dicom-group", o.group, "TENANT/GROUP when no route matches")
+      ->capture_default_str();
+  command.add_option("--dicom-ct-window", o.ctWindow, "CT window preset")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"soft-tissue", "brain", "lung", "bone"}));
+}
+
+DicomGatewayConfig dicomGatewayConfig(const DicomOptions& options,
+                                      const std::filesystem::path& dataDir) {
+  DicomGatewayConfig config;
+  config.receiver.aeTitle = options.aeTitle;
+  config.receiver.port = portOf(options.listen);
+  config.receiver.loopbackOnly = isLoopbackHost(hostOf(options.listen));
+  config.receiver.callingAeTitles = {options.callingAeTitles.begin(),
+                                     options.callingAeTitles.end()};
+  if (!config.receiver.loopbackOnly && config.receiver.callingAeTitles.empty()) {
+    throw std::runtime_error(
+        "a DICOM port reachable from other hosts accepts only configured senders: add "
+        "--dicom-calling-ae TITLE (or listen on 127.0.0.1)");
+  }
+  if (options.profile == "strict") {
+    config.receiver.profile = pipelines::dicom::DeidProfile::BasicConfidentiality;
+    config.receiver.pseudonymKey = loadOrCreatePseudonymKey(dataDir);
+  }
+  for (const auto& text : options.routes) {
+    std::string error;
+    config.routes.push_back(*parseDicomRoute(text, error));  // validated by the CLI
+  }
+  config.defaultGroup = options.group;
+  config.folder = dataDir / "dicom";
+  return config;
+}
+
+}  // namespace medrelay::app
