@@ -1,6 +1,9 @@
 #include "relay/transport/ice_transport.hpp"
 
+#include <netinet/udp.h>
+
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "relay/common/logger.hpp"
@@ -129,21 +132,53 @@ bool IceTransport::queue(std::span<const uint8_t> datagram) {
   if (state_ == State::Closed || datagram.empty()) return false;
   if (batched_ == kMaxBatch) deferredFailures_ += flush();
   batchVectors_[batched_] = {const_cast<uint8_t*>(datagram.data()), datagram.size()};
-  mmsghdr& message = batch_[batched_];
-  message = {};
-  message.msg_hdr.msg_name = &batchPeer_;
-  message.msg_hdr.msg_namelen = batchPeerLength_;
-  message.msg_hdr.msg_iov = &batchVectors_[batched_];
-  message.msg_hdr.msg_iovlen = 1;
   ++batched_;
   return true;
 }
 
 size_t IceTransport::flush() {
   size_t failures = std::exchange(deferredFailures_, 0);
+  // Runs of equal-size datagrams (the last of a run may be shorter) leave as one UDP GSO message
+  // each: one trip through the kernel's send path per run instead of per datagram. A video
+  // frame's packets are such a run.
+  size_t messages = 0;
+  for (size_t i = 0; i < batched_;) {
+    const size_t size = batchVectors_[i].iov_len;
+    size_t end = i + 1, bytes = size;
+    if (gso_) {
+      while (end < batched_ && end - i < kMaxSegments && batchVectors_[end].iov_len == size &&
+             bytes + size <= kMaxGsoBytes) {
+        bytes += size;
+        ++end;
+      }
+      if (end < batched_ && end - i < kMaxSegments && batchVectors_[end].iov_len < size &&
+          bytes + batchVectors_[end].iov_len <= kMaxGsoBytes) {
+        ++end;
+      }
+    }
+    mmsghdr& message = batch_[messages];
+    message = {};
+    message.msg_hdr.msg_name = &batchPeer_;
+    message.msg_hdr.msg_namelen = batchPeerLength_;
+    message.msg_hdr.msg_iov = &batchVectors_[i];
+    message.msg_hdr.msg_iovlen = end - i;
+    if (end - i > 1) {
+      auto& control = batchControl_[messages];
+      message.msg_hdr.msg_control = control.data();
+      message.msg_hdr.msg_controllen = control.size();
+      cmsghdr* header = CMSG_FIRSTHDR(&message.msg_hdr);
+      header->cmsg_level = SOL_UDP;
+      header->cmsg_type = UDP_SEGMENT;
+      header->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const auto segment = static_cast<uint16_t>(size);
+      std::memcpy(CMSG_DATA(header), &segment, sizeof segment);
+    }
+    batchSegments_[messages++] = end - i;
+    i = end;
+  }
   size_t next = 0;
-  while (next < batched_) {
-    int sent = ::sendmmsg(batchFd_, batch_.data() + next, static_cast<unsigned>(batched_ - next),
+  while (next < messages) {
+    int sent = ::sendmmsg(batchFd_, batch_.data() + next, static_cast<unsigned>(messages - next),
                           MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent > 0) {
       next += static_cast<size_t>(sent);
@@ -152,10 +187,17 @@ size_t IceTransport::flush() {
     } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       // The socket's send buffer is full: drop the rest like a congested link would; the
       // viewer's NACKs recover what matters.
-      failures += batched_ - next;
+      for (; next < messages; ++next)
+        failures += batchSegments_[next];
       break;
     } else {
-      ++failures;  // this datagram is refused (e.g. EMSGSIZE): skip it, send the others
+      // Refused (EMSGSIZE, or a kernel or device without UDP GSO): skip it, send the others;
+      // a refused segmented message turns GSO off for this transport.
+      if (batchSegments_[next] > 1 && gso_) {
+        gso_ = false;
+        log()->info("UDP GSO refused ({}); sending datagrams one by one", std::strerror(errno));
+      }
+      failures += batchSegments_[next];
       ++next;
     }
   }

@@ -85,13 +85,20 @@ class IceTransport {
   bool gathering_ = false;
 
   static constexpr size_t kMaxBatch = 64;
+  // UDP GSO (UDP_SEGMENT): one message per run of equal-size datagrams, at most this many
+  // datagrams and bytes each (the kernel's limits).
+  static constexpr size_t kMaxSegments = 64;
+  static constexpr size_t kMaxGsoBytes = 60000;
   GSocket* batchSocket_ = nullptr;  // our reference to libnice's socket for the selected pair
   int batchFd_ = -1;
   sockaddr_storage batchPeer_{};
   socklen_t batchPeerLength_ = 0;
   std::array<mmsghdr, kMaxBatch> batch_{};
   std::array<iovec, kMaxBatch> batchVectors_{};
+  std::array<size_t, kMaxBatch> batchSegments_{};  // datagrams in each message
+  std::array<std::array<char, CMSG_SPACE(sizeof(uint16_t))>, kMaxBatch> batchControl_{};
   size_t batched_ = 0;
+  bool gso_ = true;              // off for good after the kernel refuses a segmented message
   size_t deferredFailures_ = 0;  // from flushes forced by a full queue
 };
 

@@ -157,6 +157,39 @@ TEST_F(IceTransportTest, QueuedDatagramsLeaveAtFlushInOrder) {
   EXPECT_EQ(tail, datagrams);  // loopback: nothing lost, nothing reordered
 }
 
+// A batch as a video frame makes it: runs of equal-size datagrams with a shorter last one, which
+// leave as UDP GSO messages, mixed with sizes that break runs. Every datagram must arrive whole,
+// separate and in order.
+TEST_F(IceTransportTest, MixedSizeBatchesArriveDatagramByDatagram) {
+  ASSERT_TRUE(connectBoth());
+  ASSERT_TRUE(waitFor([&] {
+    sendFrom(*relay, {0x80, 0x60, 0, 0});
+    return !viewer->receivedCopy().empty();
+  }));
+  std::this_thread::sleep_for(50ms);
+  size_t before = viewer->receivedCopy().size();
+  const size_t sizes[] = {1200, 1200, 1200, 1200, 300,  1200, 1200, 800,  1200, 64,
+                          64,   64,   1200, 1300, 1200, 20,   1200, 1200, 1200, 1200};
+  std::vector<std::vector<uint8_t>> datagrams;
+  for (size_t i = 0; i < std::size(sizes); ++i) {
+    std::vector<uint8_t> d(sizes[i], static_cast<uint8_t>(i * 7));
+    d[0] = 0x80, d[1] = 0x61, d[2] = 0, d[3] = static_cast<uint8_t>(i);
+    datagrams.push_back(std::move(d));
+  }
+  size_t failures = 1;
+  worker.runSync([&] {
+    for (const auto& d : datagrams)
+      ASSERT_TRUE(relay->ice.queue(d));
+    failures = relay->ice.flush();
+  });
+  EXPECT_EQ(failures, 0u);
+  ASSERT_TRUE(waitFor([&] { return viewer->receivedCopy().size() >= before + datagrams.size(); }));
+  auto received = viewer->receivedCopy();
+  std::vector<std::vector<uint8_t>> tail(received.begin() + static_cast<long>(before),
+                                         received.end());
+  EXPECT_EQ(tail, datagrams);
+}
+
 // A browser that hides its addresses behind mDNS names gives the relay no usable candidate: the
 // relay must learn the viewer's address from its connectivity checks (peer-reflexive).
 TEST_F(IceTransportTest, ConnectsWithoutRemoteCandidatesThroughPeerReflexive) {
