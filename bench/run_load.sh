@@ -41,11 +41,10 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-CPUS=$(nproc)
-pin() {  # pin CPU COMMAND...: pinned when the machine has two cores or more
-  local cpu=$1; shift
-  if [ "$CPUS" -ge 2 ]; then taskset -c "$cpu" "$@"; else "$@"; fi
-}
+# Server on CPU 0, load generator and source on CPU 1 (when there are two). taskset execs the
+# command, so $! of a pinned background job is the server's own PID.
+PIN0=() PIN1=()
+if [ "$(nproc)" -ge 2 ]; then PIN0=(taskset -c 0) PIN1=(taskset -c 1); fi
 
 janus_config() {
   local dir=$WORK/janus
@@ -71,7 +70,7 @@ CFG
 
 start_medrelay() {
   rm -rf "$WORK/data"
-  pin 0 "$MEDRELAY" serve --data-dir "$WORK/data" --listen 127.0.0.1:$MEDRELAY_HTTPS --no-demo \
+  "${PIN0[@]}" "$MEDRELAY" serve --data-dir "$WORK/data" --listen 127.0.0.1:$MEDRELAY_HTTPS --no-demo \
     --no-dicom --ice-address 127.0.0.1 --workers 1 --log-level warn \
     --stream "bench=rtp://127.0.0.1:$MEDRELAY_RTP?codec=vp8" > "$WORK/medrelay.log" 2>&1 &
   SERVER=$!
@@ -82,7 +81,7 @@ start_medrelay() {
 start_janus() {
   local dir
   dir=$(janus_config)
-  pin 0 janus -F "$dir" -C "$dir/janus.jcfg" -o -L "$WORK/janus.log" > /dev/null 2>&1 &
+  "${PIN0[@]}" janus -F "$dir" -C "$dir/janus.jcfg" -o -L "$WORK/janus.log" > /dev/null 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do
     curl -s -o /dev/null -X POST -d '{"janus":"info","transaction":"x"}' \
@@ -93,7 +92,7 @@ start_janus() {
 
 
 seconds=$(( (${#COUNTS[@]} * 2) * (WINDOW + 60) + 60 ))
-pin 1 "$LOAD" source --to 127.0.0.1:$MEDRELAY_RTP --to 127.0.0.1:$JANUS_RTP --kbps 2500 --fps 30 \
+"${PIN1[@]}" "$LOAD" source --to 127.0.0.1:$MEDRELAY_RTP --to 127.0.0.1:$JANUS_RTP --kbps 2500 --fps 30 \
   --key-seconds 2 --seconds "$seconds" &
 PIDS+=($!)
 
@@ -105,7 +104,7 @@ for n in "${COUNTS[@]}"; do
     if [ "$target" = medrelay ]; then start_medrelay; port=$MEDRELAY_HTTPS; else start_janus; port=$JANUS_HTTP; fi
     sleep 2
     ice=127.0.0.1; [ "$target" = janus ] && ice=$ICE_ADDRESS
-    pin 1 "$LOAD" viewers --target "$target" --port "$port" --token "${TOKEN:-}" --viewers "$n" \
+    "${PIN1[@]}" "$LOAD" viewers --target "$target" --port "$port" --token "${TOKEN:-}" --viewers "$n" \
       --ice-address "$ice" \
       --seconds "$WINDOW" --server-pid "$SERVER" | tee -a "$RESULTS" || true
     kill "$SERVER" 2>/dev/null || true

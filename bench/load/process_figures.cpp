@@ -32,17 +32,22 @@ void addOne(pid_t pid, ProcessFigures& out) {
   }
 }
 
+// The process and its descendants (MedRelay's ingest children), a few levels deep.
+void addTree(pid_t pid, ProcessFigures& out, int depth) {
+  addOne(pid, out);
+  if (depth == 0) return;
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+                         "/children");
+  for (pid_t child; children >> child;)
+    addTree(child, out, depth - 1);
+}
+
 }  // namespace
 
 ProcessFigures readProcessFigures(const std::vector<pid_t>& pids) {
   ProcessFigures out;
-  for (pid_t pid : pids) {
-    addOne(pid, out);
-    std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
-                           "/children");
-    for (pid_t child; children >> child;)
-      addOne(child, out);
-  }
+  for (pid_t pid : pids)
+    addTree(pid, out, 3);
   return out;
 }
 
