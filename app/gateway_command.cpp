@@ -7,6 +7,7 @@
 #include "access/directory_store.hpp"
 #include "app/dicom_gateway.hpp"
 #include "app/directory_seed.hpp"
+#include "app/relay_app.hpp"
 #include "relay/common/logger.hpp"
 
 namespace medrelay::app {
@@ -33,12 +34,7 @@ int runGateway(const GatewayOptions& options) {
   std::cout << "MedRelay DICOM gateway: C-STORE to AE title " << options.dicom.aeTitle << " at "
             << options.dicom.listen << ", series kept in " << (options.dataDir / "dicom").string()
             << std::endl;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int signal = 0;
-  sigwait(&set, &signal);
+  waitForStopSignal();
   gateway.stop();
   return 0;
 }

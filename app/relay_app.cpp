@@ -47,22 +47,27 @@ std::string selfExecutable() {
   return ec ? "medrelay" : path.string();
 }
 
+// A camera stream fed by `uri` (test://, rtsp://, srt://, sdp://, rtp://, whip://).
+StreamPlan cameraPlan(const std::string& name, const std::string& uri,
+                      const std::string& logLevel) {
+  StreamPlan plan;
+  plan.name = name;
+  plan.kind = "camera";
+  plan.ingest.source = uri;
+  plan.ingest.streamName = name;
+  plan.ingest.logLevel = logLevel;
+  plan.encodings = uri.rfind("test://", 0) == 0 || isPublishedSource(uri) ? encodedSourceEncodings()
+                                                                          : passThroughEncodings();
+  if (uri.rfind("rtp://", 0) == 0 && uri.find("codec=vp8") != std::string::npos) {
+    plan.encodings = {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)}};
+  }
+  return plan;
+}
+
 std::vector<StreamPlan> planSources(const ServeOptions& options) {
   std::vector<StreamPlan> plans;
   auto add = [&](const std::string& name, const std::string& uri) {
-    StreamPlan plan;
-    plan.name = name;
-    plan.kind = "camera";
-    plan.ingest.source = uri;
-    plan.ingest.streamName = name;
-    plan.ingest.logLevel = options.logLevel;
-    plan.encodings = uri.rfind("test://", 0) == 0 || isPublishedSource(uri)
-                         ? encodedSourceEncodings()
-                         : passThroughEncodings();
-    if (uri.rfind("rtp://", 0) == 0 && uri.find("codec=vp8") != std::string::npos) {
-      plan.encodings = {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)}};
-    }
-    plans.push_back(std::move(plan));
+    plans.push_back(cameraPlan(name, uri, options.logLevel));
   };
   if (options.demo) {
     auto x = options.demoSize.find('x');
@@ -85,6 +90,16 @@ void prepareProcessSignals() {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+}
+
+int waitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
 }
 
 int runServe(const ServeOptions& options) {
@@ -166,14 +181,7 @@ int runServe(const ServeOptions& options) {
   PublishService publishing(
       authorizer,
       [&launcher, &options](const std::string& name, const std::string& source) {
-        StreamPlan plan;
-        plan.name = name;
-        plan.kind = "camera";
-        plan.ingest.source = source;
-        plan.ingest.streamName = name;
-        plan.ingest.logLevel = options.logLevel;
-        plan.encodings = encodedSourceEncodings();
-        return launcher.launch(plan);
+        return launcher.launch(cameraPlan(name, source, options.logLevel));
       },
       certificate, ice,
       [&store](const std::string& stream, StreamState state, const std::string& detail) {
@@ -231,12 +239,7 @@ int runServe(const ServeOptions& options) {
             << "  WHIP: POST " << base
             << "/whip/{stream} for streams declared with --stream NAME=whip://" << std::endl;
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int signal = 0;
-  sigwait(&set, &signal);
+  int signal = waitForStopSignal();
   log()->info("signal {} received, shutting down", signal);
 
   server.stop();

@@ -13,6 +13,8 @@ namespace medrelay::app {
 // Blocks SIGINT/SIGTERM and ignores SIGPIPE; call before any thread starts so every thread
 // inherits the mask and only runServe's sigwait sees the signals.
 void prepareProcessSignals();
+// Blocks until SIGINT or SIGTERM (blocked by prepareProcessSignals); returns the signal.
+int waitForStopSignal();
 
 // Returns the process exit code.
 int runServe(const ServeOptions& options);

@@ -34,18 +34,6 @@ std::string whepOffer(const relay::webrtc::PeerConnection& peer) {
          "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n";
 }
 
-relay::webrtc::RemoteTransport transportOf(const relay::webrtc::RemoteDescription& d) {
-  relay::webrtc::RemoteTransport t;
-  t.iceUfrag = d.iceUfrag;
-  t.icePwd = d.icePwd;
-  t.fingerprintAlgorithm = d.fingerprintAlgorithm;
-  t.fingerprint = d.fingerprint;
-  t.setup = d.setup;
-  t.candidates = d.candidates;
-  t.endOfCandidates = d.endOfCandidates;
-  return t;
-}
-
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -88,7 +76,8 @@ class Run {
     if (!std::holds_alternative<relay::webrtc::RemoteDescription>(answer)) return false;
     bool started = false;
     worker_.runSync([&] {
-      started = v.peer().start(transportOf(std::get<relay::webrtc::RemoteDescription>(answer)));
+      started = v.peer().start(
+          relay::webrtc::remoteTransportOf(std::get<relay::webrtc::RemoteDescription>(answer)));
     });
     return started;
   }
@@ -124,7 +113,7 @@ class Run {
                                                                     : "");
         v.onGathered = nullptr;
       };
-      v.peer().start(transportOf(description));
+      v.peer().start(relay::webrtc::remoteTransportOf(description));
     });
     auto sdp = answer.get_future().get();
     if (sdp.empty()) return false;

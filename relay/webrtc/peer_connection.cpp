@@ -14,6 +14,18 @@ auto log() {
 }
 }  // namespace
 
+RemoteTransport remoteTransportOf(const RemoteDescription& d) {
+  RemoteTransport t;
+  t.iceUfrag = d.iceUfrag;
+  t.icePwd = d.icePwd;
+  t.fingerprintAlgorithm = d.fingerprintAlgorithm;
+  t.fingerprint = d.fingerprint;
+  t.setup = d.setup;
+  t.candidates = d.candidates;
+  t.endOfCandidates = d.endOfCandidates;
+  return t;
+}
+
 PeerConnection::PeerConnection(MediaWorker& worker, PeerConnectionConfig config, Listener& listener)
     : worker_(worker),
       config_(std::move(config)),

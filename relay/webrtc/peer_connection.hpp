@@ -15,6 +15,7 @@
 #include "relay/transport/dtls_transport.hpp"
 #include "relay/transport/ice_transport.hpp"
 #include "relay/transport/srtp_session.hpp"
+#include "relay/webrtc/sdp_types.hpp"
 
 namespace medrelay::relay::webrtc {
 
@@ -34,6 +35,9 @@ struct RemoteTransport {
   std::vector<std::string> candidates;
   bool endOfCandidates = false;
 };
+
+// The transport half of a parsed remote description (offer or answer).
+RemoteTransport remoteTransportOf(const RemoteDescription& description);
 
 class PeerConnection final : public transport::IceTransport::Listener,
                              public transport::DtlsTransport::Listener {

@@ -53,15 +53,7 @@ ViewerSession::~ViewerSession() {
 }
 
 bool ViewerSession::start() {
-  RemoteTransport remote;
-  remote.iceUfrag = config_.offer.iceUfrag;
-  remote.icePwd = config_.offer.icePwd;
-  remote.fingerprintAlgorithm = config_.offer.fingerprintAlgorithm;
-  remote.fingerprint = config_.offer.fingerprint;
-  remote.setup = config_.offer.setup;
-  remote.candidates = config_.offer.candidates;
-  remote.endOfCandidates = config_.offer.endOfCandidates;
-  return peer_.start(remote);
+  return peer_.start(remoteTransportOf(config_.offer));
 }
 
 bool ViewerSession::addRemoteCandidate(const std::string& candidate) {

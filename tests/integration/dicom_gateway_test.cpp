@@ -22,6 +22,7 @@
 #include "tests/integration/server_process.hpp"
 #include "tests/integration/webrtcbin_viewer.hpp"
 #include "tests/support/dicom_test_images.hpp"
+#include "tests/support/free_port.hpp"
 
 namespace medrelay::testing {
 namespace {
@@ -33,15 +34,7 @@ constexpr char kPatientName[] = "SECRETNAME^PATIENT";
 constexpr char kBirthDate[] = "19450102";
 
 uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  return freeLoopbackPort(SOCK_STREAM);
 }
 
 // A program's path from PATH (runCommand execs a path, it does not search).

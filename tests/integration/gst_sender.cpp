@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "tests/support/free_port.hpp"
+
 namespace medrelay::testing {
 
 GstSender::GstSender(const std::string& launch) {
@@ -30,15 +32,7 @@ GstSender::~GstSender() {
 }
 
 int freeUdpPort() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  return freeLoopbackPort(SOCK_DGRAM);
 }
 
 std::string encodedTestPicture(const std::string& codec) {
@@ -48,7 +42,9 @@ std::string encodedTestPicture(const std::string& codec) {
   // Parameter sets before every key frame (config-interval=-1), as cameras send them, so that a
   // receiver joining late can decode.
   if (codec == "h265") {
-    return raw + "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h265parse config-interval=-1";
+    return raw +
+           "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h265parse "
+           "config-interval=-1";
   }
   return raw +
          "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! video/x-h264,profile=" +

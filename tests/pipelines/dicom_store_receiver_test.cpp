@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "pipelines/dicom/store_receiver.hpp"
+#include "tests/support/free_port.hpp"
 
 namespace medrelay::pipelines::dicom {
 namespace {
@@ -30,15 +31,7 @@ namespace {
 using namespace std::chrono_literals;
 
 uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  return testing::freeLoopbackPort(SOCK_STREAM);
 }
 
 // An 8-bit MONOCHROME2 ultrasound cine, 64x64, `frames` frames, with identifying values.

@@ -6,6 +6,16 @@
 namespace medrelay::pipelines {
 namespace {
 
+// The description is one gst_parse_launch builds (every element exists, links parse).
+void expectGStreamerAccepts(const std::string& launch) {
+  gst_init(nullptr, nullptr);
+  GError* parseError = nullptr;
+  GstElement* pipeline = gst_parse_launch(launch.c_str(), &parseError);
+  EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "") << "\n" << launch;
+  if (parseError) g_error_free(parseError);
+  if (pipeline) gst_object_unref(pipeline);
+}
+
 TEST(PipelineDescription, TestSourceBuildsBothEncodingsThatGStreamerAccepts) {
   IngestOptions options;
   options.source = "test://";
@@ -16,12 +26,7 @@ TEST(PipelineDescription, TestSourceBuildsBothEncodingsThatGStreamerAccepts) {
   EXPECT_TRUE(description->h264);
   EXPECT_NE(description->launch.find("name=vp8"), std::string::npos);
   EXPECT_NE(description->launch.find("profile=constrained-baseline"), std::string::npos);
-  gst_init(nullptr, nullptr);
-  GError* parseError = nullptr;
-  GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
-  EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
-  if (parseError) g_error_free(parseError);
-  if (pipeline) gst_object_unref(pipeline);
+  expectGStreamerAccepts(description->launch);
 }
 
 TEST(PipelineDescription, DicomSourceFeedsAnAppsrcAtTheGivenSize) {
@@ -37,16 +42,10 @@ TEST(PipelineDescription, DicomSourceFeedsAnAppsrcAtTheGivenSize) {
                            "height=384", "name=vp8", "name=h264"}) {
     EXPECT_NE(description->launch.find(part), std::string::npos) << part;
   }
-  gst_init(nullptr, nullptr);
-  GError* parseError = nullptr;
-  GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
-  EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
-  if (parseError) g_error_free(parseError);
-  if (pipeline) gst_object_unref(pipeline);
+  expectGStreamerAccepts(description->launch);
 }
 
 TEST(PipelineDescription, SrtAndSdpCamerasPassThroughOrTranscode) {
-  gst_init(nullptr, nullptr);
   IngestOptions options;
   std::string error;
   for (const std::string source :
@@ -60,11 +59,7 @@ TEST(PipelineDescription, SrtAndSdpCamerasPassThroughOrTranscode) {
       EXPECT_EQ(description->launch.find("x264enc") != std::string::npos,
                 mode == RtspMode::Transcode)
           << description->launch;
-      GError* parseError = nullptr;
-      GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
-      EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
-      if (parseError) g_error_free(parseError);
-      if (pipeline) gst_object_unref(pipeline);
+      expectGStreamerAccepts(description->launch);
     }
   }
   for (const std::string bad : {"srt://host\" ! fakesink", "sdp://relative/file.sdp",
@@ -84,12 +79,7 @@ TEST(PipelineDescription, RawRtpIsForwardedAsItIs) {
   EXPECT_TRUE(description->vp8);
   EXPECT_FALSE(description->h264);
   EXPECT_EQ(description->launch.find("depay"), std::string::npos) << "no re-packetizing";
-  gst_init(nullptr, nullptr);
-  GError* parseError = nullptr;
-  GstElement* pipeline = gst_parse_launch(description->launch.c_str(), &parseError);
-  EXPECT_EQ(parseError, nullptr) << (parseError ? parseError->message : "");
-  if (parseError) g_error_free(parseError);
-  if (pipeline) gst_object_unref(pipeline);
+  expectGStreamerAccepts(description->launch);
   for (const std::string bad :
        {"rtp://127.0.0.1:5006", "rtp://host:1?codec=vp9", "rtp://1.2.3.4:5?codec=vp8 ! fakesink"}) {
     options.source = bad;

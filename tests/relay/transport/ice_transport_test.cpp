@@ -91,6 +91,16 @@ class IceTransportTest : public ::testing::Test {
         [&] { gathered = relay->ice.gatherCandidates() && viewer->ice.gatherCandidates(); });
     return gathered && waitFor([&] { return relay->connected && viewer->connected; });
   }
+  // The viewer's path is usable once a datagram from the relay arrives; a short pause lets any
+  // stragglers land so that tests can count from here.
+  bool waitForViewerPath() {
+    bool ok = waitFor([&] {
+      sendFrom(*relay, {0x80, 0x60, 0, 0});
+      return !viewer->receivedCopy().empty();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return ok;
+  }
   bool sendFrom(Peer& peer, std::vector<uint8_t> bytes) {
     bool ok = false;
     worker.runSync([&] { ok = peer.ice.send(bytes); });
@@ -125,12 +135,7 @@ TEST_F(IceTransportTest, TrickledCandidatesConnectAndCarryDatagramsBothWays) {
 
 TEST_F(IceTransportTest, QueuedDatagramsLeaveAtFlushInOrder) {
   ASSERT_TRUE(connectBoth());
-  // Wait for the viewer's path to be usable (its first datagram arrives).
-  ASSERT_TRUE(waitFor([&] {
-    sendFrom(*relay, {0x80, 0x60, 0, 0});
-    return !viewer->receivedCopy().empty();
-  }));
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(waitForViewerPath());
   size_t before = viewer->receivedCopy().size();
 
   // 150 datagrams: more than one sendmmsg batch (64), queued from buffers we keep alive.
@@ -162,11 +167,7 @@ TEST_F(IceTransportTest, QueuedDatagramsLeaveAtFlushInOrder) {
 // separate and in order.
 TEST_F(IceTransportTest, MixedSizeBatchesArriveDatagramByDatagram) {
   ASSERT_TRUE(connectBoth());
-  ASSERT_TRUE(waitFor([&] {
-    sendFrom(*relay, {0x80, 0x60, 0, 0});
-    return !viewer->receivedCopy().empty();
-  }));
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(waitForViewerPath());
   size_t before = viewer->receivedCopy().size();
   const size_t sizes[] = {1200, 1200, 1200, 1200, 300,  1200, 1200, 800,  1200, 64,
                           64,   64,   1200, 1300, 1200, 20,   1200, 1200, 1200, 1200};
