@@ -132,10 +132,13 @@ TEST_F(WhepViewer, KilledIngestResumesWithoutResignaling) {
     ASSERT_EQ(list.status, 200);
     for (const auto& s : nlohmann::json::parse(list.body))
       if (s.at("name") == "demo") demo = s;
-    if (demo.value("restarts", 0) >= 1 && demo.value("fps", 0.0) > 20) break;
+    // The 2 s rate window may still straddle the restart: wait for a full window after it.
+    if (demo.value("restarts", 0) >= 1 && demo.value("fps", 0.0) >= 27) break;
   }
   EXPECT_GE(demo.value("restarts", 0), 1) << demo.dump();
-  EXPECT_NEAR(demo.value("fps", 0.0), 30, 6) << demo.dump();
+  // The demo runs at 30 fps; a loaded CI machine may encode a little slower, never stop.
+  EXPECT_GT(demo.value("fps", 0.0), 15) << demo.dump();
+  EXPECT_LT(demo.value("fps", 0.0), 36) << demo.dump();
   EXPECT_GT(demo.value("bitrate_kbps", 0), 200) << demo.dump();
   auto metrics = httpsRequest("127.0.0.1", server_->port(), "GET", "/metrics", {}).body;
   EXPECT_NE(metrics.find("medrelay_source_restarts_total{stream=\"demo\"} "), std::string::npos);
