@@ -105,8 +105,8 @@ class StoreReceiverTest : public ::testing::Test {
   }
 
   // Sends one dataset in memory with DcmSCU; returns the C-STORE response status.
-  Uint16 send(DcmDataset& dataset, const std::string& sopClass) {
-    DcmSCU scu;
+  // A DcmSCU for the receiver under test, offering `sopClass` in explicit little endian.
+  void configure(DcmSCU& scu, const std::string& sopClass) {
     scu.setAETitle("MODALITY1");
     scu.setPeerAETitle("MEDRELAY");
     scu.setPeerHostName("127.0.0.1");
@@ -114,6 +114,11 @@ class StoreReceiverTest : public ::testing::Test {
     OFList<OFString> syntaxes;
     syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
     scu.addPresentationContext(sopClass.c_str(), syntaxes);
+  }
+
+  Uint16 send(DcmDataset& dataset, const std::string& sopClass) {
+    DcmSCU scu;
+    configure(scu, sopClass);
     EXPECT_TRUE(scu.initNetwork().good());
     EXPECT_TRUE(scu.negotiateAssociation().good());
     auto presentation = scu.findPresentationContextID(sopClass.c_str(), "");
@@ -220,13 +225,7 @@ TEST_F(StoreReceiverTest, AnOversizedObjectLosesItsAssociationMidTransfer) {
   std::vector<Uint8> padding(20 * 1024 * 1024, 0x11);
   huge->putAndInsertUint8Array(DcmTag(0x0009, 0x1002, EVR_OB), padding.data(), padding.size());
   DcmSCU scu;
-  scu.setAETitle("MODALITY1");
-  scu.setPeerAETitle("MEDRELAY");
-  scu.setPeerHostName("127.0.0.1");
-  scu.setPeerPort(config.port);
-  OFList<OFString> syntaxes;
-  syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
-  scu.addPresentationContext(UID_UltrasoundMultiframeImageStorage, syntaxes);
+  configure(scu, UID_UltrasoundMultiframeImageStorage);
   ASSERT_TRUE(scu.initNetwork().good());
   ASSERT_TRUE(scu.negotiateAssociation().good());
   Uint16 status = 0;
