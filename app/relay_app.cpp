@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "access/directory_authorizer.hpp"
 #include "access/directory_store.hpp"
@@ -49,13 +50,16 @@ std::string selfExecutable() {
 
 // A camera stream fed by `uri` (test://, rtsp://, srt://, sdp://, rtp://, whip://).
 StreamPlan cameraPlan(const std::string& name, const std::string& uri,
-                      const std::string& logLevel) {
+                      const ServeOptions& options) {
   StreamPlan plan;
   plan.name = name;
   plan.kind = "camera";
   plan.ingest.source = uri;
   plan.ingest.streamName = name;
-  plan.ingest.logLevel = logLevel;
+  plan.ingest.logLevel = options.logLevel;
+  // For cameras this is the transcoding ceiling (the demo sets its own size below).
+  std::tie(plan.ingest.width, plan.ingest.height) = parseVideoSize(options.transcodeMaxSize);
+  plan.ingest.bitrateKbps = options.transcodeMaxBitrateKbps;
   plan.encodings = uri.rfind("test://", 0) == 0 || isPublishedSource(uri) ? encodedSourceEncodings()
                                                                           : passThroughEncodings();
   if (uri.rfind("rtp://", 0) == 0 && uri.find("codec=vp8") != std::string::npos) {
@@ -67,13 +71,12 @@ StreamPlan cameraPlan(const std::string& name, const std::string& uri,
 std::vector<StreamPlan> planSources(const ServeOptions& options) {
   std::vector<StreamPlan> plans;
   auto add = [&](const std::string& name, const std::string& uri) {
-    plans.push_back(cameraPlan(name, uri, options.logLevel));
+    plans.push_back(cameraPlan(name, uri, options));
   };
   if (options.demo) {
-    auto x = options.demoSize.find('x');
     add("demo", "test://");
-    plans.back().ingest.width = std::stoi(options.demoSize.substr(0, x));
-    plans.back().ingest.height = std::stoi(options.demoSize.substr(x + 1));
+    std::tie(plans.back().ingest.width, plans.back().ingest.height) =
+        parseVideoSize(options.demoSize);
     plans.back().ingest.fps = options.demoFps;
   }
   for (const auto& source : options.streams())
@@ -181,7 +184,7 @@ int runServe(const ServeOptions& options) {
   PublishService publishing(
       authorizer,
       [&launcher, &options](const std::string& name, const std::string& source) {
-        return launcher.launch(cameraPlan(name, source, options.logLevel));
+        return launcher.launch(cameraPlan(name, source, options));
       },
       certificate, ice,
       [&store](const std::string& stream, StreamState state, const std::string& detail) {

@@ -13,7 +13,24 @@ bool validStreamName(const std::string& name) {
   return std::regex_match(name, pattern);
 }
 
+// WIDTHxHEIGHT, even (encoders need it), from 64x64 to 3840x2160.
+std::string checkVideoSize(const std::string& value) {
+  static const std::regex pattern(R"((\d{2,4})x(\d{2,4}))");
+  std::smatch m;
+  if (!std::regex_match(value, m, pattern) || std::stoi(m[1]) < 64 || std::stoi(m[2]) < 64 ||
+      std::stoi(m[1]) > 3840 || std::stoi(m[2]) > 2160 || std::stoi(m[1]) % 2 ||
+      std::stoi(m[2]) % 2) {
+    return "expected an even WIDTHxHEIGHT between 64x64 and 3840x2160";
+  }
+  return "";
+}
+
 }  // namespace
+
+std::pair<int, int> parseVideoSize(const std::string& size) {
+  auto x = size.find('x');
+  return {std::stoi(size.substr(0, x)), std::stoi(size.substr(x + 1))};
+}
 
 std::string ServeOptions::listenHost() const {
   return hostOf(listen);
@@ -57,19 +74,20 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   serve->add_flag("!--no-demo", options.demo, "Do not run the demo camera");
   serve->add_option("--demo-size", options.demoSize, "Demo picture size WIDTHxHEIGHT")
       ->capture_default_str()
-      ->check([](const std::string& value) {
-        static const std::regex pattern(R"((\d{2,4})x(\d{2,4}))");
-        std::smatch m;
-        if (!std::regex_match(value, m, pattern) || std::stoi(m[1]) < 64 || std::stoi(m[2]) < 64 ||
-            std::stoi(m[1]) > 3840 || std::stoi(m[2]) > 2160 || std::stoi(m[1]) % 2 ||
-            std::stoi(m[2]) % 2) {
-          return std::string("expected an even WIDTHxHEIGHT between 64x64 and 3840x2160");
-        }
-        return std::string();
-      });
+      ->check(checkVideoSize);
   serve->add_option("--demo-fps", options.demoFps, "Demo frame rate")
       ->check(CLI::Range(1, 60))
       ->capture_default_str();
+  serve
+      ->add_option("--transcode-max-size", options.transcodeMaxSize,
+                   "Largest picture WIDTHxHEIGHT of transcoded cameras (scaled down to fit)")
+      ->capture_default_str()
+      ->check(checkVideoSize);
+  serve
+      ->add_option("--transcode-max-bitrate", options.transcodeMaxBitrateKbps,
+                   "Bit rate (kbit/s) of transcoded cameras")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 50000));
   serve->add_option("--workers", options.workers, "Media worker threads (0: one per core)")
       ->check(CLI::Range(0, 256));
   serve->add_option("--log-level", options.logLevel, "trace, debug, info, warn, error")

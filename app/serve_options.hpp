@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/dicom_options.hpp"
@@ -26,6 +27,11 @@ struct ServeOptions {
   bool demo = true;
   std::string demoSize = "1280x720";
   int demoFps = 30;
+  // Ceiling for cameras we transcode (H.265, High-profile H.264, MJPEG, ...): larger pictures
+  // are scaled down into WIDTHxHEIGHT keeping their aspect ratio, never up; the encoder's rate.
+  // Cameras passed through keep their own size and rate.
+  std::string transcodeMaxSize = "1280x720";
+  int transcodeMaxBitrateKbps = 2000;
   int workers = 0;  // 0: one per core
   std::string logLevel = "info";
   std::string ingestExecutable;  // empty: this executable (/proc/self/exe)
@@ -38,6 +44,9 @@ struct ServeOptions {
   uint16_t listenPort() const;
   std::vector<StreamSource> streams() const;
 };
+
+// "1280x720" -> {1280, 720}; the string was validated by the option's check.
+std::pair<int, int> parseVideoSize(const std::string& size);
 
 // Registers `serve` on `parent`; `run` is called with the parsed options.
 CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options);

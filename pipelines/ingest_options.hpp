@@ -18,8 +18,9 @@ struct IngestOptions {
   std::string streamName = "stream";
   int socketFd = 3;
   std::vector<std::string> codecs;  // for sources we encode: "vp8", "h264" (default both)
+  // Encoded sources (test, DICOM): the picture size. Transcoded cameras: the largest size.
   int width = 1280, height = 720, fps = 30;
-  int bitrateKbps = 2000;
+  int bitrateKbps = 2000;  // of every encoder we run
   int keyFrameIntervalSeconds = 2;
   int stallSeconds = 10;  // exit when no packet leaves for this long (first one: twice this)
   std::string logLevel = "info";

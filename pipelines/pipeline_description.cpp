@@ -62,6 +62,13 @@ std::string launchQuoted(const std::string& value) {
 
 }  // namespace
 
+std::string transcodeCeilingCaps(const IngestOptions& o) {
+  // Ranges with a step of 2: videoscale keeps the aspect ratio within them, and the sizes stay
+  // even, which the encoder requires.
+  return "video/x-raw,format=I420,width=[16," + std::to_string(o.width) + ",2],height=[16," +
+         std::to_string(o.height) + ",2],pixel-aspect-ratio=1/1";
+}
+
 bool browserCompatibleH264Profile(const std::string& profile) {
   return profile == "constrained-baseline" || profile == "baseline";
 }
@@ -154,8 +161,9 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
   if (mode == RtspMode::PassThrough) {
     out.launch = source + " ! " + passThroughHead + " ! h264parse name=parse ! " + h264Payloader();
   } else {
-    out.launch = source + " ! decodebin ! videoconvert ! videoscale ! video/x-raw,format=I420 ! " +
-                 std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
+    out.launch = source + " ! decodebin ! videoconvert ! videoscale ! " + transcodeCeilingCaps(o) +
+                 " ! " + std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " +
+                 h264Payloader();
   }
   return out;
 }

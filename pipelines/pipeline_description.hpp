@@ -22,6 +22,11 @@ struct PipelineDescription {
 std::optional<PipelineDescription> describePipeline(const IngestOptions& options, RtspMode mode,
                                                     std::string& error);
 
+// The caps after videoscale on the transcoding path: pictures larger than options.width x
+// options.height are scaled down to fit, keeping their aspect ratio (square pixels, even
+// sizes); smaller ones keep their size.
+std::string transcodeCeilingCaps(const IngestOptions& options);
+
 // True for an H.264 profile that browsers (Safari/iOS included) decode as we advertise it.
 bool browserCompatibleH264Profile(const std::string& profile);
 

@@ -6,9 +6,6 @@ namespace medrelay::testing {
 
 namespace {
 
-constexpr const char* kLiveSource =
-    "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! ";
-
 gboolean onListen(GSocket* socket, GIOCondition condition, gpointer server) {
   return gst_rtsp_server_io_func(socket, condition, GST_RTSP_SERVER(server));
 }
@@ -25,12 +22,19 @@ std::string RtspCamera::baselineH264() {
          "config-interval=-1";
 }
 
+std::string RtspCamera::motionJpeg() {
+  // 4:2:0, as RTP/JPEG (RFC 2435) carries it.
+  return "videoconvert ! video/x-raw,format=I420 ! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=26";
+}
+
 std::string RtspCamera::highProfileH264() {
-  return "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
+  // Not ultrafast: it uses no High-profile tool (no CABAC, no 8x8 transform), and x264 then
+  // labels the stream constrained baseline whatever the caps asked for.
+  return "x264enc tune=zerolatency speed-preset=superfast key-int-max=30 ! "
          "video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1";
 }
 
-RtspCamera::RtspCamera(const std::string& encoder, int port) {
+RtspCamera::RtspCamera(const std::string& encoder, int port, const std::string& picture) {
   gst_init(nullptr, nullptr);
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
@@ -39,8 +43,9 @@ RtspCamera::RtspCamera(const std::string& encoder, int port) {
   gst_rtsp_server_set_service(server_, std::to_string(port).c_str());
   GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
-  gst_rtsp_media_factory_set_launch(factory,
-                                    ("( " + std::string(kLiveSource) + encoder + " )").c_str());
+  gst_rtsp_media_factory_set_launch(
+      factory,
+      ("( videotestsrc is-live=true " + picture + ",framerate=30/1 ! " + encoder + " )").c_str());
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   gst_rtsp_mount_points_add_factory(mounts, "/cam", factory);  // takes the factory
   g_object_unref(mounts);

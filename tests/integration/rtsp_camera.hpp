@@ -13,8 +13,9 @@ namespace medrelay::testing {
 class RtspCamera {
  public:
   // `encoder` is the GStreamer fragment after the raw video caps, ending in a payloader named
-  // pay0. Port 0: the kernel picks one.
-  RtspCamera(const std::string& encoder, int port = 0);
+  // pay0. Port 0: the kernel picks one. `picture`: videotestsrc properties and raw caps.
+  RtspCamera(const std::string& encoder, int port = 0,
+             const std::string& picture = "pattern=ball ! video/x-raw,width=320,height=240");
   ~RtspCamera();
   RtspCamera(const RtspCamera&) = delete;
   RtspCamera& operator=(const RtspCamera&) = delete;
@@ -24,6 +25,7 @@ class RtspCamera {
 
   static std::string baselineH264();     // what Safari and every browser play: passed through
   static std::string highProfileH264();  // what some cameras send: the relay transcodes it
+  static std::string motionJpeg();       // older and cheaper cameras: transcoded as well
 
  private:
   GMainContext* context_ = nullptr;

@@ -1,6 +1,7 @@
 // An IP camera over RTSP (gst-rtsp-server on loopback) becomes a stream that webrtcbin viewers
-// decode: browser-compatible H.264 is passed through, High profile is transcoded, and a camera
-// that disappears and comes back resumes on the same session by itself.
+// decode: browser-compatible H.264 is passed through, High profile and MJPEG are transcoded (within
+// the configured size and bitrate ceiling), and a camera that disappears and comes back resumes
+// on the same session by itself.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -28,11 +29,32 @@ TEST(RtspIngest, BaselineCameraIsPassedThroughAndPlays) {
   EXPECT_TRUE(w.viewer->waitForFrames(30, 20s)) << "decoded " << w.viewer->framesDecoded();
 }
 
-TEST(RtspIngest, HighProfileCameraIsTranscodedAndPlays) {
-  RtspCamera camera(RtspCamera::highProfileH264());
-  ServerProcess server({"--no-demo", "--stream", "icu3=" + camera.uri()});
-  auto w = watch(server, "icu3");
+TEST(RtspIngest, MotionJpegCameraIsTranscodedAndPlaysAtItsOwnSize) {
+  RtspCamera camera(RtspCamera::motionJpeg());
+  ServerProcess server({"--no-demo", "--stream", "icu4=" + camera.uri()});
+  auto w = watch(server, "icu4");
   EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+  EXPECT_EQ(w.viewer->frameSize(), "320x240") << "below the ceiling: not scaled";
+}
+
+TEST(RtspIngest, HighProfileCameraIsTranscodedUnderTheSizeAndBitrateCeiling) {
+  // Snow does not compress: the encoder would spend far more than the ceiling if it could.
+  RtspCamera camera(RtspCamera::highProfileH264(), 0,
+                    "pattern=snow ! video/x-raw,width=640,height=360");
+  ServerProcess server({"--no-demo", "--stream", "or7=" + camera.uri(), "--transcode-max-size",
+                        "320x240", "--transcode-max-bitrate", "300"});
+  auto w = watch(server, "or7");
+  ASSERT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+  EXPECT_EQ(w.viewer->frameSize(), "320x180") << "16:9 scaled into 320x240: transcoded";
+  // Two full 2 s rate windows of steady encoding, then the relay's own measurement.
+  std::this_thread::sleep_for(5s);
+  auto metrics = httpsRequest("127.0.0.1", server.port(), "GET", "/metrics", {}).body;
+  const std::string sample = "\nmedrelay_source_bitrate_bps{stream=\"or7\"} ";
+  auto at = metrics.find(sample);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  double kbps = std::stod(metrics.substr(at + sample.size())) / 1000;
+  EXPECT_GT(kbps, 100);
+  EXPECT_LT(kbps, 300 * 1.3) << "x264's rate control may overshoot a little, not more";
 }
 
 TEST(RtspIngest, UnpluggedCameraResumesOnTheSameSession) {

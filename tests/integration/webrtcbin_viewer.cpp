@@ -87,6 +87,7 @@ GstPadProbeReturn WebrtcbinViewer::onDecodedFrame(GstPad* pad, GstPadProbeInfo* 
     };
     self->leftLuma_ = mean(width / 8, 3 * width / 8);
     self->rightLuma_ = mean(5 * width / 8, 7 * width / 8);
+    self->frameSize_ = (width << 16) | height;
     gst_video_frame_unmap(&frame);
   }
   if (caps) gst_caps_unref(caps);

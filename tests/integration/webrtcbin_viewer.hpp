@@ -29,6 +29,11 @@ class WebrtcbinViewer final : public WebrtcbinPeer {
   // -1 before the first frame. Lets a test see what the picture shows, not just that it moves.
   int leftLuma() const { return leftLuma_.load(); }
   int rightLuma() const { return rightLuma_.load(); }
+  // "WIDTHxHEIGHT" of the newest decoded frame; "" before the first.
+  std::string frameSize() const {
+    int size = frameSize_.load();
+    return size ? std::to_string(size >> 16) + "x" + std::to_string(size & 0xffff) : "";
+  }
   // Waits until at least `count` frames were decoded; false on timeout.
   bool waitForFrames(int count, std::chrono::milliseconds timeout) const;
 
@@ -40,6 +45,7 @@ class WebrtcbinViewer final : public WebrtcbinPeer {
   std::atomic<int> frames_{0};
   std::atomic<std::chrono::steady_clock::rep> lastFrameNs_{0};
   std::atomic<int> leftLuma_{-1}, rightLuma_{-1};
+  std::atomic<int> frameSize_{0};  // width << 16 | height
 };
 
 }  // namespace medrelay::testing

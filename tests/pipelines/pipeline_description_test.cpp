@@ -70,6 +70,67 @@ TEST(PipelineDescription, SrtAndSdpCamerasPassThroughOrTranscode) {
   }
 }
 
+// Runs one picture of `input` caps through the transcoding path's scaler and encoder; returns
+// the size the encoder got ("" if the pipeline failed).
+std::string transcodedSize(const std::string& input, const IngestOptions& options) {
+  gst_init(nullptr, nullptr);
+  std::string launch = "videotestsrc num-buffers=2 ! " + input + " ! videoconvert ! videoscale ! " +
+                       transcodeCeilingCaps(options) +
+                       " ! x264enc speed-preset=ultrafast name=encoder ! fakesink";
+  GstElement* pipeline = gst_parse_launch(launch.c_str(), nullptr);
+  if (!pipeline) return "";
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GstMessage* end = gst_bus_timed_pop_filtered(
+      bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  std::string size;
+  if (end && GST_MESSAGE_TYPE(end) == GST_MESSAGE_EOS) {
+    GstElement* encoder = gst_bin_get_by_name(GST_BIN(pipeline), "encoder");
+    GstPad* pad = gst_element_get_static_pad(encoder, "sink");
+    if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
+      int width = 0, height = 0;
+      GstStructure* s = gst_caps_get_structure(caps, 0);
+      gst_structure_get_int(s, "width", &width);
+      gst_structure_get_int(s, "height", &height);
+      size = std::to_string(width) + "x" + std::to_string(height);
+      gst_caps_unref(caps);
+    }
+    gst_object_unref(pad);
+    gst_object_unref(encoder);
+  }
+  if (end) gst_message_unref(end);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return size;
+}
+
+TEST(PipelineDescription, TranscodedCamerasAreScaledDownIntoTheCeilingKeepingTheirShape) {
+  IngestOptions options;
+  options.width = 1280;
+  options.height = 720;
+  options.bitrateKbps = 750;
+  options.source = "rtsp://camera.local/stream1";
+  std::string error;
+  auto transcode = describePipeline(options, RtspMode::Transcode, error);
+  ASSERT_TRUE(transcode) << error;
+  EXPECT_NE(transcode->launch.find("bitrate=750 "), std::string::npos) << transcode->launch;
+  EXPECT_NE(transcode->launch.find(transcodeCeilingCaps(options)), std::string::npos);
+
+  EXPECT_EQ(transcodedSize("video/x-raw,width=1920,height=1080", options), "1280x720");
+  EXPECT_EQ(transcodedSize("video/x-raw,width=3840,height=2160", options), "1280x720");
+  // A phone held upright: height bounds it, width follows, rounded to even.
+  EXPECT_EQ(transcodedSize("video/x-raw,width=1080,height=1920", options), "404x720");
+  // Anamorphic PAL (16:15 pixels) comes out with square pixels.
+  EXPECT_EQ(transcodedSize("video/x-raw,width=720,height=576,pixel-aspect-ratio=16/15", options),
+            "768x576");
+  // Smaller pictures are not blown up.
+  EXPECT_EQ(transcodedSize("video/x-raw,width=640,height=480", options), "640x480");
+  options.width = 320;
+  options.height = 240;
+  EXPECT_EQ(transcodedSize("video/x-raw,width=1920,height=1080", options), "320x180");
+}
+
 TEST(PipelineDescription, RawRtpIsForwardedAsItIs) {
   IngestOptions options;
   options.source = "rtp://127.0.0.1:5006?codec=vp8";
