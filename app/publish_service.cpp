@@ -185,6 +185,10 @@ void PublishService::publish(
   config.peer.certificate = certificate_;
   config.offer = std::move(std::get<relay::webrtc::RemoteDescription>(offer));
   config.choice = chosen;
+  if (stream->producesAudio()) {
+    config.audio = relay::webrtc::chooseAudioCodec(config.offer, chosen,
+                                                   relay::webrtc::AnswerParams::Role::Publisher);
+  }
   stream->worker().post(
       [this, publisher, config = std::move(config), done = std::move(done)]() mutable {
         Stream& s = publisher->stream();
@@ -195,7 +199,8 @@ void PublishService::publish(
         }
         publisher->pendingAnswer = std::move(done);
         publisher->session = std::make_unique<relay::webrtc::PublisherSession>(
-            s.worker(), *producer, s.pool(), std::move(config), *publisher);
+            s.worker(), *producer, s.producer(relay::rtp::Codec::Opus), s.pool(), std::move(config),
+            *publisher);
         if (!publisher->session->start()) {
           if (auto pending = std::exchange(publisher->pendingAnswer, nullptr)) {
             pending(error(400, "bad-transport", "The offer's ICE parameters are unusable."));

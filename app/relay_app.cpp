@@ -16,6 +16,7 @@
 #include "app/relay_service.hpp"
 #include "app/stream_launcher.hpp"
 #include "app/stream_registry.hpp"
+#include "pipelines/pipeline_description.hpp"
 #include "pipelines/supervisor.hpp"
 #include "relay/common/logger.hpp"
 #include "relay/common/media_worker.hpp"
@@ -65,6 +66,8 @@ StreamPlan cameraPlan(const std::string& name, const std::string& uri,
   if (uri.rfind("rtp://", 0) == 0 && uri.find("codec=vp8") != std::string::npos) {
     plan.encodings = {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)}};
   }
+  if (pipelines::sourceCarriesAudio(uri) || isPublishedSource(uri))
+    plan.encodings.push_back(opusEncoding());
   return plan;
 }
 

@@ -291,8 +291,11 @@ void RelayService::subscribe(
   config.peer.certificate = certificate_;
   config.offer = std::move(std::get<relay::webrtc::RemoteDescription>(offer));
   config.choice = std::get<relay::webrtc::CodecChoice>(choice);
-  log()->info("user {} subscribes to {} ({})", principal.userName, stream->name(),
-              relay::rtp::codecName(config.choice.encoding.codec));
+  if (stream->producesAudio()) {
+    config.audio = relay::webrtc::chooseAudioCodec(config.offer, config.choice);
+  }
+  log()->info("user {} subscribes to {} ({}{})", principal.userName, stream->name(),
+              relay::rtp::codecName(config.choice.encoding.codec), config.audio ? " + opus" : "");
 
   stream->worker().post([this, session, config = std::move(config),
                          done = std::move(done)]() mutable {
@@ -303,7 +306,8 @@ void RelayService::subscribe(
     }
     session->pendingAnswer = std::move(done);
     session->viewer = std::make_unique<relay::webrtc::ViewerSession>(
-        session->stream().worker(), *producer, std::move(config), *session);
+        session->stream().worker(), *producer, session->stream().producer(relay::rtp::Codec::Opus),
+        std::move(config), *session);
     session->stream().viewerJoined(session->viewer->consumer());
     if (!session->viewer->start()) {
       if (auto pending = std::exchange(session->pendingAnswer, nullptr)) {

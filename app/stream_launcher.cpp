@@ -11,6 +11,10 @@ std::vector<StreamEncoding> passThroughEncodings() {
   return {{relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
 }
 
+StreamEncoding opusEncoding() {
+  return {relay::rtp::Codec::Opus, static_cast<uint8_t>(pipelines::kOpusPayloadType)};
+}
+
 StreamLauncher::StreamLauncher(std::vector<WorkerSlot> workers, StreamRegistry& registry,
                                pipelines::Supervisor& supervisor)
     : workers_(std::move(workers)), registry_(registry), supervisor_(supervisor) {}

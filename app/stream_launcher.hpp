@@ -28,6 +28,8 @@ struct StreamPlan {
 std::vector<StreamEncoding> encodedSourceEncodings();
 // What a camera we pass through offers.
 std::vector<StreamEncoding> passThroughEncodings();
+// Audio, for sources that may carry it (cameras, WHIP publishers, test://?audio=1).
+StreamEncoding opusEncoding();
 
 // Sources that clients publish into (WHIP) rather than the relay pulling from.
 inline bool isPublishedSource(const std::string& source) {

@@ -68,6 +68,11 @@ std::optional<relay::rtp::Codec> Stream::publishedCodec() const {
   return static_cast<relay::rtp::Codec>(codec);
 }
 
+bool Stream::producesAudio() const {
+  return std::any_of(encodings_.begin(), encodings_.end(),
+                     [](const StreamEncoding& e) { return relay::rtp::isAudio(e.codec); });
+}
+
 relay::router::Producer* Stream::producer(relay::rtp::Codec codec) {
   for (size_t i = 0; i < producers_.size(); ++i) {
     if (encodings_[i].codec == codec) return producers_[i].get();

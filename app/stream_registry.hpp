@@ -62,6 +62,8 @@ class Stream final : public relay::router::Producer::Listener {
   relay::MediaWorker& worker() const { return worker_; }
   relay::router::PacketPool& pool() const { return pool_; }
   const std::vector<StreamEncoding>& encodings() const { return encodings_; }
+  // The stream has an audio producer (Opus), which viewers get when their offer takes it.
+  bool producesAudio() const;
   StreamState state() const { return state_.load(); }
   void setState(StreamState state) { state_.store(state); }
   // Any thread: a state change of the source with its reason; `restarted` counts a restart.

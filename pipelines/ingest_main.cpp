@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 
+#include "pipelines/camera_audio.hpp"
 #include "pipelines/dicom_feed.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "relay/common/logger.hpp"
@@ -62,12 +64,18 @@ class IngestRun {
     for (const char* name : {"vp8", "h264"}) {
       if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name)) {
         GstAppSinkCallbacks callbacks{};
-        callbacks.new_sample = &IngestRun::onSample;
+        callbacks.new_sample = &IngestRun::onVideoSample;
         gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
         sinks_.push_back(sink);
       }
     }
+    if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), "opus")) {
+      takeAudioSink(GST_APP_SINK(sink));
+      gst_object_unref(sink);
+    }
     if (mode_ == RtspMode::PassThrough) watchH264Profile();
+    std::unique_ptr<CameraAudio> cameraAudio;
+    if (!description->audioTap.empty()) cameraAudio = watchCameraTracks(*description);
 
     loop_ = g_main_loop_new(nullptr, FALSE);
     GstBus* bus = gst_element_get_bus(pipeline_);
@@ -91,6 +99,7 @@ class IngestRun {
     g_source_remove(watchdog);
     g_source_remove(controlWatch);
     gst_element_set_state(pipeline_, GST_STATE_NULL);
+    cameraAudio.reset();
     for (GstElement* sink : sinks_)
       gst_object_unref(sink);
     gst_object_unref(pipeline_);
@@ -100,21 +109,62 @@ class IngestRun {
   }
 
  private:
-  static GstFlowReturn onSample(GstAppSink* sink, gpointer data) {
-    auto* self = static_cast<IngestRun*>(data);
+  // Audio neither counts against stalls nor takes key-frame requests: a camera whose picture
+  // stopped is stalled even if its microphone still works.
+  void takeAudioSink(GstAppSink* sink) {
+    GstAppSinkCallbacks callbacks{};
+    callbacks.new_sample = &IngestRun::onAudioSample;
+    gst_app_sink_set_callbacks(sink, &callbacks, this, nullptr);
+  }
+
+  std::unique_ptr<CameraAudio> watchCameraTracks(const PipelineDescription& description) {
+    GstElement* tap = gst_bin_get_by_name(GST_BIN(pipeline_), description.audioTap.c_str());
+    if (!tap) return nullptr;
+    CameraAudio::Callbacks callbacks;
+    callbacks.onAudioSink = [this](GstAppSink* sink) { takeAudioSink(sink); };
+    callbacks.onVideoNeedsTranscoding = [this](const std::string& caps) {
+      if (switchToTranscode_.exchange(true)) return;
+      log()->info("{}: cannot pass the camera's video through ({}); transcoding",
+                  options_.streamName, caps);
+      quitSoon();
+    };
+    auto watcher = std::make_unique<CameraAudio>(pipeline_, tap, description.audioBranch,
+                                                 mode_ == RtspMode::PassThrough,
+                                                 options_.streamName, std::move(callbacks));
+    gst_object_unref(tap);  // the pipeline keeps it
+    return watcher;
+  }
+
+  // From a streaming thread: leave the main loop from the main loop's own thread.
+  void quitSoon() {
+    g_idle_add(
+        [](gpointer p) -> gboolean {
+          g_main_loop_quit(static_cast<IngestRun*>(p)->loop_);
+          return G_SOURCE_REMOVE;
+        },
+        this);
+  }
+
+  static GstFlowReturn onVideoSample(GstAppSink* sink, gpointer data) {
+    return static_cast<IngestRun*>(data)->sendSample(sink, true);
+  }
+  static GstFlowReturn onAudioSample(GstAppSink* sink, gpointer data) {
+    return static_cast<IngestRun*>(data)->sendSample(sink, false);
+  }
+
+  GstFlowReturn sendSample(GstAppSink* sink, bool video) {
     GstSample* sample = gst_app_sink_pull_sample(sink);
     if (!sample) return GST_FLOW_OK;
     GstBuffer* buffer = gst_sample_get_buffer(sample);
     GstMapInfo map;
     if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-      ssize_t sent =
-          ::send(self->options_.socketFd, map.data, map.size, MSG_DONTWAIT | MSG_NOSIGNAL);
+      ssize_t sent = ::send(options_.socketFd, map.data, map.size, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (sent >= 0) {
-        self->lastPacketMs_.store(steadyMs());
+        if (video) lastPacketMs_.store(steadyMs());
       } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-        ++self->dropped_;  // the relay is behind: drop rather than stall the camera
+        ++dropped_;  // the relay is behind: drop rather than stall the camera
       } else {
-        self->relayGone_.store(true);
+        relayGone_.store(true);
       }
       gst_buffer_unmap(buffer, &map);
     }
@@ -231,12 +281,7 @@ class IngestRun {
       log()->info("{}: camera sends H.264 {}; transcoding to constrained baseline",
                   self->options_.streamName, profile);
       self->switchToTranscode_ = true;
-      g_idle_add(
-          [](gpointer p) -> gboolean {
-            g_main_loop_quit(static_cast<IngestRun*>(p)->loop_);
-            return G_SOURCE_REMOVE;
-          },
-          self);
+      self->quitSoon();
       return GST_PAD_PROBE_DROP;
     }
     return GST_PAD_PROBE_OK;
@@ -262,7 +307,7 @@ class IngestRun {
   int64_t startedMs_ = 0;
   int64_t lastKeyFrameRequestMs_ = 0;
   int exitCode_ = kIngestOk;
-  bool switchToTranscode_ = false;
+  std::atomic<bool> switchToTranscode_{false};
   bool passThroughCapable_ = false;  // the pipeline has a pass-through parser
 };
 

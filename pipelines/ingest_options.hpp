@@ -12,6 +12,7 @@ namespace medrelay::pipelines {
 // Payload types on the ingest socket (the relay's StreamRegistry uses the same numbers).
 constexpr int kVp8PayloadType = 96;
 constexpr int kH264PayloadType = 102;
+constexpr int kOpusPayloadType = 111;
 
 struct IngestOptions {
   std::string source;  // test://, rtsp://[user:pass@]host[:port]/path, dicom:///FOLDER

@@ -50,6 +50,14 @@ std::string encoderBranches(const IngestOptions& o, PipelineDescription& out) {
   return branches;
 }
 
+// Raw audio in, RTP Opus out: 48 kHz stereo (RFC 7587 §7), 20 ms frames, in-band FEC so that a
+// lost packet is recovered from the next on a lossy link.
+std::string opusBranch() {
+  return "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc "
+         "bitrate=64000 frame-size=20 inband-fec=true packet-loss-percentage=10 ! rtpopuspay pt=" +
+         std::to_string(kOpusPayloadType) + " mtu=1200 ! " + kAppSink + " name=opus";
+}
+
 // gst-launch quoting for a property value.
 std::string launchQuoted(const std::string& value) {
   std::string out = "\"";
@@ -67,6 +75,13 @@ std::string transcodeCeilingCaps(const IngestOptions& o) {
   // even, which the encoder requires.
   return "video/x-raw,format=I420,width=[16," + std::to_string(o.width) + ",2],height=[16," +
          std::to_string(o.height) + ",2],pixel-aspect-ratio=1/1";
+}
+
+bool sourceCarriesAudio(const std::string& source) {
+  for (const char* scheme : {"rtsp://", "rtsps://", "srt://", "sdp://"}) {
+    if (source.rfind(scheme, 0) == 0) return true;
+  }
+  return source.rfind("test://", 0) == 0 && source.find("audio=1") != std::string::npos;
 }
 
 bool browserCompatibleH264Profile(const std::string& profile) {
@@ -87,6 +102,11 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
         "videoconvert ! video/x-raw,format=I420 ! tee name=split";
     out.launch = raw;
     out.launch += encoderBranches(o, out);
+    if (sourceCarriesAudio(o.source)) {
+      // A tick every second: audible proof that audio flows, and easy on the ears.
+      out.opus = true;
+      out.launch += " audiotestsrc is-live=true wave=ticks volume=0.4 ! " + opusBranch();
+    }
     return out;
   }
   if (o.source.rfind("dicom://", 0) == 0) {
@@ -131,7 +151,7 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
       error = "the RTSP address is malformed";
       return std::nullopt;
     }
-    source = "rtspsrc location=" + launchQuoted(o.source) +
+    source = "rtspsrc name=demux location=" + launchQuoted(o.source) +
              " latency=100 drop-on-latency=true tcp-timeout=5000000 timeout=5000000";
     passThroughHead = "rtph264depay";
   } else if (o.source.rfind("srt://", 0) == 0) {
@@ -142,7 +162,7 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
       return std::nullopt;
     }
     source = "srtsrc uri=" + launchQuoted(o.source) + " wait-for-connection=false";
-    passThroughHead = "tsdemux";
+    passThroughHead = "tsdemux name=demux";
   } else if (o.source.rfind("sdp://", 0) == 0) {
     // sdp:///path/to/camera.sdp: RTP over UDP as the file describes it.
     auto path = o.source.substr(6);
@@ -151,19 +171,27 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
       error = "expected sdp:///absolute/path/to/file.sdp";
       return std::nullopt;
     }
-    source = "filesrc location=" + launchQuoted(path) + " ! sdpdemux latency=100 timeout=5000000";
+    source = "filesrc location=" + launchQuoted(path) +
+             " ! sdpdemux name=demux latency=100 timeout=5000000";
     passThroughHead = "rtph264depay";
   } else {
     error = "unsupported source scheme (expected test://, rtsp://, srt://, sdp:// or dicom://)";
     return std::nullopt;
   }
   out.h264 = true;
+  out.opus = true;
+  out.audioTap = "demux";
+  out.audioBranch = opusBranch();
+  bool rtpSource = passThroughHead == "rtph264depay";
   if (mode == RtspMode::PassThrough) {
     out.launch = source + " ! " + passThroughHead + " ! h264parse name=parse ! " + h264Payloader();
   } else {
-    out.launch = source + " ! decodebin ! videoconvert ! videoscale ! " + transcodeCeilingCaps(o) +
-                 " ! " + std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " +
-                 h264Payloader();
+    // RTP sources expose one pad per track: only video goes to this decodebin (audio is
+    // linked to the audio branch). MPEG-TS goes whole into decodebin, the tap for its audio.
+    std::string head = rtpSource ? source + " ! application/x-rtp,media=video ! decodebin"
+                                 : source + " ! decodebin name=demux";
+    out.launch = head + " ! videoconvert ! videoscale ! " + transcodeCeilingCaps(o) + " ! " +
+                 std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
   }
   return out;
 }

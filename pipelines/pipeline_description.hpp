@@ -1,6 +1,8 @@
 // The gst-launch description of one ingest pipeline. Pure functions, so the strings can be
-// tested without running GStreamer. Every branch ends in an appsink named "vp8" or "h264"
-// whose buffers are complete RTP packets (payload types kVp8PayloadType / kH264PayloadType).
+// tested without running GStreamer. Every branch ends in an appsink named "vp8", "h264" or
+// "opus" whose buffers are complete RTP packets (kVp8PayloadType, kH264PayloadType,
+// kOpusPayloadType). A camera's audio, which only shows once the camera answers, is linked at run
+// time: `audioTap` names the element whose audio pads feed `audioBranch` (see CameraAudio).
 #pragma once
 
 #include <optional>
@@ -16,7 +18,13 @@ struct PipelineDescription {
   std::string launch;
   bool vp8 = false;
   bool h264 = false;
+  bool opus = false;        // an "opus" appsink is in `launch`, or comes with `audioBranch`
+  std::string audioTap;     // element named in `launch` whose audio pads feed `audioBranch`
+  std::string audioBranch;  // a bin description: raw audio in, RTP Opus out (appsink "opus")
 };
+
+// Sources whose streams carry audio (or may: a camera's audio shows only when it answers).
+bool sourceCarriesAudio(const std::string& source);
 
 // nullopt with `error` set for sources we cannot build (unknown scheme, malformed URI).
 std::optional<PipelineDescription> describePipeline(const IngestOptions& options, RtspMode mode,

@@ -107,8 +107,9 @@ class Run {
         params.fingerprintSha256 = v.peer().localFingerprint();
         params.candidates = v.peer().localCandidates();
         params.streamId = "load";
-        auto built = relay::webrtc::buildAnswer(
-            description, std::get<relay::webrtc::CodecChoice>(choice), params);
+        std::vector<relay::webrtc::AcceptedSection> video{
+            {std::get<relay::webrtc::CodecChoice>(choice)}};
+        auto built = relay::webrtc::buildAnswer(description, video, params);
         answer.set_value(std::holds_alternative<std::string>(built) ? std::get<std::string>(built)
                                                                     : "");
         v.onGathered = nullptr;

@@ -37,7 +37,7 @@ void Producer::receiveRtp(PacketRef packet, int64_t nowMs) {
         if (consumer) consumer->onSourceRestart();
       }
     }
-    if (started_ && !consumers_.empty()) keyFrames_.request(nowMs);
+    if (started_ && !consumers_.empty()) requestKeyFrame(nowMs);
     started_ = true;
     ssrc_ = parsed->ssrc();
     unwrapper_.reset();
@@ -45,7 +45,8 @@ void Producer::receiveRtp(PacketRef packet, int64_t nowMs) {
   }
   ++stats_.packets;
   stats_.bytes += packet.data().size();
-  stats_.frames += parsed->marker();  // the marker bit ends a video frame (RFC 7741, RFC 6184)
+  // The marker bit ends a video frame (RFC 7741, RFC 6184); in audio it marks a talkspurt.
+  if (!rtp::isAudio(config_.codec)) stats_.frames += parsed->marker();
   int64_t sequence = unwrapper_.unwrap(parsed->sequenceNumber());
   bool keyFrame = rtp::isKeyFrameStart(config_.codec, parsed->payload());
   if (keyFrame) {

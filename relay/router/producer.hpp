@@ -52,7 +52,10 @@ class Producer final : public KeyFrameRequestManager::Listener {
   void addConsumer(Consumer& consumer, int64_t nowMs);
   void removeConsumer(Consumer& consumer);  // safe during fan-out, even from a consumer callback
   size_t consumerCount() const;
-  void requestKeyFrame(int64_t nowMs) { keyFrames_.request(nowMs); }
+  // Audio has no key frames: requests for an audio producer are ignored.
+  void requestKeyFrame(int64_t nowMs) {
+    if (!rtp::isAudio(config_.codec)) keyFrames_.request(nowMs);
+  }
 
   const RetransmissionBuffer& cache() const { return cache_; }
   // Extended sequence number of the newest key frame's first packet, -1 if none cached.

@@ -54,7 +54,15 @@ bool h264KeyFrameStart(std::span<const uint8_t> p) {
 }  // namespace
 
 bool isKeyFrameStart(Codec codec, std::span<const uint8_t> payload) {
-  return codec == Codec::Vp8 ? vp8KeyFrameStart(payload) : h264KeyFrameStart(payload);
+  switch (codec) {
+    case Codec::Vp8:
+      return vp8KeyFrameStart(payload);
+    case Codec::H264:
+      return h264KeyFrameStart(payload);
+    case Codec::Opus:
+      return true;  // every Opus packet decodes on its own
+  }
+  return false;
 }
 
 }  // namespace medrelay::relay::rtp

@@ -33,6 +33,12 @@ bool has(const OfferedCodec& codec, std::string_view feedback) {
                      [&](const std::string& f) { return f == feedback; });
 }
 
+// A viewer's section must receive media, a publisher's must send it.
+bool directionFits(const OfferedMedia& media, AnswerParams::Role role) {
+  const char* wanted = role == AnswerParams::Role::Viewer ? "recvonly" : "sendonly";
+  return media.direction == wanted || media.direction == "sendrecv";
+}
+
 }  // namespace
 
 std::string fmtpParameter(const std::string& fmtp, const std::string& name) {
@@ -84,13 +90,10 @@ SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
     }
   }
   if (!video) return SdpError{"no-video", "The offer has no video section to receive the stream."};
-  if (role == AnswerParams::Role::Viewer && video->direction != "recvonly" &&
-      video->direction != "sendrecv") {
-    return SdpError{"bad-direction", "The offer's video section does not receive media."};
-  }
-  if (role == AnswerParams::Role::Publisher && video->direction != "sendonly" &&
-      video->direction != "sendrecv") {
-    return SdpError{"bad-direction", "The offer's video section does not send media."};
+  if (!directionFits(*video, role)) {
+    return SdpError{"bad-direction", role == AnswerParams::Role::Viewer
+                                         ? "The offer's video section does not receive media."
+                                         : "The offer's video section does not send media."};
   }
   if (!video->rtcpMux) {
     return SdpError{"no-rtcp-mux", "The offer must use rtcp-mux (RFC 8834)."};
@@ -124,7 +127,8 @@ SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
   if (!chosen) {
     std::string have;
     for (const auto& e : available)
-      have += (have.empty() ? "" : " or ") + std::string(rtp::codecName(e.codec));
+      if (!rtp::isAudio(e.codec))
+        have += (have.empty() ? "" : " or ") + std::string(rtp::codecName(e.codec));
     return SdpError{"no-common-codec", "The stream is available as " + have +
                                            ", which this client did not offer in a usable form."};
   }
@@ -140,6 +144,34 @@ SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
   choice.fir = has(*chosen, "ccm fir");
   choice.remb = has(*chosen, "goog-remb");
   return choice;
+}
+
+std::optional<CodecChoice> chooseAudioCodec(const RemoteDescription& offer,
+                                            const CodecChoice& video, AnswerParams::Role role) {
+  auto bundled = [&](const std::string& mid) {
+    return !mid.empty() && std::find(offer.bundleMids.begin(), offer.bundleMids.end(), mid) !=
+                               offer.bundleMids.end();
+  };
+  if (!bundled(video.mid)) return std::nullopt;
+  for (size_t i = 0; i < offer.media.size(); ++i) {
+    const auto& media = offer.media[i];
+    if (media.kind != "audio" || media.rejected()) continue;
+    if (!directionFits(media, role) || !media.rtcpMux || !bundled(media.mid)) return std::nullopt;
+    for (const auto& codec : media.codecs) {
+      // RFC 7587 §7: Opus is always signalled as opus/48000/2, whatever it carries.
+      if (!equalsIgnoreCase(codec.name, "opus") || codec.clockRate != 48000) continue;
+      CodecChoice choice;
+      choice.mediaIndex = i;
+      choice.mid = media.mid;
+      choice.encoding = StreamEncoding{rtp::Codec::Opus};
+      choice.payloadType = codec.payloadType;
+      // What we would like to receive; we send mono or stereo as the source has it.
+      choice.fmtp = "minptime=10;useinbandfec=1";
+      return choice;
+    }
+    return std::nullopt;  // only the first audio section can be ours
+  }
+  return std::nullopt;
 }
 
 }  // namespace medrelay::relay::webrtc

@@ -2,6 +2,7 @@
 // the stream can deliver. Pure; any thread.
 #pragma once
 
+#include <optional>
 #include <span>
 
 #include "relay/webrtc/sdp_types.hpp"
@@ -15,6 +16,13 @@ namespace medrelay::relay::webrtc {
 SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
                                         std::span<const StreamEncoding> available,
                                         AnswerParams::Role role = AnswerParams::Role::Viewer);
+
+// The offer's first audio section that can carry the stream's Opus: opus/48000/2, in the
+// direction `role` needs, with rtcp-mux, bundled with `video` (we have one transport). nullopt
+// when there is none: the answer rejects audio and the session carries video only.
+std::optional<CodecChoice> chooseAudioCodec(const RemoteDescription& offer,
+                                            const CodecChoice& video,
+                                            AnswerParams::Role role = AnswerParams::Role::Viewer);
 
 // Helpers exposed for tests: fmtp parameter lookup and the profile_idc of profile-level-id.
 std::string fmtpParameter(const std::string& fmtp, const std::string& name);

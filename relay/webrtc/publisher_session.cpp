@@ -36,9 +36,11 @@ uint32_t readSsrc(std::span<const uint8_t> packet) {
 }  // namespace
 
 PublisherSession::PublisherSession(MediaWorker& worker, router::Producer& producer,
-                                   router::PacketPool& pool, Config config, Listener& listener)
+                                   router::Producer* audioProducer, router::PacketPool& pool,
+                                   Config config, Listener& listener)
     : worker_(worker),
       producer_(producer),
+      audioProducer_(config.audio ? audioProducer : nullptr),
       pool_(pool),
       config_(std::move(config)),
       listener_(listener),
@@ -76,7 +78,9 @@ void PublisherSession::onPeerGatheringDone(PeerConnection& peer) {
   params.candidates = peer.localCandidates();
   params.gatheringDone = true;
   params.streamId = config_.streamName;
-  auto answer = buildAnswer(config_.offer, config_.choice, params);
+  std::vector<AcceptedSection> sections{{config_.choice}};
+  if (audioProducer_) sections.push_back({*config_.audio});
+  auto answer = buildAnswer(config_.offer, sections, params);
   if (auto* sdp = std::get_if<std::string>(&answer)) {
     listener_.onPublisherAnswer(*this, *sdp);
   } else {
@@ -109,10 +113,18 @@ void PublisherSession::onPeerRtcp(PeerConnection&, std::span<const uint8_t>) {
 
 void PublisherSession::onPeerRtp(PeerConnection&, std::span<const uint8_t> packet) {
   if (closed_ || packet.size() < 12 || packet.size() > router::kPacketCapacity) return;
-  if ((packet[1] & 0x7F) != config_.choice.payloadType) {
+  uint8_t payloadType = packet[1] & 0x7F;
+  if (payloadType == config_.choice.payloadType) {
+    remoteSsrc_ = readSsrc(packet);
+    forward(producer_, packet);
+  } else if (audioProducer_ && payloadType == config_.audio->payloadType) {
+    forward(*audioProducer_, packet);
+  } else {
     ++stats_.otherPayloadTypes;  // RTX, FEC, padding streams: the relay repairs on its own
-    return;
   }
+}
+
+void PublisherSession::forward(router::Producer& producer, std::span<const uint8_t> packet) {
   router::PacketRef copy = pool_.acquire();
   if (!copy) {
     ++stats_.poolExhausted;
@@ -120,12 +132,11 @@ void PublisherSession::onPeerRtp(PeerConnection&, std::span<const uint8_t> packe
   }
   auto buffer = copy.writable();
   std::memcpy(buffer.data(), packet.data(), packet.size());
-  buffer[1] = static_cast<uint8_t>((packet[1] & 0x80) | producer_.config().payloadType);
+  buffer[1] = static_cast<uint8_t>((packet[1] & 0x80) | producer.config().payloadType);
   copy.setSize(packet.size());
-  remoteSsrc_ = readSsrc(packet);
   ++stats_.packets;
-  producer_.receiveRtp(std::move(copy), nowMs());
-  producer_.flushConsumers();
+  producer.receiveRtp(std::move(copy), nowMs());
+  producer.flushConsumers();
 }
 
 void PublisherSession::requestKeyFrame() {

@@ -59,6 +59,8 @@ OfferedMedia readMedia(const GstSDPMedia* media) {
       out.rtcpMux = true;
     else if (key == "rtcp-rsize")
       out.rtcpRsize = true;
+    else if (key == "bundle-only")
+      out.bundleOnly = true;
     else if (key == "rtpmap") {
       auto [pt, encoding] = splitFirst(value);
       if (auto* codec = codecFor(pt)) {

@@ -39,7 +39,8 @@ struct OfferedMedia {
   std::vector<OfferedCodec> codecs;  // in the offer's preference order, rtx excluded
   bool rtcpMux = false;
   bool rtcpRsize = false;
-  bool rejected() const { return port == 0; }
+  bool bundleOnly = false;  // a=bundle-only: port 0 in an offer, yet wanted (RFC 8843 §6)
+  bool rejected() const { return port == 0 && !bundleOnly; }
 };
 
 struct RemoteDescription {
@@ -67,13 +68,20 @@ struct CodecChoice {
   bool nack = false, pli = false, fir = false, remb = false;
 };
 
+// One section of the offer that our answer accepts, with what we send in it (a viewer's
+// answer names its SSRCs and track; a publisher's answer sends nothing).
+struct AcceptedSection {
+  CodecChoice choice;
+  uint32_t ssrc = 0, rtxSsrc = 0;
+  std::string trackId;
+};
+
 struct AnswerParams {
   enum class Role { Viewer, Publisher };
   std::string iceUfrag, icePwd, fingerprintSha256;
   std::vector<std::string> candidates;
   bool gatheringDone = true;
-  uint32_t ssrc = 0, rtxSsrc = 0;
-  std::string cname, streamId, trackId;
+  std::string cname, streamId;
   Role role = Role::Viewer;
 };
 

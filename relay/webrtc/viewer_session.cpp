@@ -25,28 +25,32 @@ int64_t nowMs() {
 
 }  // namespace
 
-router::ConsumerConfig ViewerSession::consumerConfig(const Config& config) {
+router::ConsumerConfig ViewerSession::consumerConfig(const Config& config,
+                                                     const CodecChoice& choice) {
   router::ConsumerConfig c;
   c.ssrc = randomSsrc();
-  c.payloadType = config.choice.payloadType;
-  if (config.choice.rtxPayloadType) {
-    c.rtxPayloadType = config.choice.rtxPayloadType;
+  c.payloadType = choice.payloadType;
+  if (choice.rtxPayloadType) {
+    c.rtxPayloadType = choice.rtxPayloadType;
     c.rtxSsrc = randomSsrc();
   }
-  c.clockRate = 90000;
-  c.cname = "medrelay-" + config.streamName;
-  c.nack = config.choice.nack;
+  c.clockRate = rtp::clockRate(choice.encoding.codec);
+  c.cname = "medrelay-" + config.streamName;  // one CNAME: the browser syncs audio and video
+  c.nack = choice.nack;
   return c;
 }
 
-ViewerSession::ViewerSession(MediaWorker& worker, router::Producer& producer, Config config,
-                             Listener& listener)
+ViewerSession::ViewerSession(MediaWorker& worker, router::Producer& producer,
+                             router::Producer* audioProducer, Config config, Listener& listener)
     : worker_(worker),
       producer_(producer),
       config_(std::move(config)),
       listener_(listener),
-      consumer_(consumerConfig(config_), *this),
-      peer_(worker, config_.peer, *this) {}
+      consumer_(consumerConfig(config_, config_.choice), *this),
+      audioProducer_(config_.audio ? audioProducer : nullptr),
+      peer_(worker, config_.peer, *this) {
+  if (audioProducer_) audioConsumer_.emplace(consumerConfig(config_, *config_.audio), *this);
+}
 
 ViewerSession::~ViewerSession() {
   close();
@@ -65,7 +69,10 @@ void ViewerSession::close() {
   closed_ = true;
   if (reportTimer_) worker_.cancelTimer(reportTimer_);
   reportTimer_ = 0;
-  if (attached_) producer_.removeConsumer(consumer_);
+  if (attached_) {
+    producer_.removeConsumer(consumer_);
+    if (audioConsumer_) audioProducer_->removeConsumer(*audioConsumer_);
+  }
   attached_ = false;
   peer_.close();
 }
@@ -79,12 +86,16 @@ void ViewerSession::onPeerGatheringDone(PeerConnection& peer) {
   params.fingerprintSha256 = peer.localFingerprint();
   params.candidates = peer.localCandidates();
   params.gatheringDone = true;
-  params.ssrc = consumer_.config().ssrc;
-  params.rtxSsrc = consumer_.config().rtxSsrc.value_or(0);
   params.cname = consumer_.config().cname;
   params.streamId = config_.streamName;
-  params.trackId = config_.streamName + "-video";
-  auto answer = buildAnswer(config_.offer, config_.choice, params);
+  std::vector<AcceptedSection> sections;
+  sections.push_back({config_.choice, consumer_.config().ssrc,
+                      consumer_.config().rtxSsrc.value_or(0), config_.streamName + "-video"});
+  if (audioConsumer_) {
+    sections.push_back(
+        {*config_.audio, audioConsumer_->config().ssrc, 0, config_.streamName + "-audio"});
+  }
+  auto answer = buildAnswer(config_.offer, sections, params);
   if (auto* sdp = std::get_if<std::string>(&answer)) {
     listener_.onViewerAnswer(*this, *sdp);
   } else {
@@ -96,9 +107,11 @@ void ViewerSession::onPeerConnected(PeerConnection&) {
   if (closed_ || attached_) return;
   // Attach only now: before DTLS completes there are no keys to protect media with.
   producer_.addConsumer(consumer_, nowMs());
+  if (audioConsumer_) audioProducer_->addConsumer(*audioConsumer_, nowMs());
   attached_ = true;
   reportTimer_ = worker_.addTimer(std::chrono::milliseconds(250), [this] {
     consumer_.onTimer(nowMs());
+    if (audioConsumer_) audioConsumer_->onTimer(nowMs());
     return true;
   });
 }
@@ -111,7 +124,9 @@ void ViewerSession::onPeerClosed(PeerConnection&, const std::string& code,
 }
 
 void ViewerSession::onPeerRtcp(PeerConnection&, std::span<const uint8_t> compound) {
-  if (attached_) consumer_.receiveRtcp(compound, nowMs());
+  if (!attached_) return;
+  consumer_.receiveRtcp(compound, nowMs());
+  if (audioConsumer_) audioConsumer_->receiveRtcp(compound, nowMs());
 }
 
 void ViewerSession::onConsumerRtp(router::Consumer&, std::span<uint8_t> packet) {

@@ -1,9 +1,12 @@
-// One viewer watching one producer over WebRTC: a PeerConnection whose answer we write, and a
-// router Consumer attached to the producer once DTLS is up. Media goes Consumer -> SRTP -> ICE;
-// RTCP comes back PeerConnection -> Consumer. Owned by the producer's MediaWorker thread.
+// One viewer watching one stream over WebRTC: a PeerConnection whose answer we write, and a
+// router Consumer attached to the video producer once DTLS is up, plus a second one for the
+// audio producer when the stream has audio and the viewer's offer takes it (bundled on the same
+// transport). Media goes Consumer -> SRTP -> ICE; RTCP comes back PeerConnection -> Consumers,
+// each picking what concerns its own SSRC. Owned by the producers' MediaWorker thread.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "relay/common/media_worker.hpp"
@@ -33,10 +36,13 @@ class ViewerSession final : public PeerConnection::Listener, public router::Cons
     std::string streamName;
     PeerConnectionConfig peer;
     RemoteDescription offer;
-    CodecChoice choice;
+    CodecChoice choice;                // video
+    std::optional<CodecChoice> audio;  // set when the viewer gets the stream's audio
   };
 
-  ViewerSession(MediaWorker& worker, router::Producer& producer, Config config, Listener& listener);
+  // `audioProducer`: the stream's audio, used when config.audio is set (else may be null).
+  ViewerSession(MediaWorker& worker, router::Producer& producer, router::Producer* audioProducer,
+                Config config, Listener& listener);
   ~ViewerSession() override;
 
   const std::string& id() const { return config_.sessionId; }
@@ -44,7 +50,10 @@ class ViewerSession final : public PeerConnection::Listener, public router::Cons
   bool addRemoteCandidate(const std::string& candidate);
   void close();  // detaches from the producer and closes the transport; idempotent
 
-  const router::Consumer& consumer() const { return consumer_; }
+  const router::Consumer& consumer() const { return consumer_; }  // the video's
+  const router::Consumer* audioConsumer() const {
+    return audioConsumer_ ? &*audioConsumer_ : nullptr;
+  }
   const PeerConnection& peer() const { return peer_; }
 
  private:
@@ -58,13 +67,15 @@ class ViewerSession final : public PeerConnection::Listener, public router::Cons
   void onConsumerFlush(router::Consumer&) override;
   void onConsumerRtcp(router::Consumer&, std::span<uint8_t> compound) override;
 
-  static router::ConsumerConfig consumerConfig(const Config& config);
+  static router::ConsumerConfig consumerConfig(const Config& config, const CodecChoice& choice);
 
   MediaWorker& worker_;
   router::Producer& producer_;
   Config config_;
   Listener& listener_;
   router::Consumer consumer_;
+  router::Producer* audioProducer_;
+  std::optional<router::Consumer> audioConsumer_;
   PeerConnection peer_;
   bool attached_ = false;
   bool answered_ = false;

@@ -1,16 +1,19 @@
-// Headless Chromium publishes its (fake) camera over WHIP the way a phone or a browser-based
-// encoder would: getUserMedia, a sendonly RTCPeerConnection, POST of the offer to
+// Headless Chromium publishes its (fake) camera and microphone over WHIP the way a phone or a
+// browser-based encoder would: getUserMedia, a sendonly RTCPeerConnection, POST of the offer to
 // /whip/ward3 with the user's token, the answer applied. A second page watches ward3 with the
-// viewer page and must decode frames; DELETE of the WHIP resource ends the publication and the
-// viewer's frames stop. A user without the "publish" permission is refused with 403.
+// viewer page and must decode frames and hear the microphone (Opus, with energy), through the
+// page's sound button; DELETE of the WHIP resource ends the publication and the viewer's frames
+// stop. A user without the "publish" permission is refused with 403.
 import assert from 'node:assert/strict';
 import { admin, issueToken, inboundVideo, runBrowserTest, waitFor } from './lib/harness.mjs';
 
 async function publish(page, token) {
   return page.evaluate(async (token) => {
-    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
-    const pc = new RTCPeerConnection();
+    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 },
+      audio: true });
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly' });
+    pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly' });
     await pc.setLocalDescription(await pc.createOffer());
     await new Promise((resolve) => {
       if (pc.iceGatheringState === 'complete') return resolve();
@@ -62,6 +65,20 @@ await runBrowserTest(async ({ server, browser }) => {
   const later = await waitFor(() => inboundVideo(viewer), (s) => s.framesDecoded >= first.framesDecoded + 30,
     10000, 'published frames to keep coming');
   console.log(`viewer decoded ${later.framesDecoded} frames (${later.codec}, ${later.width}x${later.height})`);
+  // The microphone: Opus packets, the page's button to hear them, and sound in what it plays.
+  const received = await waitFor(() => inboundVideo(viewer),
+    (s) => s.audio && s.audio.packetsReceived > 100, 10000,
+    'the viewer to receive the published microphone');
+  assert.equal(received.audio.codec.toLowerCase(), 'audio/opus');
+  await viewer.waitForSelector('#sound:not([hidden])');
+  assert.equal(await viewer.evaluate(() => document.getElementById('video').muted), true,
+    'streams start muted');
+  await viewer.click('#sound');
+  assert.equal(await viewer.evaluate(() => document.getElementById('video').muted), false,
+    'the sound button unmutes');
+  const heard = await waitFor(() => inboundVideo(viewer), (s) => s.audio.energy > 0, 10000,
+    'sound (audio energy) in what the viewer plays');
+  console.log(`viewer heard ${heard.audio.packetsReceived} audio packets (energy ${heard.audio.energy.toPrecision(3)})`);
 
   const deleted = await publisher.evaluate(async (token) => (await fetch(window.publisher.location, {
     method: 'DELETE', headers: { Authorization: `Bearer ${token}` } })).status, token);

@@ -22,7 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     params.iceUfrag = "abcd";
     params.icePwd = "0123456789012345678901";
     params.fingerprintSha256 = "00";
-    buildAnswer(*remote, *c, params);
+    std::vector<AcceptedSection> sections{{*c, 1111, 2222, "video"}};
+    if (auto audio = chooseAudioCodec(*remote, *c)) sections.push_back({*audio, 3333, 0, "audio"});
+    buildAnswer(*remote, sections, params);
   }
   return 0;
 }

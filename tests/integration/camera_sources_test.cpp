@@ -2,7 +2,8 @@
 // that a webrtcbin viewer decodes: SRT with the relay calling the camera and with the camera
 // calling the relay (both encrypted with a passphrase; a wrong passphrase gets no video), an
 // H.265 camera over SRT (pass-through impossible, so transcoded), and RTP over UDP described by
-// an SDP file. An SRT camera that disappears and comes back resumes on the same session.
+// an SDP file. SRT cameras with a microphone (AAC in the MPEG-TS) are heard as Opus. An SRT camera
+// that disappears and comes back resumes on the same session.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -20,10 +21,23 @@ using namespace std::chrono_literals;
 
 constexpr char kPassphrase[] = "or-camera-secret-1";
 
-// MPEG-TS in 7-packet (1316-byte) messages, as SRT encoders send it.
-std::string srtCamera(const std::string& codec, const std::string& uri) {
-  return encodedTestPicture(codec) + " ! mpegtsmux alignment=7 ! srtsink uri=\"" + uri +
-         "\" wait-for-connection=false";
+// MPEG-TS in 7-packet (1316-byte) messages, as SRT encoders send it; with `audio`, a 440 Hz
+// tone in AAC beside the picture.
+std::string srtCamera(const std::string& codec, const std::string& uri, bool audio = false) {
+  std::string microphone = audio ? " audiotestsrc is-live=true freq=440 volume=0.5 ! audioconvert "
+                                   "! avenc_aac ! aacparse ! mux."
+                                 : "";
+  return encodedTestPicture(codec) + " ! mux." + microphone +
+         " mpegtsmux name=mux alignment=7 ! srtsink uri=\"" + uri + "\" wait-for-connection=false";
+}
+
+// The viewer decodes the camera's tone: Opus made from its AAC.
+void expectTone(const WebrtcbinViewer& viewer) {
+  for (auto end = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < end && viewer.audioBuffersDecoded() < 50;)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_GE(viewer.audioBuffersDecoded(), 50);
+  EXPECT_GT(viewer.audioPeak(), 8000) << "a half-scale tone peaks near 16000";
 }
 
 std::string srtUri(int port, const std::string& mode, const std::string& passphrase) {
@@ -31,12 +45,13 @@ std::string srtUri(int port, const std::string& mode, const std::string& passphr
          "&latency=120";
 }
 
-TEST(CameraSources, SrtCameraListeningIsCalledByTheRelay) {
+TEST(CameraSources, SrtCameraListeningIsCalledByTheRelayWithItsAudio) {
   int port = freeUdpPort();
-  GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase)));
+  GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase), true));
   ServerProcess server({"--no-demo", "--stream", "or4=" + srtUri(port, "caller", kPassphrase)});
-  auto w = watchStream(server, "or4");
+  auto w = watchStream(server, "or4", ViewerCodec::H264, true);
   EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+  expectTone(*w.viewer);
 }
 
 TEST(CameraSources, SrtCameraCallsTheRelayAndResumesAfterUnplugging) {
@@ -66,12 +81,26 @@ TEST(CameraSources, SrtWithTheWrongPassphraseGetsNoVideo) {
   EXPECT_EQ(w.viewer->framesDecoded(), 0);
 }
 
-TEST(CameraSources, H265OverSrtIsTranscodedAndPlays) {
+TEST(CameraSources, H265OverSrtIsTranscodedAndPlaysWithItsAudio) {
   int port = freeUdpPort();
-  GstSender camera(srtCamera("h265", srtUri(port, "listener", kPassphrase)));
+  GstSender camera(srtCamera("h265", srtUri(port, "listener", kPassphrase), true));
   ServerProcess server({"--no-demo", "--stream", "cath1=" + srtUri(port, "caller", kPassphrase)});
-  auto w = watchStream(server, "cath1");
+  auto w = watchStream(server, "cath1", ViewerCodec::H264, true);
   EXPECT_TRUE(w.viewer->waitForFrames(30, 40s)) << "decoded " << w.viewer->framesDecoded();
+  expectTone(*w.viewer);
+}
+
+TEST(CameraSources, TestSourceWithAudioTicks) {
+  ServerProcess server({"--no-demo", "--stream", "ticks=test://?audio=1"});
+  auto w = watchStream(server, "ticks", ViewerCodec::Vp8, true);
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 20s)) << "decoded " << w.viewer->framesDecoded();
+  // A tick every second at 0.4 of full scale.
+  for (auto end = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < end &&
+       (w.viewer->audioPeak() < 8000 || w.viewer->audioBuffersDecoded() < 50);)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_GE(w.viewer->audioBuffersDecoded(), 50);
+  EXPECT_GT(w.viewer->audioPeak(), 8000);
 }
 
 TEST(CameraSources, RtpDescribedByAnSdpFilePlays) {

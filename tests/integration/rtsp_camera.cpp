@@ -27,6 +27,14 @@ std::string RtspCamera::motionJpeg() {
   return "videoconvert ! video/x-raw,format=I420 ! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=26";
 }
 
+std::string RtspCamera::aac() {
+  return "avenc_aac ! rtpmp4gpay name=pay1 pt=97";
+}
+
+std::string RtspCamera::pcmu() {
+  return "audioresample ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay name=pay1";
+}
+
 std::string RtspCamera::highProfileH264() {
   // Not ultrafast: it uses no High-profile tool (no CABAC, no 8x8 transform), and x264 then
   // labels the stream constrained baseline whatever the caps asked for.
@@ -34,7 +42,8 @@ std::string RtspCamera::highProfileH264() {
          "video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1";
 }
 
-RtspCamera::RtspCamera(const std::string& encoder, int port, const std::string& picture) {
+RtspCamera::RtspCamera(const std::string& encoder, int port, const std::string& picture,
+                       const std::string& audio) {
   gst_init(nullptr, nullptr);
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
@@ -44,8 +53,13 @@ RtspCamera::RtspCamera(const std::string& encoder, int port, const std::string& 
   GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
   gst_rtsp_media_factory_set_launch(
-      factory,
-      ("( videotestsrc is-live=true " + picture + ",framerate=30/1 ! " + encoder + " )").c_str());
+      factory, ("( videotestsrc is-live=true " + picture + ",framerate=30/1 ! " + encoder +
+                (audio.empty() ? ""
+                               : " audiotestsrc is-live=true freq=440 "
+                                 "volume=0.5 ! audioconvert ! " +
+                                     audio) +
+                " )")
+                   .c_str());
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   gst_rtsp_mount_points_add_factory(mounts, "/cam", factory);  // takes the factory
   g_object_unref(mounts);

@@ -14,8 +14,11 @@ class RtspCamera {
  public:
   // `encoder` is the GStreamer fragment after the raw video caps, ending in a payloader named
   // pay0. Port 0: the kernel picks one. `picture`: videotestsrc properties and raw caps.
+  // `audio`: "" for a camera without microphone, else the fragment after a 440 Hz tone's raw
+  // audio, ending in a payloader named pay1 (see aac(), pcmu()).
   RtspCamera(const std::string& encoder, int port = 0,
-             const std::string& picture = "pattern=ball ! video/x-raw,width=320,height=240");
+             const std::string& picture = "pattern=ball ! video/x-raw,width=320,height=240",
+             const std::string& audio = "");
   ~RtspCamera();
   RtspCamera(const RtspCamera&) = delete;
   RtspCamera& operator=(const RtspCamera&) = delete;
@@ -26,6 +29,8 @@ class RtspCamera {
   static std::string baselineH264();     // what Safari and every browser play: passed through
   static std::string highProfileH264();  // what some cameras send: the relay transcodes it
   static std::string motionJpeg();       // older and cheaper cameras: transcoded as well
+  static std::string aac();              // the usual IP camera microphone (RFC 3640)
+  static std::string pcmu();             // G.711 mu-law, as cheaper cameras send
 
  private:
   GMainContext* context_ = nullptr;

@@ -57,6 +57,39 @@ TEST(RtspIngest, HighProfileCameraIsTranscodedUnderTheSizeAndBitrateCeiling) {
   EXPECT_LT(kbps, 300 * 1.3) << "x264's rate control may overshoot a little, not more";
 }
 
+// A 440 Hz tone at half scale peaks near 16000; Opus at 64 kbit/s keeps it well above 8000.
+constexpr int kTonePeak = 8000;
+
+TEST(RtspIngest, CameraAudioInAacReachesViewersAsOpusBesideThePassedThroughVideo) {
+  RtspCamera camera(RtspCamera::baselineH264(), 0,
+                    "pattern=ball ! video/x-raw,width=320,height=240", RtspCamera::aac());
+  ServerProcess server({"--no-demo", "--stream", "or8=" + camera.uri()});
+  auto w = watchStream(server, "or8", ViewerCodec::H264, true);
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 20s)) << "decoded " << w.viewer->framesDecoded();
+  for (auto end = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < end && w.viewer->audioBuffersDecoded() < 50;)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_GE(w.viewer->audioBuffersDecoded(), 50);
+  EXPECT_GT(w.viewer->audioPeak(), kTonePeak) << "the tone, not silence";
+  // A viewer that offers no audio still gets the video alone.
+  auto videoOnly = watchStream(server, "or8");
+  EXPECT_TRUE(videoOnly.viewer->waitForFrames(30, 20s));
+  EXPECT_EQ(videoOnly.viewer->audioBuffersDecoded(), 0);
+}
+
+TEST(RtspIngest, MotionJpegCameraWithG711AudioIsTranscodedWithItsAudio) {
+  RtspCamera camera(RtspCamera::motionJpeg(), 0, "pattern=ball ! video/x-raw,width=320,height=240",
+                    RtspCamera::pcmu());
+  ServerProcess server({"--no-demo", "--stream", "icu6=" + camera.uri()});
+  auto w = watchStream(server, "icu6", ViewerCodec::H264, true);
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+  for (auto end = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < end && w.viewer->audioBuffersDecoded() < 50;)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_GE(w.viewer->audioBuffersDecoded(), 50);
+  EXPECT_GT(w.viewer->audioPeak(), kTonePeak);
+}
+
 TEST(RtspIngest, UnpluggedCameraResumesOnTheSameSession) {
   auto camera = std::make_unique<RtspCamera>(RtspCamera::baselineH264());
   int port = camera->port();

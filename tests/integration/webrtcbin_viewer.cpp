@@ -6,12 +6,16 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace medrelay::testing {
 
-WebrtcbinViewer::WebrtcbinViewer(ViewerCodec codec) : WebrtcbinPeer("viewer"), codec_(codec) {
+WebrtcbinViewer::WebrtcbinViewer(ViewerCodec codec, bool withAudio)
+    : WebrtcbinPeer("viewer"), codec_(codec) {
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebrtcbinViewer::onPadAdded), this);
 
   const char* caps = codec == ViewerCodec::Vp8
@@ -26,6 +30,15 @@ WebrtcbinViewer::WebrtcbinViewer(ViewerCodec codec) : WebrtcbinPeer("viewer"), c
                         recvCaps, &transceiver);
   gst_caps_unref(recvCaps);
   if (transceiver) gst_object_unref(transceiver);
+  if (withAudio) {
+    GstCaps* opus = gst_caps_from_string(
+        "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000");
+    GstWebRTCRTPTransceiver* audio = nullptr;
+    g_signal_emit_by_name(webrtc_, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                          opus, &audio);
+    gst_caps_unref(opus);
+    if (audio) gst_object_unref(audio);
+  }
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     throw std::runtime_error("viewer pipeline did not start");
   }
@@ -43,10 +56,20 @@ bool WebrtcbinViewer::waitForFrames(int count, std::chrono::milliseconds timeout
 void WebrtcbinViewer::onPadAdded(GstElement*, GstPad* pad, gpointer data) {
   auto* self = static_cast<WebrtcbinViewer*>(data);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-  const char* description = self->codec_ == ViewerCodec::Vp8
-                                ? "rtpvp8depay ! vp8dec name=decoder ! fakesink sync=false"
-                                : "rtph264depay ! h264parse ! avdec_h264 name=decoder ! "
-                                  "fakesink sync=false";
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+  const char* media = caps && !gst_caps_is_empty(caps)
+                          ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
+                          : nullptr;
+  bool audio = media && std::string(media) == "audio";
+  if (caps) gst_caps_unref(caps);
+  const char* description =
+      audio ? "rtpopusdepay ! opusdec name=decoder ! audioconvert ! "
+              "audio/x-raw,format=S16LE,layout=interleaved ! identity name=decoded ! "
+              "fakesink sync=false"
+      : self->codec_ == ViewerCodec::Vp8
+          ? "rtpvp8depay ! vp8dec name=decoder ! fakesink sync=false"
+          : "rtph264depay ! h264parse ! avdec_h264 name=decoder ! fakesink sync=false";
   GError* error = nullptr;
   GstElement* branch = gst_parse_bin_from_description(description, TRUE, &error);
   if (!branch) {
@@ -54,16 +77,33 @@ void WebrtcbinViewer::onPadAdded(GstElement*, GstPad* pad, gpointer data) {
     return;
   }
   gst_bin_add(GST_BIN(self->pipeline_), branch);
-  GstElement* decoder = gst_bin_get_by_name(GST_BIN(branch), "decoder");
+  GstElement* decoder = gst_bin_get_by_name(GST_BIN(branch), audio ? "decoded" : "decoder");
   GstPad* decoded = gst_element_get_static_pad(decoder, "src");
-  gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER, &WebrtcbinViewer::onDecodedFrame, self,
-                    nullptr);
+  gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_BUFFER,
+                    audio ? &WebrtcbinViewer::onDecodedAudio : &WebrtcbinViewer::onDecodedFrame,
+                    self, nullptr);
   gst_object_unref(decoded);
   gst_object_unref(decoder);
   gst_element_sync_state_with_parent(branch);
   GstPad* sink = gst_element_get_static_pad(branch, "sink");
   gst_pad_link(pad, sink);
   gst_object_unref(sink);
+}
+
+GstPadProbeReturn WebrtcbinViewer::onDecodedAudio(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* self = static_cast<WebrtcbinViewer*>(data);
+  GstMapInfo map;
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    const auto* samples = reinterpret_cast<const int16_t*>(map.data);
+    int peak = self->audioPeak_.load();
+    for (size_t i = 0; i < map.size / 2; ++i)
+      peak = std::max(peak, std::abs(static_cast<int>(samples[i])));
+    self->audioPeak_ = peak;
+    gst_buffer_unmap(buffer, &map);
+  }
+  self->audioBuffers_++;
+  return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn WebrtcbinViewer::onDecodedFrame(GstPad* pad, GstPadProbeInfo* info,

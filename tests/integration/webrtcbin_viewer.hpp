@@ -1,6 +1,7 @@
 // A WebRTC viewer built from GStreamer's webrtcbin (an independent WebRTC implementation on
-// libnice/libsrtp/OpenSSL): makes a receive-only offer, takes an answer, decodes what arrives
-// and counts decoded frames. Used by integration tests as the "real peer".
+// libnice/libsrtp/OpenSSL): makes a receive-only offer (video, and Opus audio if asked), takes
+// an answer, decodes what arrives and counts decoded frames and audio buffers. Used by
+// integration tests as the "real peer".
 #pragma once
 
 #include <gst/gst.h>
@@ -17,7 +18,7 @@ enum class ViewerCodec { Vp8, H264 };
 
 class WebrtcbinViewer final : public WebrtcbinPeer {
  public:
-  explicit WebrtcbinViewer(ViewerCodec codec);
+  explicit WebrtcbinViewer(ViewerCodec codec, bool withAudio = false);
 
   int framesDecoded() const { return frames_.load(); }
   // When the newest frame was decoded (steady clock); epoch if none yet.
@@ -34,18 +35,23 @@ class WebrtcbinViewer final : public WebrtcbinPeer {
     int size = frameSize_.load();
     return size ? std::to_string(size >> 16) + "x" + std::to_string(size & 0xffff) : "";
   }
+  // Decoded audio buffers, and the loudest sample heard so far (0-32767).
+  int audioBuffersDecoded() const { return audioBuffers_.load(); }
+  int audioPeak() const { return audioPeak_.load(); }
   // Waits until at least `count` frames were decoded; false on timeout.
   bool waitForFrames(int count, std::chrono::milliseconds timeout) const;
 
  private:
   static void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer self);
   static GstPadProbeReturn onDecodedFrame(GstPad*, GstPadProbeInfo*, gpointer self);
+  static GstPadProbeReturn onDecodedAudio(GstPad*, GstPadProbeInfo*, gpointer self);
 
   ViewerCodec codec_;
   std::atomic<int> frames_{0};
   std::atomic<std::chrono::steady_clock::rep> lastFrameNs_{0};
   std::atomic<int> leftLuma_{-1}, rightLuma_{-1};
   std::atomic<int> frameSize_{0};  // width << 16 | height
+  std::atomic<int> audioBuffers_{0}, audioPeak_{0};
 };
 
 }  // namespace medrelay::testing

@@ -8,9 +8,10 @@
 
 namespace medrelay::testing {
 
-Watching watchStream(ServerProcess& server, const std::string& stream, ViewerCodec codec) {
+Watching watchStream(ServerProcess& server, const std::string& stream, ViewerCodec codec,
+                     bool withAudio) {
   auto token = server.issueToken("demo");
-  Watching w{std::make_unique<WebrtcbinViewer>(codec), ""};
+  Watching w{std::make_unique<WebrtcbinViewer>(codec, withAudio), ""};
   HttpResponse response;
   for (int attempt = 0; attempt < 50; ++attempt) {
     auto offer = w.viewer->createOffer();
@@ -18,7 +19,7 @@ Watching watchStream(ServerProcess& server, const std::string& stream, ViewerCod
         "127.0.0.1", server.port(), "POST", "/whep/" + stream,
         {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}}, offer);
     if (response.status == 201) break;
-    w.viewer = std::make_unique<WebrtcbinViewer>(codec);
+    w.viewer = std::make_unique<WebrtcbinViewer>(codec, withAudio);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(response.status, 201) << response.body;

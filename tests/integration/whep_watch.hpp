@@ -16,6 +16,6 @@ struct Watching {
 };
 
 Watching watchStream(ServerProcess& server, const std::string& stream,
-                     ViewerCodec codec = ViewerCodec::H264);
+                     ViewerCodec codec = ViewerCodec::H264, bool withAudio = false);
 
 }  // namespace medrelay::testing

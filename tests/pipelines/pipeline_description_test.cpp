@@ -131,6 +131,43 @@ TEST(PipelineDescription, TranscodedCamerasAreScaledDownIntoTheCeilingKeepingThe
   EXPECT_EQ(transcodedSize("video/x-raw,width=1920,height=1080", options), "320x180");
 }
 
+TEST(PipelineDescription, AudioComesFromCamerasAndOnRequestFromTheTestSource) {
+  for (const char* source : {"rtsp://cam/1", "rtsps://cam/1", "srt://:7001?mode=listener",
+                             "sdp:///etc/cam.sdp", "test://?audio=1"}) {
+    EXPECT_TRUE(sourceCarriesAudio(source)) << source;
+  }
+  for (const char* source :
+       {"test://", "dicom:///var/lib/x", "rtp://127.0.0.1:5004?codec=vp8", "whip://", ""}) {
+    EXPECT_FALSE(sourceCarriesAudio(source)) << source;
+  }
+  IngestOptions options;
+  options.source = "test://?audio=1";
+  std::string error;
+  auto test = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(test) << error;
+  EXPECT_TRUE(test->opus);
+  EXPECT_TRUE(test->audioTap.empty()) << "its audio is in the description itself";
+  EXPECT_NE(test->launch.find("name=opus"), std::string::npos);
+  expectGStreamerAccepts(test->launch);
+
+  // Cameras: video in the description, audio through the tap, for each source and mode.
+  for (const std::string source :
+       {"rtsp://cam/1", "srt://:7002?mode=listener", "sdp:///etc/medrelay/icu5.sdp"}) {
+    options.source = source;
+    for (auto mode : {RtspMode::PassThrough, RtspMode::Transcode}) {
+      auto camera = describePipeline(options, mode, error);
+      ASSERT_TRUE(camera) << error;
+      EXPECT_TRUE(camera->opus);
+      EXPECT_EQ(camera->audioTap, "demux");
+      EXPECT_NE(camera->launch.find("name=demux"), std::string::npos) << camera->launch;
+      EXPECT_EQ(camera->launch.find("name=opus"), std::string::npos);
+      expectGStreamerAccepts(camera->launch);
+      expectGStreamerAccepts(camera->audioBranch);
+      EXPECT_NE(camera->audioBranch.find("opusenc"), std::string::npos);
+    }
+  }
+}
+
 TEST(PipelineDescription, RawRtpIsForwardedAsItIs) {
   IngestOptions options;
   options.source = "rtp://127.0.0.1:5006?codec=vp8";

@@ -64,7 +64,16 @@ async function refreshStreams() {
   if (!player.stream) show('streams');
 }
 
+// Streams start muted (autoplay rules, and a quiet ward); the button appears when sound arrives.
+function setSound(on) {
+  $('video').muted = !on;
+  $('sound').textContent = on ? 'Sound on' : 'Sound off';
+  $('sound').setAttribute('aria-pressed', String(on));
+}
+
 function watch(name) {
+  $('sound').hidden = true;
+  setSound(false);
   $('stream-title').textContent = name;
   $('code-form').hidden = true;
   $('overlay').hidden = false;
@@ -80,8 +89,9 @@ async function updateStats() {
   if (!s) return;
   const size = s.frameWidth ? `${s.frameWidth}×${s.frameHeight}` : '';
   const fps = s.framesPerSecond ? `${Math.round(s.framesPerSecond)} fps` : '';
+  const sound = s.audio?.packetsReceived ? s.audio.codec.replace('audio/', '') : '';
   $('player-stats').textContent = [s.codec.replace('video/', ''), size, fps,
-    `${s.framesDecoded ?? 0} frames`, `${s.packetsLost ?? 0} lost`].filter(Boolean).join(' · ');
+    `${s.framesDecoded ?? 0} frames`, `${s.packetsLost ?? 0} lost`, sound].filter(Boolean).join(' · ');
 }
 
 signaling.addEventListener('open', () => { status('Connected'); login(); });
@@ -100,6 +110,8 @@ credentials.addEventListener('expired', (e) => {
   show('signin');
 });
 
+player.addEventListener('audio', () => { $('sound').hidden = false; });
+$('sound').addEventListener('click', () => setSound($('video').muted));
 player.addEventListener('state', (e) => {
   if (e.detail === 'connected') $('overlay').hidden = true;
 });

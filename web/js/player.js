@@ -58,6 +58,9 @@ export class Player extends EventTarget {
     this.pc = pc;
     const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
     this.preferCodec(transceiver);
+    // The stream's sound, if it has any (the relay rejects this section otherwise). The <video>
+    // starts muted, as autoplay requires; the page offers a sound button once audio arrives.
+    pc.addTransceiver('audio', { direction: 'recvonly' });
 
     const early = [];  // candidates found before the answer tells us the session id
     pc.onicecandidate = ({ candidate }) => {
@@ -67,6 +70,7 @@ export class Player extends EventTarget {
     };
     pc.ontrack = ({ streams, track }) => {
       mark('track');
+      if (track.kind === 'audio') this.emit('audio', true);
       this.video.srcObject = streams[0] || new MediaStream([track]);
       this.video.play().catch(() => {});
       if (this.video.requestVideoFrameCallback) {
@@ -153,16 +157,19 @@ export class Player extends EventTarget {
     if (first.length) transceiver.setCodecPreferences([...first, ...rest]);
   }
 
+  // Inbound video statistics, with `audio` holding the inbound audio's (or null).
   async stats() {
     if (!this.pc) return null;
     const report = await this.pc.getStats();
+    let video = null, audio = null;
     for (const s of report.values()) {
-      if (s.type === 'inbound-rtp' && s.kind === 'video') {
-        const codec = s.codecId && report.get(s.codecId);
-        return { ...s, codec: codec ? codec.mimeType : '' };
-      }
+      if (s.type !== 'inbound-rtp') continue;
+      const codec = s.codecId && report.get(s.codecId);
+      const entry = { ...s, codec: codec ? codec.mimeType : '' };
+      if (s.kind === 'video') video = entry;
+      if (s.kind === 'audio') audio = entry;
     }
-    return null;
+    return video && { ...video, audio };
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }

@@ -78,12 +78,15 @@ export async function launchChromium() {
   });
 }
 
-// Reads the page's inbound video stats through the viewer's own RTCPeerConnection.
+// Reads the page's inbound video stats through the viewer's own RTCPeerConnection; `audio`
+// holds the inbound audio's codec, packets and total energy (null without audio).
 export async function inboundVideo(page) {
   return page.evaluate(async () => {
     const s = await window.medrelay?.player?.stats();
     return s ? { framesDecoded: s.framesDecoded ?? 0, codec: s.codec, width: s.frameWidth ?? 0,
-      height: s.frameHeight ?? 0, packetsLost: s.packetsLost ?? 0 } : null;
+      height: s.frameHeight ?? 0, packetsLost: s.packetsLost ?? 0,
+      audio: s.audio && { codec: s.audio.codec, packetsReceived: s.audio.packetsReceived ?? 0,
+        energy: s.audio.totalAudioEnergy ?? 0 } } : null;
   });
 }
 

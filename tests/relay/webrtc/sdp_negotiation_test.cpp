@@ -143,12 +143,13 @@ AnswerParams params() {
   p.icePwd = "relaypassword0123456789";
   p.fingerprintSha256 = "01:02";
   p.candidates = {"candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host"};
-  p.ssrc = 1111;
-  p.rtxSsrc = 2222;
   p.cname = "c";
   p.streamId = "demo";
-  p.trackId = "demo-video";
   return p;
+}
+
+std::vector<AcceptedSection> videoOnly(const CodecChoice& choice) {
+  return {{choice, 1111, 2222, "demo-video"}};
 }
 
 TEST(SdpOffer, ReadsChromeTransportAndMedia) {
@@ -195,7 +196,7 @@ TEST(CodecMatch, FirefoxWithoutH264HasNoCommonCodecForAnH264OnlyStream) {
 TEST(SdpAnswer, ChromeAnswerRejectsAudioAndKeepsItOutOfBundle) {
   auto offer = parse(kChromeOffer);
   auto choice = std::get<CodecChoice>(chooseVideoCodec(offer, kBoth));
-  auto text = std::get<std::string>(buildAnswer(offer, choice, params()));
+  auto text = std::get<std::string>(buildAnswer(offer, videoOnly(choice), params()));
   auto answer = parseSdpText(text);
   ASSERT_TRUE(answer);
   EXPECT_STREQ(gst_sdp_message_get_attribute_val(answer.get(), "group"), "BUNDLE 1");
@@ -220,13 +221,75 @@ TEST(SdpAnswer, ChromeAnswerRejectsAudioAndKeepsItOutOfBundle) {
   EXPECT_EQ(gst_sdp_media_formats_len(video), 2u);
 }
 
+TEST(CodecMatch, ChromeAudioSectionTakesOpusWhenBundledWithVideo) {
+  auto offer = parse(kChromeOffer);
+  auto video = std::get<CodecChoice>(chooseVideoCodec(offer, kBoth));
+  auto audio = chooseAudioCodec(offer, video);
+  ASSERT_TRUE(audio);
+  EXPECT_EQ(audio->encoding.codec, rtp::Codec::Opus);
+  EXPECT_EQ(audio->payloadType, 111);
+  EXPECT_EQ(audio->mid, "0");
+  EXPECT_EQ(audio->mediaIndex, 0u);
+  EXPECT_FALSE(audio->rtxPayloadType);
+
+  // Not bundled with the video: we have one transport, so no audio.
+  std::string unbundled = kChromeOffer;
+  unbundled.replace(unbundled.find("a=group:BUNDLE 0 1"), 18, "a=group:BUNDLE 1");
+  EXPECT_FALSE(chooseAudioCodec(parse(unbundled.c_str()), video));
+  // No Opus offered (G.711 only): no audio.
+  std::string noOpus = kChromeOffer;
+  noOpus.replace(noOpus.find("a=rtpmap:111 opus/48000/2"), 25, "a=rtpmap:111 G722/8000  ");
+  EXPECT_FALSE(chooseAudioCodec(parse(noOpus.c_str()), video));
+  // A viewer's audio section that only sends cannot receive ours.
+  std::string sendOnly = kChromeOffer;
+  sendOnly.replace(sendOnly.find("a=recvonly"), 10, "a=sendonly");
+  EXPECT_FALSE(chooseAudioCodec(parse(sendOnly.c_str()), video));
+  // ...but that is what a WHIP publisher's audio looks like.
+  EXPECT_TRUE(chooseAudioCodec(parse(sendOnly.c_str()), video, AnswerParams::Role::Publisher));
+  // Firefox's offer here has no audio at all.
+  auto firefox = parse(kFirefoxOffer);
+  EXPECT_FALSE(chooseAudioCodec(firefox, std::get<CodecChoice>(chooseVideoCodec(firefox, kBoth))));
+}
+
+TEST(SdpAnswer, ChromeAnswerWithAudioBundlesBothOnOneTransport) {
+  auto offer = parse(kChromeOffer);
+  auto video = std::get<CodecChoice>(chooseVideoCodec(offer, kBoth));
+  auto audio = chooseAudioCodec(offer, video);
+  ASSERT_TRUE(audio);
+  std::vector<AcceptedSection> sections{{video, 1111, 2222, "demo-video"},
+                                        {*audio, 3333, 0, "demo-audio"}};
+  auto answer = parseSdpText(std::get<std::string>(buildAnswer(offer, sections, params())));
+  ASSERT_TRUE(answer);
+  EXPECT_STREQ(gst_sdp_message_get_attribute_val(answer.get(), "group"), "BUNDLE 0 1");
+  ASSERT_EQ(gst_sdp_message_medias_len(answer.get()), 2u);
+  const GstSDPMedia* a = gst_sdp_message_get_media(answer.get(), 0);
+  EXPECT_EQ(gst_sdp_media_get_port(a), 9u);
+  EXPECT_STREQ(gst_sdp_media_get_media(a), "audio");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(a, "mid"), "0");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(a, "rtpmap"), "111 opus/48000/2");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(a, "fmtp"), "111 minptime=10;useinbandfec=1");
+  EXPECT_NE(gst_sdp_media_get_attribute_val(a, "sendonly"), nullptr);
+  EXPECT_NE(gst_sdp_media_get_attribute_val(a, "rtcp-mux"), nullptr);
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(a, "ssrc"), "3333 cname:c");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(a, "msid"), "demo demo-audio");
+  EXPECT_EQ(gst_sdp_media_get_attribute_val(a, "ssrc-group"), nullptr);
+  EXPECT_EQ(gst_sdp_media_formats_len(a), 1u);
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(a, "ice-ufrag"), "relay");
+  const GstSDPMedia* v = gst_sdp_message_get_media(answer.get(), 1);
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(v, "msid"), "demo demo-video");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(v, "ssrc-group"), "FID 1111 2222");
+  // Same transport in both sections.
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(a, "fingerprint"),
+               gst_sdp_media_get_attribute_val(v, "fingerprint"));
+}
+
 TEST(SdpAnswer, PassiveOfferGetsAnActiveAnswerAndNoRtxWithoutOne) {
   std::string sdp = kFirefoxOffer;
   sdp.replace(sdp.find("a=setup:actpass"), 15, "a=setup:passive");
   auto offer = parse(sdp.c_str());
   auto choice = std::get<CodecChoice>(chooseVideoCodec(offer, kBoth));
   choice.rtxPayloadType.reset();
-  auto text = std::get<std::string>(buildAnswer(offer, choice, params()));
+  auto text = std::get<std::string>(buildAnswer(offer, videoOnly(choice), params()));
   EXPECT_NE(text.find("a=setup:active"), std::string::npos);
   EXPECT_EQ(text.find("ssrc-group"), std::string::npos);
   EXPECT_EQ(text.find("rtx"), std::string::npos);
