@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
+
+#include "pipelines/dicom/basic_profile_table.hpp"
 
 namespace medrelay::pipelines::dicom {
 
@@ -34,130 +37,53 @@ size_t removeRecursively(DcmItem& item, const std::vector<DcmTagKey>& tags) {
 
 enum class Action { Remove, Empty, Dummy, NewUid };
 
-struct Rule {
-  DcmTagKey tag;
-  Action action;
-};
+// Our choice where the standard offers one: the strictest. Anything that may be removed is
+// (objects are kept only for rendering, so no attribute is needed for validity's sake); "Z/D"
+// is emptied. PatientID (Z/D) is handled apart: it gets the stable pseudonym.
+Action choose(std::string_view standard) {
+  if (standard == "D") return Action::Dummy;
+  if (standard == "U") return Action::NewUid;
+  if (standard.front() == 'X') return Action::Remove;
+  return Action::Empty;  // "Z", "Z/D"
+}
 
-// PS3.15 Table E.1-1, Basic Profile column (where the table offers a choice, the strictest
-// that keeps the file valid: X over Z over D). PatientID is handled apart (pseudonym).
-const std::vector<Rule>& basicProfileRules() {
-  using enum Action;
-  static const std::vector<Rule> rules = {
-      // Patient
-      {DCM_PatientName, Empty},
-      {DCM_PatientBirthDate, Empty},
-      {DCM_PatientBirthTime, Remove},
-      {DCM_PatientSex, Empty},
-      {DCM_IssuerOfPatientID, Remove},
-      {DCM_RETIRED_OtherPatientIDs, Remove},
-      {DCM_OtherPatientIDsSequence, Remove},
-      {DCM_OtherPatientNames, Remove},
-      {DCM_PatientBirthName, Remove},
-      {DCM_PatientAge, Remove},
-      {DCM_PatientSize, Remove},
-      {DCM_PatientWeight, Remove},
-      {DCM_PatientAddress, Remove},
-      {DCM_PatientMotherBirthName, Remove},
-      {DCM_MilitaryRank, Remove},
-      {DCM_BranchOfService, Remove},
-      {DCM_RETIRED_MedicalRecordLocator, Remove},
-      {DCM_MedicalAlerts, Remove},
-      {DCM_Allergies, Remove},
-      {DCM_CountryOfResidence, Remove},
-      {DCM_RegionOfResidence, Remove},
-      {DCM_PatientTelephoneNumbers, Remove},
-      {DCM_PatientTelecomInformation, Remove},
-      {DCM_EthnicGroup, Remove},
-      {DCM_Occupation, Remove},
-      {DCM_SmokingStatus, Remove},
-      {DCM_AdditionalPatientHistory, Remove},
-      {DCM_PregnancyStatus, Remove},
-      {DCM_LastMenstrualDate, Remove},
-      {DCM_PatientReligiousPreference, Remove},
-      {DCM_PatientSexNeutered, Remove},
-      {DCM_ResponsiblePerson, Remove},
-      {DCM_ResponsiblePersonRole, Remove},
-      {DCM_ResponsibleOrganization, Remove},
-      {DCM_PatientComments, Remove},
-      {DCM_PatientInsurancePlanCodeSequence, Remove},
-      {DCM_ReferencedPatientSequence, Remove},
-      {DCM_ReferencedPatientPhotoSequence, Remove},
-      // Visit and admission
-      {DCM_AdmissionID, Remove},
-      {DCM_CurrentPatientLocation, Remove},
-      {DCM_PatientInstitutionResidence, Remove},
-      {DCM_PatientState, Remove},
-      {DCM_VisitComments, Remove},
-      {DCM_AdmittingDiagnosesDescription, Remove},
-      {DCM_AdmittingDiagnosesCodeSequence, Remove},
-      // Study, request, procedure
-      {DCM_AccessionNumber, Empty},
-      {DCM_StudyID, Empty},
-      {DCM_StudyDate, Empty},
-      {DCM_StudyTime, Empty},
-      {DCM_SeriesDate, Remove},
-      {DCM_SeriesTime, Remove},
-      {DCM_AcquisitionDate, Remove},
-      {DCM_AcquisitionTime, Remove},
-      {DCM_AcquisitionDateTime, Remove},
-      {DCM_ContentDate, Empty},
-      {DCM_ContentTime, Empty},
-      {DCM_StudyDescription, Remove},
-      {DCM_SeriesDescription, Remove},
-      {DCM_RETIRED_StudyComments, Remove},
-      {DCM_RequestingPhysician, Remove},
-      {DCM_RequestingService, Remove},
-      {DCM_RequestedProcedureDescription, Remove},
-      {DCM_RequestedProcedureID, Remove},
-      {DCM_RequestAttributesSequence, Remove},
-      {DCM_PerformedProcedureStepStartDate, Remove},
-      {DCM_PerformedProcedureStepStartTime, Remove},
-      {DCM_PerformedProcedureStepID, Remove},
-      {DCM_PerformedProcedureStepDescription, Remove},
-      {DCM_ReferencedStudySequence, Remove},
-      {DCM_ReferencedPerformedProcedureStepSequence, Remove},
-      {DCM_ProtocolName, Remove},
-      {DCM_DerivationDescription, Remove},
-      {DCM_ImageComments, Remove},
-      {DCM_FrameComments, Remove},
-      {DCM_RETIRED_IdentifyingComments, Remove},
-      {DCM_RETIRED_AcquisitionComments, Remove},
-      {DCM_ContentSequence, Remove},
-      {DCM_OriginalAttributesSequence, Remove},
-      // People and places
-      {DCM_ReferringPhysicianName, Empty},
-      {DCM_ReferringPhysicianAddress, Remove},
-      {DCM_ReferringPhysicianTelephoneNumbers, Remove},
-      {DCM_ReferringPhysicianIdentificationSequence, Remove},
-      {DCM_PhysiciansOfRecord, Remove},
-      {DCM_PhysiciansOfRecordIdentificationSequence, Remove},
-      {DCM_PerformingPhysicianName, Remove},
-      {DCM_PerformingPhysicianIdentificationSequence, Remove},
-      {DCM_NameOfPhysiciansReadingStudy, Remove},
-      {DCM_PhysiciansReadingStudyIdentificationSequence, Remove},
-      {DCM_ScheduledPerformingPhysicianName, Remove},
-      {DCM_OperatorsName, Remove},
-      {DCM_OperatorIdentificationSequence, Remove},
-      {DCM_PersonName, Dummy},
-      {DCM_InstitutionName, Remove},
-      {DCM_InstitutionAddress, Remove},
-      {DCM_InstitutionalDepartmentName, Remove},
-      {DCM_StationName, Remove},
-      {DCM_DeviceSerialNumber, Remove},
-      // UIDs: replaced consistently, so references between files still hold
-      {DCM_SOPInstanceUID, NewUid},
-      {DCM_StudyInstanceUID, NewUid},
-      {DCM_SeriesInstanceUID, NewUid},
-      {DCM_FrameOfReferenceUID, NewUid},
-      {DCM_SynchronizationFrameOfReferenceUID, NewUid},
-      {DCM_InstanceCreatorUID, NewUid},
-      {DCM_ReferencedSOPInstanceUID, NewUid},
-      {DCM_ReferencedFrameOfReferenceUID, NewUid},
-      {DCM_StorageMediaFileSetUID, NewUid},
-      {DCM_UID, NewUid},
-  };
-  return rules;
+// The table's entry for `tag`, or null (the table is sorted by tag).
+const ProfileEntry* profileEntry(const DcmTagKey& tag) {
+  auto table = basicProfileTable();
+  auto it = std::lower_bound(
+      table.begin(), table.end(), tag,
+      [](const ProfileEntry& e, const DcmTagKey& t) { return DcmTagKey(e.group, e.element) < t; });
+  return it != table.end() && DcmTagKey(it->group, it->element) == tag ? &*it : nullptr;
+}
+
+// A dummy value consistent with the element's VR (PS3.15 E.1.1: "D"); false where no dummy
+// makes sense (binary and unknown VRs), and the element is removed instead.
+bool putDummy(DcmElement& element) {
+  switch (element.ident()) {
+    case EVR_DA:
+      return element.putString("19000101").good();
+    case EVR_TM:
+      return element.putString("000000").good();
+    case EVR_DT:
+      return element.putString("19000101000000").good();
+    case EVR_AS:
+      return element.putString("000Y").good();
+    case EVR_DS:
+    case EVR_IS:
+      return element.putString("0").good();
+    case EVR_AE:
+    case EVR_CS:
+    case EVR_SH:
+    case EVR_LO:
+    case EVR_LT:
+    case EVR_ST:
+    case EVR_UT:
+    case EVR_UC:
+    case EVR_PN:
+      return element.putString("ANONYMOUS").good();
+    default:
+      return false;
+  }
 }
 
 std::string hmacHex(const std::string& text, const std::vector<unsigned char>& key) {
@@ -186,21 +112,28 @@ void applyBasicProfile(DcmItem& item, const std::vector<unsigned char>& key, Dei
       ++report.removed;
     }
   }
-  for (const auto& rule : basicProfileRules()) {
-    DcmElement* element = nullptr;
-    if (item.findAndGetElement(rule.tag, element, OFFalse).bad() || element == nullptr) continue;
-    switch (rule.action) {
-      case Action::Remove:
-        item.findAndDeleteElement(rule.tag, OFFalse, OFFalse);
-        ++report.removed;
-        break;
+  for (unsigned long i = item.card(); i-- > 0;) {
+    DcmElement* element = item.getElement(i);
+    if (element == nullptr || element->getTag() == DCM_PatientID) continue;
+    const ProfileEntry* entry = profileEntry(element->getTag());
+    if (entry == nullptr) continue;
+    Action action = choose(entry->action);
+    if (action == Action::Dummy && element->ident() == EVR_SQ) action = Action::Remove;
+    if (action == Action::NewUid && element->ident() != EVR_UI) action = Action::Remove;
+    switch (action) {
       case Action::Empty:
         element->clear();
         ++report.replaced;
         break;
       case Action::Dummy:
-        element->putString("ANONYMOUS");
-        ++report.replaced;
+        if (putDummy(*element)) {
+          ++report.replaced;
+          break;
+        }
+        [[fallthrough]];
+      case Action::Remove:
+        delete item.remove(element);
+        ++report.removed;
         break;
       case Action::NewUid: {
         OFString uid;
@@ -286,6 +219,9 @@ DeidReport deidentify(DcmDataset& dataset, DeidProfile profile,
   if (key.size() < 16) {
     throw std::invalid_argument("the strict profile needs a pseudonym key of 16 bytes or more");
   }
+  // Never less than the minimum profile (it names a few attributes the table does not, such as
+  // the responsible person's role), then the standard's table.
+  report.removed = removeRecursively(dataset, hospitalMinimumRemovals());
   applyBasicProfile(dataset, key, report);
   dataset.putAndInsertString(DCM_PatientIdentityRemoved, "YES");
   dataset.putAndInsertString(DCM_DeidentificationMethod,

@@ -3,11 +3,13 @@
 //  - HospitalMinimum: the direct identifiers of the patient are removed (name, birth date and
 //    time, other names and IDs, address, phone numbers, ...); PatientID and StudyDate stay, as
 //    the hospital's keys.
-//  - BasicConfidentiality (the strict option): the attributes of DICOM PS3.15 Annex E's Basic
-//    Application Level Confidentiality Profile with their actions (remove, empty, dummy value,
-//    UID replaced consistently), all private attributes and overlays/curves removed, and the
-//    patient ID replaced by a stable pseudonym (HMAC of the ID under the installation's key), so
-//    that studies of one patient still belong together.
+//  - BasicConfidentiality (the strict option): everything the minimum profile removes, then
+//    every attribute of DICOM PS3.15 Table E.1-1's Basic Application Level Confidentiality
+//    Profile (2024b, 615 attributes; basic_profile_table.cpp) with its action, taking the
+//    strictest where the standard offers a choice (remove over empty over dummy), UIDs replaced
+//    consistently, all private attributes and overlays/curves removed, and the patient ID
+//    replaced by a stable pseudonym (HMAC of the ID under the installation's key), so that
+//    studies of one patient still belong together.
 // Applied to nested sequences too: identifiers hide in items (Referenced Patient, Request
 // Attributes, ...).
 #pragma once

@@ -9,11 +9,13 @@
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
+#include "pipelines/dicom/basic_profile_table.hpp"
 #include "pipelines/dicom/deidentifier.hpp"
 
 namespace medrelay::pipelines::dicom {
@@ -257,6 +259,112 @@ TEST(Deidentify, StrictProfileLeavesNothingIdentifyingAndKeepsFilesLinked) {
   auto bytes = writtenBytes(first);
   for (const char* forbidden : {"SECRET", "HOSP-000123", "1.2.826.0.1.3680043.2.1143"}) {
     EXPECT_EQ(bytes.find(forbidden), std::string::npos) << forbidden;
+  }
+}
+
+// Attributes of the standard's table that a list written from memory tends to miss (device and
+// GPS data from cameras, visits, languages, AE titles), named here independently of the table.
+const std::vector<DcmTagKey> kOftenMissed = {
+    DCM_GPSLatitude,
+    DCM_GPSLongitude,
+    DCM_CameraOwnerName,
+    DCM_LensSerialNumber,
+    DCM_ServiceEpisodeID,
+    DCM_PatientPrimaryLanguageCodeSequence,
+    DCM_UniqueDeviceIdentifier,
+    DCM_TimezoneOffsetFromUTC,
+    DCM_StationAETitle,
+    DCM_RETIRED_ScheduledStudyLocation,
+    DCM_ReasonForVisit,
+    DCM_SpecialNeeds,
+    DCM_OrderEnteredBy,
+    DCM_DetectorID,
+    DCM_InstitutionCodeSequence,
+};
+
+TEST(Deidentify, StrictProfileCoversTheStandardsTable) {
+  auto table = basicProfileTable();
+  EXPECT_GE(table.size(), 600u) << "PS3.15 2024b lists 617 attributes (two as group ranges)";
+  for (size_t i = 1; i < table.size(); ++i) {
+    EXPECT_LT(DcmTagKey(table[i - 1].group, table[i - 1].element),
+              DcmTagKey(table[i].group, table[i].element))
+        << "sorted, no duplicates (looked up by binary search)";
+  }
+  for (const auto& tag : kOftenMissed) {
+    EXPECT_TRUE(
+        std::any_of(table.begin(), table.end(),
+                    [&](const ProfileEntry& e) { return DcmTagKey(e.group, e.element) == tag; }))
+        << tag.toString() << " is missing from the table";
+  }
+}
+
+// Every attribute of the table that DCMTK's dictionary knows, set to a marked value of its VR
+// (at the top level and in a nested item): after the strict profile, no marked value is left
+// anywhere, whatever action (remove, empty, dummy, new UID) the attribute got.
+TEST(Deidentify, StrictProfileLeavesNoMarkedValueOfAnyTableAttribute) {
+  DcmFileFormat file;
+  DcmDataset& dataset = *file.getDataset();
+  auto* nested = new DcmSequenceOfItems(DCM_ReferencedSeriesSequence);
+  auto* inner = new DcmItem();
+  nested->append(inner);
+  size_t planted = 0;
+  for (const auto& entry : basicProfileTable()) {
+    DcmTag tag(entry.group, entry.element);
+    if (entry.group <= 0x0004 || tag.getEVR() == EVR_UN) continue;  // meta, commands, unknown
+    for (DcmItem* item : {static_cast<DcmItem*>(&dataset), inner}) {
+      std::string value = marked(tag);
+      switch (tag.getEVR()) {
+        case EVR_SQ: {
+          auto* sequence = new DcmSequenceOfItems(tag);
+          auto* leaf = new DcmItem();
+          leaf->putAndInsertString(DCM_CodeMeaning, value.c_str());
+          sequence->append(leaf);
+          item->insert(sequence, OFTrue);
+          break;
+        }
+        case EVR_DA:
+          item->putAndInsertString(tag, "19450102");
+          break;
+        case EVR_TM:
+          item->putAndInsertString(tag, "121314");
+          break;
+        case EVR_DT:
+          item->putAndInsertString(tag, "19450102121314");
+          break;
+        case EVR_AS:
+          item->putAndInsertString(tag, "042Y");
+          break;
+        case EVR_UI:
+          item->putAndInsertString(tag, "1.2.826.0.1.3680043.2.1143.99");
+          break;
+        case EVR_US:
+        case EVR_SS:
+        case EVR_UL:
+        case EVR_SL:
+        case EVR_FL:
+        case EVR_FD:
+        case EVR_DS:
+        case EVR_IS:
+        case EVR_AT:
+          continue;  // numbers carry no marked text; their handling is checked by type below
+        default:
+          item->putAndInsertString(tag, value.substr(0, 16).c_str());
+          break;
+      }
+      ++planted;
+    }
+  }
+  dataset.insert(nested, OFTrue);
+  EXPECT_GT(planted, 800u) << "most of the table is in DCMTK 3.6.7's dictionary";
+  ASSERT_NE(dumpEverything(dataset).find("SECRET"), std::string::npos);
+
+  deidentify(dataset, DeidProfile::BasicConfidentiality, testKey());
+  auto dump = dumpEverything(dataset);
+  for (const char* forbidden : {"SECRET", "19450102", "121314", "042Y", "1.2.826.0.1.3680043"}) {
+    EXPECT_EQ(dump.find(forbidden), std::string::npos) << forbidden << " survived:\n" << dump;
+  }
+  for (const char* forbidden : {"SECRET", "19450102", "1.2.826.0.1.3680043"}) {
+    EXPECT_EQ(writtenBytes(file).find(forbidden), std::string::npos) << forbidden;
   }
 }
 
