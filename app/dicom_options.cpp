@@ -44,6 +44,7 @@ DicomGatewayConfig dicomGatewayConfig(const DicomOptions& options,
                                       const std::filesystem::path& dataDir) {
   DicomGatewayConfig config;
   config.receiver.aeTitle = options.aeTitle;
+  config.receiver.bindAddress = hostOf(options.listen);
   config.receiver.port = portOf(options.listen);
   config.receiver.loopbackOnly = isLoopbackHost(hostOf(options.listen));
   config.receiver.callingAeTitles = {options.callingAeTitles.begin(),

@@ -3,7 +3,10 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/diutil.h>
+#include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmnet/scp.h>
+
+#include <mutex>
 
 #include "relay/common/logger.hpp"
 
@@ -66,12 +69,13 @@ std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& co
 
 class StoreReceiver::Scp final : public DcmSCP {
  public:
+  // Serves the one association on the connection handed over in dcmExternalSocketHandle.
   explicit Scp(StoreReceiver& owner) : owner_(owner) {
     const auto& c = owner.config_;
-    setPort(c.port);
+    // DCMTK opens no port of its own here (it takes the accepted connection), yet it refuses
+    // ports below 1024 to non-root users: tell it an unprivileged one.
+    setPort(65535);
     setAETitle(c.aeTitle.c_str());
-    setConnectionBlockingMode(DUL_NOBLOCK);
-    setConnectionTimeout(1);  // wakes every second to see whether to stop
     setDIMSETimeout(30);
     setACSETimeout(30);
     setHostLookupEnabled(OFFalse);
@@ -116,8 +120,8 @@ class StoreReceiver::Scp final : public DcmSCP {
     abortAssociation();
   }
   void notifyAssociationTermination() override { aborted_ = false; }
-  OFBool stopAfterConnectionTimeout() override { return owner_.stopping_.load(); }
-  OFBool stopAfterCurrentAssociation() override { return owner_.stopping_.load(); }
+  OFBool stopAfterConnectionTimeout() override { return OFTrue; }
+  OFBool stopAfterCurrentAssociation() override { return OFTrue; }  // one connection each
 
   OFCondition handleIncomingCommand(T_DIMSE_Message* message,
                                     const DcmPresentationContextInfo& info) override {
@@ -186,15 +190,35 @@ StoreReceiver::~StoreReceiver() {
 }
 
 bool StoreReceiver::start() {
-  scp_ = std::make_unique<Scp>(*this);
-  OFCondition cond = scp_->openListenPort();
-  if (cond.bad()) {
-    log()->error("DICOM receiver cannot listen on port {}: {}", config_.port, cond.text());
+  std::string error;
+  if (!listener_.open(config_.bindAddress, config_.port, error)) {
+    log()->error("DICOM receiver cannot listen on {} port {}: {}", config_.bindAddress,
+                 config_.port, error);
     return false;
   }
-  thread_ = std::thread([this] { scp_->acceptAssociations(); });
-  log()->info("DICOM receiver {} listening on port {}", config_.aeTitle, config_.port);
+  thread_ = std::thread([this] { serve(); });
+  log()->info("DICOM receiver {} listening on {} port {}", config_.aeTitle, config_.bindAddress,
+              listener_.port());
   return true;
+}
+
+void StoreReceiver::serve() {
+  // DCMTK takes an accepted connection through a process-wide global: receivers in one process
+  // take turns.
+  static std::mutex externalSocket;
+  while (!stopping_.load()) {
+    int connection = listener_.accept(500);  // wakes twice a second to see whether to stop
+    if (connection < 0) continue;
+    std::lock_guard lock(externalSocket);
+    dcmExternalSocketHandle.set(connection);
+    Scp scp(*this);
+    OFCondition result = scp.listen();  // one association; DCMTK closes the connection
+    dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+    if (result.bad() && result != NET_EC_StopAfterAssociation &&
+        result != NET_EC_StopAfterConnectionTimeout) {
+      log()->warn("DICOM association ended: {}", result.text());
+    }
+  }
 }
 
 void StoreReceiver::stop() {

@@ -1,8 +1,8 @@
-// The DICOM C-STORE receiver (DCMTK DcmSCP): accepts associations for the image storage SOP
-// classes from configured calling AE titles, receives each object in memory, checks it (an
-// image with sane dimensions whose pixel data has the length its attributes announce), and
-// de-identifies it before anyone else sees it; the identified original is never written
-// anywhere. Refusals carry a DICOM failure status and leave a log line.
+// The DICOM C-STORE receiver (DCMTK DcmSCP) on one address and port: accepts associations for
+// the image storage SOP classes from configured calling AE titles, receives each object in memory,
+// checks it (an image with sane dimensions whose pixel data has the length its attributes
+// announce), and de-identifies it before anyone else sees it; the identified original is never
+// written anywhere. Refusals carry a DICOM failure status and leave a log line.
 #pragma once
 
 #include <dcmtk/dcmdata/dcdatset.h>
@@ -17,12 +17,14 @@
 #include <vector>
 
 #include "pipelines/dicom/deidentifier.hpp"
+#include "pipelines/dicom/listen_socket.hpp"
 
 namespace medrelay::pipelines::dicom {
 
 struct StoreReceiverConfig {
   std::string aeTitle = "MEDRELAY";
-  uint16_t port = 11112;
+  std::string bindAddress = "127.0.0.1";  // numeric; "0.0.0.0" or "::" for every interface
+  uint16_t port = 11112;                  // 0: the kernel picks one (see boundPort())
   bool loopbackOnly = false;              // the embedded default: peers on this host only
   std::set<std::string> callingAeTitles;  // empty: any calling AE title
   DeidProfile profile = DeidProfile::HospitalMinimum;
@@ -62,14 +64,17 @@ class StoreReceiver {
   // Starts listening on its own thread; false (with a log line) if the port cannot be opened.
   bool start();
   void stop();
+  uint16_t boundPort() const { return listener_.port(); }
 
  private:
   class Scp;
   StoreReceiverConfig config_;
   Handler handler_;
   OutcomeListener outcomes_;
+  void serve();  // the receiver's thread: one association at a time
+
   std::atomic<bool> stopping_{false};
-  std::unique_ptr<Scp> scp_;
+  ListenSocket listener_;
   std::thread thread_;
 };
 

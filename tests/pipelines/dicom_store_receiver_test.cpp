@@ -3,7 +3,13 @@
 // configured is turned away; malformed objects sent with DCMTK's DcmSCU (truncated pixel data,
 // absurd dimensions, no pixel data, an object that is not an image) get failure statuses, and the
 // receiver keeps accepting good objects afterwards.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -238,6 +244,49 @@ TEST_F(StoreReceiverTest, AnOversizedObjectLosesItsAssociationMidTransfer) {
   ASSERT_TRUE(waitForReceived(1));
   std::lock_guard lock(mutex);
   EXPECT_EQ(received.size(), 1u);
+}
+
+// True when a TCP connection to `host`:`port` is accepted.
+bool connects(const char* host, uint16_t port) {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  if (std::strchr(host, ':')) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    ::inet_pton(AF_INET6, host, &v6->sin6_addr);
+    length = sizeof *v6;
+  } else {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    ::inet_pton(AF_INET, host, &v4->sin_addr);
+    length = sizeof *v4;
+  }
+  int fd = ::socket(address.ss_family, SOCK_STREAM, 0);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), length) == 0;
+  ::close(fd);
+  return ok;
+}
+
+TEST_F(StoreReceiverTest, ListensOnlyOnItsOwnAddress) {
+  // 127.0.0.2 is this host too: a port bound to every interface would answer there.
+  EXPECT_TRUE(connects("127.0.0.1", config.port));
+  EXPECT_FALSE(connects("127.0.0.2", config.port)) << "bound to 127.0.0.1 only";
+
+  StoreReceiverConfig v6 = config;
+  v6.bindAddress = "::1";
+  v6.port = 0;
+  StoreReceiver ipv6(v6, [](std::unique_ptr<DcmDataset>, const StoreContext&) {});
+  ASSERT_TRUE(ipv6.start());
+  ASSERT_NE(ipv6.boundPort(), 0);
+  EXPECT_TRUE(connects("::1", ipv6.boundPort()));
+  EXPECT_FALSE(connects("127.0.0.1", ipv6.boundPort()));
+
+  StoreReceiverConfig bad = config;
+  bad.bindAddress = "not-an-address";
+  StoreReceiver refused(bad, [](std::unique_ptr<DcmDataset>, const StoreContext&) {});
+  EXPECT_FALSE(refused.start());
 }
 
 }  // namespace
