@@ -138,11 +138,16 @@ int runServe(const ServeOptions& options) {
                               const std::string& detail) override {
       auto mapped = state == pipelines::SourceState::Running    ? StreamState::Live
                     : state == pipelines::SourceState::Starting ? StreamState::Connecting
+                    : state == pipelines::SourceState::Stalled  ? StreamState::Stalled
+                    : state == pipelines::SourceState::Failed   ? StreamState::Failed
                                                                 : StreamState::Down;
       if (Stream* s = streams.find(stream)) {
         s->setState(mapped);
-        s->noteSourceEvent(state == pipelines::SourceState::Running ? "" : detail,
-                           state == pipelines::SourceState::Backoff);
+        // Starting keeps the reason of the restart it follows; running clears it.
+        if (state != pipelines::SourceState::Starting) {
+          s->noteSourceEvent(state == pipelines::SourceState::Running ? "" : detail,
+                             pipelines::awaitingRestart(state));
+        }
       }
       log()->info("source {}: {} {}", stream, pipelines::sourceStateName(state), detail);
       try {

@@ -13,6 +13,10 @@ std::string_view streamStateName(StreamState state) {
       return "live";
     case StreamState::Connecting:
       return "connecting";
+    case StreamState::Stalled:
+      return "stalled";
+    case StreamState::Failed:
+      return "failed";
     case StreamState::Down:
       return "down";
   }

@@ -26,7 +26,10 @@
 
 namespace medrelay::app {
 
-enum class StreamState { Connecting, Live, Down };
+// Connecting: the source is being started; Live: media flows; Stalled: the source stopped
+// sending and is being restarted; Failed: the source failed (reason in the detail) and is being
+// restarted; Down: nothing to carry (a WHIP stream without publisher).
+enum class StreamState { Connecting, Live, Stalled, Failed, Down };
 std::string_view streamStateName(StreamState state);
 
 struct StreamEncoding {

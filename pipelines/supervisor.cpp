@@ -1,5 +1,7 @@
 #include "pipelines/supervisor.hpp"
 
+#include "pipelines/ingest_main.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -23,10 +25,33 @@ auto log() {
 
 using Clock = std::chrono::steady_clock;
 
+// What an operator reads in the API and /metrics: why the ingest process ended, from its exit
+// code (ingest_main.hpp) or the signal that ended it.
 std::string describeExit(int status) {
-  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("killed by ") + strsignal(WTERMSIG(status));
-  return "stopped";
+  if (WIFSIGNALED(status)) {
+    return std::string("the ingest process was killed (") + strsignal(WTERMSIG(status)) + ")";
+  }
+  if (!WIFEXITED(status)) return "the ingest process stopped";
+  switch (WEXITSTATUS(status)) {
+    case kIngestBadSource:
+      return "the source address is not usable";
+    case kIngestPipelineFailed:
+      return "the media pipeline could not be built";
+    case kIngestStalled:
+      return "the source stopped sending media";
+    case kIngestStreamError:
+      return "the source failed (unreachable, refused, or sent what could not be decoded)";
+    case kIngestEnded:
+      return "the source ended its stream";
+    case kIngestRelayGone:
+      return "the relay closed the ingest socket";
+    default:
+      return "the ingest process exited with code " + std::to_string(WEXITSTATUS(status));
+  }
+}
+
+bool stalled(int status) {
+  return WIFEXITED(status) && WEXITSTATUS(status) == kIngestStalled;
 }
 
 }  // namespace
@@ -37,8 +62,10 @@ std::string_view sourceStateName(SourceState state) {
       return "starting";
     case SourceState::Running:
       return "running";
-    case SourceState::Backoff:
-      return "backoff";
+    case SourceState::Stalled:
+      return "stalled";
+    case SourceState::Failed:
+      return "failed";
     case SourceState::Stopped:
       return "stopped";
   }
@@ -116,7 +143,7 @@ void Supervisor::spawn(Source& source) {
     ::_exit(127);
   }
   if (pid < 0) {
-    source.state = SourceState::Backoff;
+    source.state = SourceState::Failed;
     source.restartAt = Clock::now() + source.backoff;
     log()->error("{}: cannot start an ingest process: {}", source.spec.streamName, strerror(errno));
     return;
@@ -146,14 +173,14 @@ void Supervisor::loop() {
           source.restartAt = now + source.backoff;
           auto detail = describeExit(status) + ", restarting in " +
                         std::to_string(source.backoff.count()) + " ms";
-          log()->warn("{}: ingest {}", source.spec.streamName, detail);
+          log()->warn("{}: {}", source.spec.streamName, detail);
           source.backoff = std::min(source.backoff * 2, kMaxBackoff);
-          setState(source, SourceState::Backoff, detail);
+          setState(source, stalled(status) ? SourceState::Stalled : SourceState::Failed, detail);
         } else if (source.state == SourceState::Starting &&
                    now - source.startedAt >= kRunningAfter) {
           setState(source, SourceState::Running, "pid " + std::to_string(source.pid));
         }
-      } else if (source.state == SourceState::Backoff && now >= source.restartAt) {
+      } else if (awaitingRestart(source.state) && now >= source.restartAt) {
         ++source.restarts;
         spawn(source);
       }

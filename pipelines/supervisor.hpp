@@ -21,8 +21,14 @@
 
 namespace medrelay::pipelines {
 
-enum class SourceState { Starting, Running, Backoff, Stopped };
+// Stalled and Failed both wait to be restarted (with backoff): the source stopped sending media
+// (ingest's stall watchdog), or its process failed for another reason (camera unreachable, bad
+// address, a crash), named in the state's detail.
+enum class SourceState { Starting, Running, Stalled, Failed, Stopped };
 std::string_view sourceStateName(SourceState state);
+inline bool awaitingRestart(SourceState state) {
+  return state == SourceState::Stalled || state == SourceState::Failed;
+}
 
 struct IngestSpec {
   std::string streamName;

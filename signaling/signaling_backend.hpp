@@ -28,7 +28,7 @@ struct Principal {
 struct StreamInfo {
   std::string name;
   std::string kind;   // "camera" | "dicom"
-  std::string state;  // "live" | "connecting" | "down"
+  std::string state;  // "live" | "connecting" | "stalled" | "failed" | "down"
   std::vector<std::string> codecs;
   std::string detail;  // why it is down or was last restarted ("" when fine)
   uint32_t restarts = 0, bitrateKbps = 0;

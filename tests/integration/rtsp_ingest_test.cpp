@@ -4,6 +4,8 @@
 // on the same session by itself.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <thread>
 
@@ -110,9 +112,26 @@ TEST(RtspIngest, UnreachableCameraDoesNotDisturbOtherStreams) {
   ServerProcess server({"--stream", "broken=rtsp://127.0.0.1:9/cam"});
   auto w = watch(server, "demo");
   EXPECT_TRUE(w.viewer->waitForFrames(30, 20s));
-  auto streams = httpsRequest("127.0.0.1", server.port(), "GET", "/metrics", {});
-  EXPECT_NE(streams.body.find(R"(medrelay_stream_up{stream="broken"} 0)"), std::string::npos)
-      << streams.body;
+  auto metrics = httpsRequest("127.0.0.1", server.port(), "GET", "/metrics", {});
+  EXPECT_NE(metrics.body.find(R"(medrelay_stream_up{stream="broken"} 0)"), std::string::npos)
+      << metrics.body;
+  // The API says what is wrong with it, in words.
+  auto token = server.issueToken("demo");
+  nlohmann::json broken = nlohmann::json::object();
+  for (auto end = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < end && broken.value("detail", "").empty();
+       std::this_thread::sleep_for(200ms)) {
+    auto list = httpsRequest("127.0.0.1", server.port(), "GET", "/api/v1/streams",
+                             {{"Authorization", "Bearer " + token}});
+    ASSERT_EQ(list.status, 200) << list.body;
+    for (const auto& s : nlohmann::json::parse(list.body))
+      if (s.at("name") == "broken") broken = s;
+  }
+  ASSERT_TRUE(broken.contains("name")) << "the broken camera is listed";
+  EXPECT_TRUE(broken.value("state", "") == "failed" || broken.value("state", "") == "connecting")
+      << broken.dump();
+  EXPECT_EQ(broken.value("detail", "").rfind("the source failed", 0), 0u) << broken.dump();
+  EXPECT_GE(broken.value("restarts", 0), 1) << broken.dump();
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The supervisor with real `medrelay ingest` children: RTP arrives on the relay's fd, a killed
-// child is restarted and RTP resumes on the same fd, a bad source backs off without touching a
-// healthy one, and stop() leaves no child behind.
+// child is restarted and RTP resumes on the same fd, a bad source backs off (failed) without
+// touching a healthy one, a silent one is reported stalled, and stop() leaves no child behind.
 #include "pipelines/supervisor.hpp"
 
 #include <gtest/gtest.h>
@@ -10,15 +10,21 @@
 
 #include <atomic>
 #include <map>
+#include <thread>
 
 namespace medrelay::pipelines {
 namespace {
 
 struct States : Supervisor::Listener {
   void onSourceStateChanged(const std::string& stream, SourceState state,
-                            const std::string&) override {
+                            const std::string& detail) override {
     std::lock_guard lock(mutex);
     history[stream].push_back(state);
+    details[stream] = detail;
+  }
+  std::string lastDetail(const std::string& stream) {
+    std::lock_guard lock(mutex);
+    return details[stream];
   }
   int count(const std::string& stream, SourceState state) {
     std::lock_guard lock(mutex);
@@ -29,6 +35,7 @@ struct States : Supervisor::Listener {
   }
   std::mutex mutex;
   std::map<std::string, std::vector<SourceState>> history;
+  std::map<std::string, std::string> details;
 };
 
 // Reads RTP datagrams until `count` arrived or the deadline passed.
@@ -68,7 +75,7 @@ TEST(Supervisor, RestartsAKilledChildOnTheSameSocket) {
   ::kill(status[0].pid, SIGKILL);
   // Drain what the dead child left, then fresh RTP must arrive on the same fd.
   EXPECT_EQ(receive(fd, 20, std::chrono::seconds(15)), 20);
-  EXPECT_GE(states.count("cam", SourceState::Backoff), 1);
+  EXPECT_GE(states.count("cam", SourceState::Failed), 1) << "a killed child is a failure";
   EXPECT_EQ(supervisor.status()[0].restarts, 1);
   pid_t last = supervisor.status()[0].pid;
   supervisor.stop();
@@ -82,13 +89,31 @@ TEST(Supervisor, BadSourceBacksOffWithoutHurtingAHealthyOne) {
   supervisor.addSource({"bad", small("nosuch://camera")});
   EXPECT_EQ(receive(good, 30, std::chrono::seconds(15)), 30);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (states.count("bad", SourceState::Backoff) < 3 &&
+  while (states.count("bad", SourceState::Failed) < 3 &&
          std::chrono::steady_clock::now() < deadline) {
     receive(good, 1, std::chrono::seconds(1));
   }
-  EXPECT_GE(states.count("bad", SourceState::Backoff), 3) << "the bad source keeps being retried";
-  EXPECT_EQ(states.count("good", SourceState::Backoff), 0);
+  EXPECT_GE(states.count("bad", SourceState::Failed), 3) << "the bad source keeps being retried";
+  EXPECT_EQ(states.count("bad", SourceState::Stalled), 0);
+  EXPECT_EQ(states.count("good", SourceState::Failed), 0);
+  EXPECT_EQ(states.count("good", SourceState::Stalled), 0);
   EXPECT_EQ(receive(good, 10, std::chrono::seconds(5)), 10);
+}
+
+TEST(Supervisor, ASilentSourceIsReportedStalledWithItsReason) {
+  States states;
+  Supervisor supervisor(MEDRELAY_BINARY, states);
+  // RTP on a port nobody sends to: the child's watchdog gives up after twice the stall time.
+  supervisor.addSource({"quiet", small("rtp://127.0.0.1:9?codec=vp8")});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (states.count("quiet", SourceState::Stalled) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(states.count("quiet", SourceState::Stalled), 1);
+  EXPECT_EQ(states.count("quiet", SourceState::Failed), 0) << "silence is a stall, not a failure";
+  EXPECT_EQ(states.lastDetail("quiet").rfind("the source stopped sending media", 0), 0u)
+      << states.lastDetail("quiet");
 }
 
 }  // namespace
