@@ -19,8 +19,10 @@ double DelayHistogram::percentileUs(double p) const {
   return static_cast<double>(kBuckets * kBucketUs);
 }
 
-BenchViewer::BenchViewer(relay::MediaWorker& worker, relay::webrtc::PeerConnectionConfig config)
-    : peer_(std::make_unique<relay::webrtc::PeerConnection>(worker, std::move(config), *this)) {}
+BenchViewer::BenchViewer(relay::MediaWorker& worker, relay::webrtc::PeerConnectionConfig config,
+                         BatchReceiver* receiver)
+    : peer_(std::make_unique<relay::webrtc::PeerConnection>(worker, std::move(config), *this)),
+      receiver_(receiver) {}
 
 BenchViewer::~BenchViewer() {
   peer_->close();
@@ -45,6 +47,7 @@ void BenchViewer::onPeerGatheringDone(relay::webrtc::PeerConnection&) {
 
 void BenchViewer::onPeerConnected(relay::webrtc::PeerConnection&) {
   figures_.connected = true;
+  if (receiver_) receiver_->adopt(*peer_);
 }
 
 void BenchViewer::onPeerClosed(relay::webrtc::PeerConnection&, const std::string&,

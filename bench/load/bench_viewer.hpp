@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/load/batch_receiver.hpp"
 #include "relay/common/media_worker.hpp"
 #include "relay/rtp/sequence_unwrapper.hpp"
 #include "relay/webrtc/peer_connection.hpp"
@@ -33,7 +34,10 @@ struct DelayHistogram {
 
 class BenchViewer final : public relay::webrtc::PeerConnection::Listener {
  public:
-  BenchViewer(relay::MediaWorker& worker, relay::webrtc::PeerConnectionConfig config);
+  // `receiver`: once connected, the viewer's socket is read there instead of by libnice (null:
+  // libnice reads it).
+  BenchViewer(relay::MediaWorker& worker, relay::webrtc::PeerConnectionConfig config,
+              BatchReceiver* receiver);
   ~BenchViewer() override;
 
   relay::webrtc::PeerConnection& peer() { return *peer_; }
@@ -62,6 +66,7 @@ class BenchViewer final : public relay::webrtc::PeerConnection::Listener {
   void onPeerRtp(relay::webrtc::PeerConnection&, std::span<const uint8_t> packet) override;
 
   std::unique_ptr<relay::webrtc::PeerConnection> peer_;
+  BatchReceiver* receiver_;
   Figures figures_;
   DelayHistogram delays_;
   relay::rtp::SequenceUnwrapper unwrapper_;

@@ -45,18 +45,24 @@ class Run {
  public:
   explicit Run(const ViewersOptions& o) : o_(o), worker_("load") {
     base_.ice.bindAddresses = {o.iceAddress.empty() ? o.host : o.iceAddress};
+    // The batch receiver answers the servers' consent checks; ours would go unanswered.
+    base_.ice.consentFreshness = false;
+    worker_.runSync([&] { receiver_ = std::make_unique<BatchReceiver>(worker_); });
     base_.certificate = relay::transport::Certificate::generate("medrelay-load");
     if (o.target == "janus") janus_ = std::make_unique<JanusClient>(o.host, o.port);
   }
 
   ~Run() {
-    worker_.runSync([&] { viewers_.clear(); });
+    worker_.runSync([&] {
+      receiver_.reset();
+      viewers_.clear();
+    });
   }
 
   bool join() {
     auto config = base_;
     config.ice.controlling = o_.target != "janus";  // the offerer controls
-    auto viewer = std::make_unique<BenchViewer>(worker_, config);
+    auto viewer = std::make_unique<BenchViewer>(worker_, config, receiver_.get());
     BenchViewer* v = viewer.get();
     worker_.runSync([&] { viewers_.push_back(std::move(viewer)); });
     return o_.target == "janus" ? joinJanus(*v) : joinWhep(*v);
@@ -169,6 +175,8 @@ class Run {
       }
     });
     if (viewers_.empty()) minPackets = 0;
+    BatchReceiver::Stats receiving;
+    worker_.runSync([&] { receiving = receiver_->stats(); });
     nlohmann::json out = {
         {"target", o_.target},
         {"viewers", o_.viewers},
@@ -184,6 +192,9 @@ class Run {
          packets + lost ? 100.0 * static_cast<double>(lost) / static_cast<double>(packets + lost)
                         : 0.0},
         {"reordered", reordered},
+        {"generator_batches", receiving.batches},
+        {"generator_datagrams", receiving.datagrams},
+        {"stun_answered", receiving.stunAnswered},
         {"unstamped", unstamped},
         {"delay_p50_us", delays.percentileUs(50)},
         {"delay_p99_us", delays.percentileUs(99)},
@@ -209,6 +220,7 @@ class Run {
   relay::MediaWorker worker_;
   relay::webrtc::PeerConnectionConfig base_;
   std::unique_ptr<JanusClient> janus_;
+  std::unique_ptr<BatchReceiver> receiver_;            // worker thread
   std::vector<std::unique_ptr<BenchViewer>> viewers_;  // worker thread
 };
 

@@ -24,6 +24,9 @@ struct IceConfig {
   std::vector<std::string> bindAddresses;
   uint16_t portMin = 0, portMax = 0;  // 0 = any port
   bool controlling = false;           // tests make a controlling peer; the relay is controlled
+  // RFC 7675 consent checks of our own. Off only where the owner reads the socket itself (see
+  // detachReceive): the answers to our checks would no longer reach libnice.
+  bool consentFreshness = true;
 };
 
 class IceTransport {
@@ -60,6 +63,18 @@ class IceTransport {
   size_t flush();  // returns how many datagrams could not be sent
   State state() const { return state_; }
   void close();
+
+  // For a load generator holding many peers on one thread, where libnice's one GLib source per
+  // socket makes every wake-up cost O(peers): once connected, stops libnice reading the selected
+  // pair's socket and hands it over. The caller then reads it (recvmmsg over an epoll set),
+  // passes datagrams on, and answers the peer's STUN checks itself. nullopt before a UDP pair
+  // is selected. The socket stays open as long as this transport.
+  struct ReceivePath {
+    int fd = -1;
+    sockaddr_storage peer{};
+    socklen_t peerLength = 0;
+  };
+  std::optional<ReceivePath> detachReceive();
 
  private:
   static void onCandidate(NiceAgent*, NiceCandidate*, gpointer self);

@@ -86,6 +86,13 @@ class PeerConnection final : public transport::IceTransport::Listener,
 
   void close();
 
+  // Load generators only (see IceTransport::detachReceive): the socket is handed over, and
+  // what the caller reads from it comes back through receiveDatagram().
+  std::optional<transport::IceTransport::ReceivePath> detachReceive() {
+    return ice_.detachReceive();
+  }
+  void receiveDatagram(std::span<const uint8_t> datagram) { onIceData(datagram); }
+
   struct Stats {
     uint64_t rtpSent = 0, rtcpSent = 0, sendFailures = 0;
     uint64_t rtcpReceived = 0, unprotectFailures = 0, unknownPackets = 0;
