@@ -5,7 +5,8 @@
 # steady-state window. Prints one JSON line per run and the table with MedRelay/Janus ratios.
 #
 #   bench/run_load.sh [BUILD_DIR] [N ...]        default: build 50 200 500 1000
-#   WINDOW=10 (seconds measured per run), SKIP_JANUS=1 (MedRelay only)
+#   WINDOW=10 (seconds measured per run), JOIN_SECONDS=120 (joining stops there; the row says
+#   how many joined), SKIP_JANUS=1 (MedRelay only)
 #
 # Janus is Debian's package (installed with apt-get when missing), run as ../shared/JANUS.md
 # describes: streaming plugin and HTTP API only. Everything runs inside a network namespace this
@@ -17,6 +18,7 @@ shift || true
 COUNTS=("$@")
 [ ${#COUNTS[@]} -gt 0 ] || COUNTS=(50 200 500 1000)
 WINDOW=${WINDOW:-10}
+JOIN_SECONDS=${JOIN_SECONDS:-120}
 if [ -z "${MEDRELAY_BENCH_NETNS:-}" ]; then
   if [ -z "${SKIP_JANUS:-}" ] && ! command -v janus > /dev/null; then
     sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
@@ -32,7 +34,8 @@ ip link set v1 up
 ICE_ADDRESS=10.77.0.1
 MEDRELAY=$BUILD/app/medrelay
 LOAD=$BUILD/bench/medrelay_load
-MEDRELAY_RTP=15006 JANUS_RTP=15004 MEDRELAY_HTTPS=18443 JANUS_HTTP=18088
+MEDRELAY_RTP=15006 JANUS_RTP=15004 JANUS_RTCP=15005 SOURCE_FEEDBACK=15008
+MEDRELAY_HTTPS=18443 JANUS_HTTP=18088
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -61,6 +64,7 @@ bench: {
 	description = "benchmark"
 	video = true
 	videoport = $JANUS_RTP
+	videortcpport = $JANUS_RTCP
 	videopt = 96
 	videocodec = "vp8"
 }
@@ -72,7 +76,8 @@ start_medrelay() {
   rm -rf "$WORK/data"
   "${PIN0[@]}" "$MEDRELAY" serve --data-dir "$WORK/data" --listen 127.0.0.1:$MEDRELAY_HTTPS --no-demo \
     --no-dicom --ice-address 127.0.0.1 --workers 1 --log-level warn \
-    --stream "bench=rtp://127.0.0.1:$MEDRELAY_RTP?codec=vp8" > "$WORK/medrelay.log" 2>&1 &
+    --stream "bench=rtp://127.0.0.1:$MEDRELAY_RTP?codec=vp8&feedback=127.0.0.1:$SOURCE_FEEDBACK" \
+    > "$WORK/medrelay.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do grep -q "listening on" "$WORK/medrelay.log" && break; sleep 0.1; done
   TOKEN=$("$MEDRELAY" admin --data-dir "$WORK/data" token issue --user demo)
@@ -91,8 +96,12 @@ start_janus() {
 }
 
 
-seconds=$(( (${#COUNTS[@]} * 2) * (WINDOW + 60) + 60 ))
-"${PIN1[@]}" "$LOAD" source --to 127.0.0.1:$MEDRELAY_RTP --to 127.0.0.1:$JANUS_RTP --kbps 2500 --fps 30 \
+# The source answers key-frame requests like an encoder: MedRelay's ingest sends its PLI to the
+# feedback port; Janus sends PLI back to where the source's RTCP (sender reports) comes from.
+# It outlives every run (joins are bounded by JOIN_SECONDS) and is stopped with the script.
+seconds=$(( ${#COUNTS[@]} * 2 * (WINDOW + JOIN_SECONDS + 60) + 60 ))
+"${PIN1[@]}" "$LOAD" source --to 127.0.0.1:$MEDRELAY_RTP --to 127.0.0.1:$JANUS_RTP \
+  --rtcp-to 127.0.0.1:$JANUS_RTCP --feedback-port $SOURCE_FEEDBACK --kbps 2500 --fps 30 \
   --key-seconds 2 --seconds "$seconds" &
 PIDS+=($!)
 
@@ -106,7 +115,8 @@ for n in "${COUNTS[@]}"; do
     ice=127.0.0.1; [ "$target" = janus ] && ice=$ICE_ADDRESS
     "${PIN1[@]}" "$LOAD" viewers --target "$target" --port "$port" --token "${TOKEN:-}" --viewers "$n" \
       --ice-address "$ice" \
-      --seconds "$WINDOW" --server-pid "$SERVER" | tee -a "$RESULTS" || true
+      --seconds "$WINDOW" --join-seconds "$JOIN_SECONDS" --server-pid "$SERVER" \
+      | tee -a "$RESULTS" || true
     kill "$SERVER" 2>/dev/null || true
     wait "$SERVER" 2>/dev/null || true
   done
@@ -119,21 +129,22 @@ by = {(r["target"], r["viewers"]): r for r in rows}
 def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
 print()
-print("| viewers | server | CPU µs/packet | loss % | delay p50/p99 ms | join p50/p99 ms | RSS/viewer KiB | received pkt/s |")
-print("|---|---|---|---|---|---|---|---|")
+print("| viewers | server | joined | CPU µs/packet | server CPU % | loss % | delay p50/p99 ms | join p50/p99 ms | RSS/viewer KiB | received pkt/s |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for n in sorted({r["viewers"] for r in rows}):
     for t in ("medrelay", "janus"):
         r = by.get((t, n))
         if not r:
             continue
-        print(f"| {n} | {t} | {r['server_cpu_us_per_packet']:.2f} | {r['loss_percent']:.3f} | "
+        print(f"| {n} | {t} | {r['joined']} | {r['server_cpu_us_per_packet']:.2f} | "
+              f"{r['server_cpu_percent']:.0f} | {r['loss_percent']:.3f} | "
               f"{r['delay_p50_us']/1000:.2f} / {r['delay_p99_us']/1000:.2f} | "
               f"{r['join_p50_ms']:.0f} / {r['join_p99_ms']:.0f} | {r['rss_per_viewer_kb']:.0f} | "
               f"{r['packets_per_second']:.0f} |")
     m, j = by.get(("medrelay", n)), by.get(("janus", n))
     if m and j:
-        print(f"| {n} | MedRelay/Janus | {ratio(m['server_cpu_us_per_packet'], j['server_cpu_us_per_packet'])} | "
-              f"- | {ratio(m['delay_p50_us'], j['delay_p50_us'])} / {ratio(m['delay_p99_us'], j['delay_p99_us'])} | "
+        print(f"| {n} | MedRelay/Janus | | {ratio(m['server_cpu_us_per_packet'], j['server_cpu_us_per_packet'])} | "
+              f"| - | {ratio(m['delay_p50_us'], j['delay_p50_us'])} / {ratio(m['delay_p99_us'], j['delay_p99_us'])} | "
               f"{ratio(m['join_p50_ms'], j['join_p50_ms'])} / {ratio(m['join_p99_ms'], j['join_p99_ms'])} | "
               f"{ratio(m['rss_per_viewer_kb'], j['rss_per_viewer_kb'])} | - |")
 PY

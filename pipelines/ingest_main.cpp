@@ -15,6 +15,7 @@
 #include "pipelines/camera_audio.hpp"
 #include "pipelines/dicom_feed.hpp"
 #include "pipelines/pipeline_description.hpp"
+#include "pipelines/rtp_feedback.hpp"
 #include "relay/common/logger.hpp"
 
 namespace medrelay::pipelines {
@@ -72,6 +73,11 @@ class IngestRun {
     if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), "opus")) {
       takeAudioSink(GST_APP_SINK(sink));
       gst_object_unref(sink);
+    }
+    if (!description->feedback.empty()) {
+      feedback_ = RtpFeedback::open(description->feedback, error);
+      if (!feedback_)
+        log()->warn("{}: key frames cannot be requested: {}", options_.streamName, error);
     }
     if (mode_ == RtspMode::PassThrough) watchH264Profile();
     std::unique_ptr<CameraAudio> cameraAudio;
@@ -159,6 +165,10 @@ class IngestRun {
     GstMapInfo map;
     if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
       ssize_t sent = ::send(options_.socketFd, map.data, map.size, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (video && feedback_ && map.size >= 12) {
+        feedback_->noteSsrc((uint32_t{map.data[8]} << 24) | (uint32_t{map.data[9]} << 16) |
+                            (uint32_t{map.data[10]} << 8) | map.data[11]);
+      }
       if (sent >= 0) {
         if (video) lastPacketMs_.store(steadyMs());
       } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
@@ -232,6 +242,7 @@ class IngestRun {
     if (now - lastKeyFrameRequestMs_ < 250) return;  // the relay already merges; be safe anyway
     lastKeyFrameRequestMs_ = now;
     log()->debug("{}: key frame requested by the relay", options_.streamName);
+    if (feedback_) feedback_->requestKeyFrame();  // a raw RTP source encodes for itself
     for (GstElement* sink : sinks_) {
       GstPad* pad = gst_element_get_static_pad(sink, "sink");
       // Travels upstream through the payloader to the encoder (or, for a pass-through camera,
@@ -301,6 +312,7 @@ class IngestRun {
   GstElement* pipeline_ = nullptr;
   GMainLoop* loop_ = nullptr;
   std::vector<GstElement*> sinks_;
+  std::unique_ptr<RtpFeedback> feedback_;  // rtp:// sources with a feedback address
   std::atomic<int64_t> lastPacketMs_{0};
   std::atomic<bool> relayGone_{false};
   std::atomic<uint64_t> dropped_{0};

@@ -123,15 +123,18 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     return out;
   }
   if (o.source.rfind("rtp://", 0) == 0) {
-    // rtp://HOST:PORT?codec=vp8|h264: RTP already in the relay's payload types (VP8 96, H.264
-    // 102) forwarded packet for packet, header extensions and payload untouched. For sources
-    // that packetize for WebRTC themselves, and for the benchmark's synthetic stream.
-    static const std::regex uri(R"(rtp://([0-9.]+):(\d{1,5})\?codec=(vp8|h264))");
+    // rtp://HOST:PORT?codec=vp8|h264[&feedback=HOST:PORT]: RTP already in the relay's payload
+    // types (VP8 96, H.264 102) forwarded packet for packet, header extensions and payload
+    // untouched. For sources that packetize for WebRTC themselves, and for the benchmark's
+    // synthetic stream; key-frame requests go to `feedback` as RTCP PLI.
+    static const std::regex uri(
+        R"(rtp://([0-9.]+):(\d{1,5})\?codec=(vp8|h264)(?:&feedback=([0-9.]+:\d{1,5}))?)");
     std::smatch m;
     if (!std::regex_match(o.source, m, uri)) {
-      error = "expected rtp://HOST:PORT?codec=vp8 or ?codec=h264";
+      error = "expected rtp://HOST:PORT?codec=vp8 or ?codec=h264, optionally &feedback=HOST:PORT";
       return std::nullopt;
     }
+    out.feedback = m[4].str();
     bool vp8 = m[3] == "vp8";
     out.vp8 = vp8;
     out.h264 = !vp8;

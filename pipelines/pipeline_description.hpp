@@ -21,6 +21,7 @@ struct PipelineDescription {
   bool opus = false;        // an "opus" appsink is in `launch`, or comes with `audioBranch`
   std::string audioTap;     // element named in `launch` whose audio pads feed `audioBranch`
   std::string audioBranch;  // a bin description: raw audio in, RTP Opus out (appsink "opus")
+  std::string feedback;     // rtp:// sources: where key-frame requests go (HOST:PORT), or ""
 };
 
 // Sources whose streams carry audio (or may: a camera's audio shows only when it answers).

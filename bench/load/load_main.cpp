@@ -14,6 +14,11 @@ int main(int argc, char** argv) {
   medrelay::bench::SourceOptions source;
   auto* sourceCommand = app.add_subcommand("source", "Send the synthetic VP8 stream");
   sourceCommand->add_option("--to", source.destinations, "HOST:PORT (repeatable)")->required();
+  sourceCommand->add_option("--rtcp-to", source.rtcp, "HOST:PORT for sender reports");
+  sourceCommand
+      ->add_option("--feedback-port", source.feedbackPort,
+                   "Local port for key-frame requests (RTCP PLI/FIR)")
+      ->check(CLI::Range(0, 65535));
   sourceCommand->add_option("--kbps", source.kbps)->check(CLI::Range(100, 50000));
   sourceCommand->add_option("--fps", source.fps)->check(CLI::Range(1, 120));
   sourceCommand->add_option("--key-seconds", source.keySeconds)->check(CLI::Range(1, 60));
@@ -32,6 +37,8 @@ int main(int argc, char** argv) {
   viewersCommand->add_option("--viewers", viewers.viewers)->check(CLI::Range(1, 5000));
   viewersCommand->add_option("--warmup", viewers.warmupSeconds)->check(CLI::Range(0, 600));
   viewersCommand->add_option("--seconds", viewers.seconds)->check(CLI::Range(1, 3600));
+  viewersCommand->add_option("--join-seconds", viewers.joinSeconds, "Stop joining after this long")
+      ->check(CLI::Range(1, 3600));
   viewersCommand->add_option("--server-pid", viewers.serverPids);
   viewersCommand->add_option("--min-packets", viewers.minPacketsPerViewer,
                              "Exit 1 unless every viewer got this many packets in the window");

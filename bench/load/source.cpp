@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -13,20 +14,84 @@
 
 namespace medrelay::bench {
 
+namespace {
+
+bool toAddress(const std::string& hostPort, sockaddr_in& out) {
+  out = {};
+  out.sin_family = AF_INET;
+  auto colon = hostPort.rfind(':');
+  if (colon == std::string::npos) return false;
+  out.sin_port = htons(static_cast<uint16_t>(std::stoi(hostPort.substr(colon + 1))));
+  return inet_pton(AF_INET, hostPort.substr(0, colon).c_str(), &out.sin_addr) == 1;
+}
+
+// Drains what arrived on the source's socket; true if a PLI or FIR (RFC 4585/5104) was among it.
+bool keyFrameRequested(int fd) {
+  bool requested = false;
+  uint8_t buffer[1500];
+  for (;;) {
+    ssize_t size = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (size < 0) return requested;
+    // Walk the compound: PSFB (206) with FMT 1 (PLI) or 4 (FIR).
+    for (ssize_t at = 0; at + 4 <= size;) {
+      uint8_t fmt = buffer[at] & 0x1F, type = buffer[at + 1];
+      ssize_t length = (((buffer[at + 2] << 8) | buffer[at + 3]) + 1) * 4;
+      if ((buffer[at] >> 6) != 2) break;
+      if (type == 206 && (fmt == 1 || fmt == 4)) requested = true;
+      at += length;
+    }
+  }
+}
+
+// RTCP sender report (RFC 3550 §6.4.1) without report blocks: NTP time, RTP time, counts.
+size_t writeSenderReport(uint8_t* out, uint32_t ssrc, uint32_t rtpTime, uint32_t packets,
+                         uint32_t octets) {
+  auto put32 = [](uint8_t* p, uint32_t v) {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+  };
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  out[0] = 0x80;
+  out[1] = 200;
+  out[2] = 0;
+  out[3] = 6;  // 7 words
+  put32(out + 4, ssrc);
+  put32(out + 8, static_cast<uint32_t>(micros / 1'000'000 + 2'208'988'800ull));
+  put32(out + 12, static_cast<uint32_t>(((micros % 1'000'000) << 32) / 1'000'000));
+  put32(out + 16, rtpTime);
+  put32(out + 20, packets);
+  put32(out + 24, octets);
+  return 28;
+}
+
+}  // namespace
+
 int runSource(const SourceOptions& o) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   int sendBuffer = 4 << 20;
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
-  std::vector<sockaddr_in> targets;
-  for (const auto& d : o.destinations) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(std::stoi(d.substr(d.rfind(':') + 1))));
-    if (inet_pton(AF_INET, d.substr(0, d.rfind(':')).c_str(), &a.sin_addr) != 1) {
-      std::fprintf(stderr, "bad destination %s\n", d.c_str());
-      return 2;
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(static_cast<uint16_t>(o.feedbackPort));
+  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (o.feedbackPort && ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+    std::fprintf(stderr, "cannot take feedback on port %d\n", o.feedbackPort);
+    return 2;
+  }
+  std::vector<sockaddr_in> targets, reports;
+  for (const auto& [list, out] : {std::pair{&o.destinations, &targets}, {&o.rtcp, &reports}}) {
+    for (const auto& d : *list) {
+      sockaddr_in a{};
+      if (!toAddress(d, a)) {
+        std::fprintf(stderr, "bad address %s\n", d.c_str());
+        return 2;
+      }
+      out->push_back(a);
     }
-    targets.push_back(a);
   }
   const size_t framesPerKey = static_cast<size_t>(o.fps * o.keySeconds);
   // Key frames are four times a delta frame; the average meets the bitrate.
@@ -37,13 +102,25 @@ int runSource(const SourceOptions& o) {
   const uint32_t ssrc = std::random_device{}() | 1;
   uint16_t sequence = static_cast<uint16_t>(std::random_device{}());
   uint16_t pictureId = 0;
+  uint32_t packetsSent = 0, octetsSent = 0;
+  size_t sinceKey = 0;
+  bool pendingRequest = false;
+  const size_t minKeySpacing = std::max<size_t>(1, static_cast<size_t>(o.fps / 4));
+  uint8_t report[28];
   const auto start = std::chrono::steady_clock::now();
   const auto period = std::chrono::nanoseconds(1'000'000'000 / o.fps);
   for (uint32_t frame = 0;; ++frame) {
     auto due = start + period * frame;
     if (due - start > std::chrono::seconds(o.seconds)) break;
     std::this_thread::sleep_until(due);
-    bool key = frame % framesPerKey == 0;
+    // The regular key frame, or an early one when a server asked (the cadence restarts there);
+    // like encoders, at most one asked-for key frame per quarter second.
+    bool asked = keyFrameRequested(fd);
+    pendingRequest = pendingRequest || asked;
+    bool early = pendingRequest && sinceKey >= minKeySpacing;
+    bool key = sinceKey == 0 || sinceKey >= framesPerKey || early;
+    if (key) pendingRequest = false;
+    sinceKey = key ? 1 : sinceKey + 1;
     size_t bytes = static_cast<size_t>(key ? delta * 4 : delta);
     size_t count = (bytes + payloadRoom - 1) / payloadRoom;
     uint32_t timestamp = frame * (90000 / o.fps);
@@ -56,6 +133,13 @@ int runSource(const SourceOptions& o) {
                            i + 1 == count, key, frame, now);
       for (const auto& t : targets)
         ::sendto(fd, packet.data(), size, 0, reinterpret_cast<const sockaddr*>(&t), sizeof t);
+      ++packetsSent;
+      octetsSent += static_cast<uint32_t>(size - 12);
+    }
+    if (frame % static_cast<uint32_t>(o.fps) == 0) {
+      size_t size = writeSenderReport(report, ssrc, timestamp, packetsSent, octetsSent);
+      for (const auto& r : reports)
+        ::sendto(fd, report, size, 0, reinterpret_cast<const sockaddr*>(&r), sizeof r);
     }
     pictureId = (pictureId + 1) & 0x7FFF;
   }

@@ -132,7 +132,8 @@ class Run {
     auto idle = readProcessFigures(o_.serverPids);
     auto joinStart = Clock::now();
     int joined = 0;
-    for (int i = 0; i < o_.viewers; ++i)
+    const auto joinDeadline = joinStart + std::chrono::seconds(o_.joinSeconds);
+    for (int i = 0; i < o_.viewers && Clock::now() < joinDeadline; ++i)
       joined += join();
     double joinSeconds = std::chrono::duration<double>(Clock::now() - joinStart).count();
     // Wait until every viewer has its first key frame (or 20 s), then warm up.
@@ -142,7 +143,7 @@ class Run {
         for (auto& v : viewers_)
           ready += v->figures().joinUs >= 0;
       });
-      if (ready == o_.viewers) break;
+      if (ready == static_cast<int>(viewers_.size())) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::this_thread::sleep_for(std::chrono::seconds(o_.warmupSeconds));
@@ -209,7 +210,7 @@ class Run {
         {"server_rss_idle_kb", idle.rssKb},
         {"server_rss_kb", after.rssKb},
         {"rss_per_viewer_kb",
-         o_.viewers ? static_cast<double>(after.rssKb - idle.rssKb) / o_.viewers : 0.0}};
+         joined ? static_cast<double>(after.rssKb - idle.rssKb) / joined : 0.0}};
     std::printf("%s\n", out.dump().c_str());
     std::fflush(stdout);
     return minPackets >= static_cast<uint64_t>(o_.minPacketsPerViewer) ? 0 : 1;

@@ -21,6 +21,7 @@ struct ViewersOptions {
   int mountpoint = 1;               // Janus streaming mountpoint
   int viewers = 20;
   int warmupSeconds = 2, seconds = 10;
+  int joinSeconds = 600;          // stop joining after this long; the figures say how many joined
   std::vector<pid_t> serverPids;  // whose CPU and memory to read (children included)
   int minPacketsPerViewer = 0;    // exit 1 unless every viewer received at least this many
 };

@@ -178,8 +178,15 @@ TEST(PipelineDescription, RawRtpIsForwardedAsItIs) {
   EXPECT_FALSE(description->h264);
   EXPECT_EQ(description->launch.find("depay"), std::string::npos) << "no re-packetizing";
   expectGStreamerAccepts(description->launch);
+  EXPECT_TRUE(description->feedback.empty());
+  options.source = "rtp://127.0.0.1:5006?codec=vp8&feedback=127.0.0.1:5008";
+  auto withFeedback = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(withFeedback) << error;
+  EXPECT_EQ(withFeedback->feedback, "127.0.0.1:5008");
   for (const std::string bad :
-       {"rtp://127.0.0.1:5006", "rtp://host:1?codec=vp9", "rtp://1.2.3.4:5?codec=vp8 ! fakesink"}) {
+       {"rtp://127.0.0.1:5006", "rtp://host:1?codec=vp9", "rtp://1.2.3.4:5?codec=vp8 ! fakesink",
+        "rtp://1.2.3.4:5?codec=vp8&feedback=source.local:5008",
+        "rtp://1.2.3.4:5?codec=vp8&feedback=1.2.3.4"}) {
     options.source = bad;
     EXPECT_FALSE(describePipeline(options, RtspMode::PassThrough, error)) << bad;
   }

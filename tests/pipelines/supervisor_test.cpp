@@ -1,12 +1,17 @@
 // The supervisor with real `medrelay ingest` children: RTP arrives on the relay's fd, a killed
 // child is restarted and RTP resumes on the same fd, a bad source backs off (failed) without
-// touching a healthy one, a silent one is reported stalled, and stop() leaves no child behind.
+// touching a healthy one, a silent one is reported stalled, a raw RTP source gets the relay's
+// key-frame requests as RTCP PLI, and stop() leaves no child behind.
 #include "pipelines/supervisor.hpp"
 
+#include "tests/support/free_port.hpp"
+
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -114,6 +119,61 @@ TEST(Supervisor, ASilentSourceIsReportedStalledWithItsReason) {
   EXPECT_EQ(states.count("quiet", SourceState::Failed), 0) << "silence is a stall, not a failure";
   EXPECT_EQ(states.lastDetail("quiet").rfind("the source stopped sending media", 0), 0u)
       << states.lastDetail("quiet");
+}
+
+// A UDP socket on 127.0.0.1:`port` (0: any), for the tests' sources and feedback listeners.
+int udpSocket(uint16_t port = 0) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(port);
+  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  return fd;
+}
+
+TEST(Supervisor, ARawRtpSourceGetsTheRelaysKeyFrameRequestsAsPli) {
+  uint16_t rtpPort = testing::freeLoopbackPort(SOCK_DGRAM);
+  uint16_t feedbackPort = testing::freeLoopbackPort(SOCK_DGRAM);
+  int feedback = udpSocket(feedbackPort);
+  States states;
+  Supervisor supervisor(MEDRELAY_BINARY, states);
+  int relay = supervisor.addSource(
+      {"raw", small("rtp://127.0.0.1:" + std::to_string(rtpPort) +
+                    "?codec=vp8&feedback=127.0.0.1:" + std::to_string(feedbackPort))});
+  // The source: RTP (VP8 payload type, SSRC 0x0BADCAFE) every 10 ms.
+  int source = udpSocket();
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(rtpPort);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  uint8_t rtp[32] = {0x80, 96, 0, 0, 0, 0, 0, 0, 0x0B, 0xAD, 0xCA, 0xFE, 0x90, 0x80, 0, 0x10};
+  uint32_t pliSsrc = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (uint16_t sequence = 0; pliSsrc == 0 && std::chrono::steady_clock::now() < deadline;
+       ++sequence) {
+    rtp[2] = static_cast<uint8_t>(sequence >> 8);
+    rtp[3] = static_cast<uint8_t>(sequence);
+    ::sendto(source, rtp, sizeof rtp, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    // Once the relay's fd carries our packets, the relay asks for a key frame (RTCP PLI).
+    uint8_t forwarded[64];
+    if (::recv(relay, forwarded, sizeof forwarded, MSG_DONTWAIT) >= 12) {
+      const uint8_t pli[12] = {0x81, 206, 0, 2, 0, 0, 0, 1, 0x0B, 0xAD, 0xCA, 0xFE};
+      ::send(relay, pli, sizeof pli, MSG_DONTWAIT);
+    }
+    pollfd ready{feedback, POLLIN, 0};
+    if (::poll(&ready, 1, 10) > 0) {
+      uint8_t in[64];
+      ssize_t size = ::recv(feedback, in, sizeof in, 0);
+      if (size >= 12 && in[1] == 206 && (in[0] & 0x1F) == 1) {
+        pliSsrc =
+            (uint32_t{in[8]} << 24) | (uint32_t{in[9]} << 16) | (uint32_t{in[10]} << 8) | in[11];
+      }
+    }
+  }
+  EXPECT_EQ(pliSsrc, 0x0BADCAFEu) << "a PLI for the source's SSRC reached its feedback port";
+  ::close(source);
+  ::close(feedback);
 }
 
 }  // namespace
