@@ -6,7 +6,9 @@
 
 #include <stdexcept>
 
+#include "bench/load/bench_viewer.hpp"
 #include "bench/load/stun_responder.hpp"
+#include "relay/transport/packet_demux.hpp"
 
 namespace medrelay::bench {
 
@@ -29,10 +31,10 @@ BatchReceiver::~BatchReceiver() {
   ::close(epoll_);
 }
 
-bool BatchReceiver::adopt(relay::webrtc::PeerConnection& peer) {
-  auto path = peer.detachReceive();
+bool BatchReceiver::adopt(BenchViewer& viewer) {
+  auto path = viewer.peer().detachReceive();
   if (!path) return false;
-  auto entry = std::make_unique<Entry>(Entry{path->fd, &peer, peer.localPassword()});
+  auto entry = std::make_unique<Entry>(Entry{path->fd, &viewer, viewer.peer().localPassword()});
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.ptr = entry.get();
@@ -71,7 +73,12 @@ void BatchReceiver::drain(Entry& entry) {
         }
         continue;  // indications and responses: nothing to do
       }
-      entry.peer->receiveDatagram(datagram);
+      if (relay::transport::classifyPacket(datagram) == relay::transport::PacketKind::Rtp) {
+        entry.viewer->countHeader(datagram);  // SRTP leaves the header in the clear
+        if (!entry.viewer->wantsDecryption()) continue;
+        ++stats_.decrypted;
+      }
+      entry.viewer->peer().receiveDatagram(datagram);
     }
     if (static_cast<size_t>(got) < kBatch) return;
   }

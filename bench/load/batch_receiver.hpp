@@ -1,6 +1,8 @@
 // Reads the sockets of many benchmark viewers on one thread the cheap way: one epoll set watched
-// by a single GLib source on the worker's context, recvmmsg in batches of 64, datagrams handed to
-// each viewer's PeerConnection, STUN Binding requests (the relay's consent checks) answered here.
+// by a single GLib source on the worker's context, recvmmsg in batches of 64, every RTP packet's
+// clear header counted by its viewer and only a sample decrypted (BenchViewer decides), other
+// datagrams (RTCP, DTLS) handed to the viewer's PeerConnection, STUN Binding requests (the
+// relay's consent checks) answered here.
 // With libnice's own reading, every wake-up of the worker polled every viewer's socket, so the
 // generator, not the server, limited the benchmark beyond ~50 viewers.
 // Worker thread only (the viewers' MediaWorker).
@@ -18,6 +20,10 @@
 #include "relay/webrtc/peer_connection.hpp"
 
 namespace medrelay::bench {
+class BenchViewer;
+}
+
+namespace medrelay::bench {
 
 class BatchReceiver {
  public:
@@ -26,19 +32,19 @@ class BatchReceiver {
   BatchReceiver(const BatchReceiver&) = delete;
   BatchReceiver& operator=(const BatchReceiver&) = delete;
 
-  // Takes over `peer`'s socket (it must be connected); false if it has none to hand over. The
-  // peer must outlive this receiver.
-  bool adopt(relay::webrtc::PeerConnection& peer);
+  // Takes over `viewer`'s socket (it must be connected); false if it has none to hand over.
+  // The viewer must outlive this receiver.
+  bool adopt(BenchViewer& viewer);
 
   struct Stats {
-    uint64_t datagrams = 0, batches = 0, stunAnswered = 0;
+    uint64_t datagrams = 0, batches = 0, stunAnswered = 0, decrypted = 0;
   };
   const Stats& stats() const { return stats_; }
 
  private:
   struct Entry {
     int fd;
-    relay::webrtc::PeerConnection* peer;
+    BenchViewer* viewer;
     std::string password;
   };
   static gboolean onReady(gint fd, GIOCondition condition, gpointer self);

@@ -196,6 +196,7 @@ class Run {
         {"generator_batches", receiving.batches},
         {"generator_datagrams", receiving.datagrams},
         {"stun_answered", receiving.stunAnswered},
+        {"generator_decrypted", receiving.decrypted},
         {"unstamped", unstamped},
         {"delay_p50_us", delays.percentileUs(50)},
         {"delay_p99_us", delays.percentileUs(99)},
