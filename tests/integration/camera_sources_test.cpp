@@ -31,18 +31,16 @@ std::string srtCamera(const std::string& codec, const std::string& uri, bool aud
          " mpegtsmux name=mux alignment=7 ! srtsink uri=\"" + uri + "\" wait-for-connection=false";
 }
 
-// The viewer decodes the camera's tone: Opus made from its AAC.
-void expectTone(const WebrtcbinViewer& viewer) {
-  for (auto end = std::chrono::steady_clock::now() + 10s;
-       std::chrono::steady_clock::now() < end && viewer.audioBuffersDecoded() < 50;)
-    std::this_thread::sleep_for(50ms);
-  EXPECT_GE(viewer.audioBuffersDecoded(), 50);
-  EXPECT_GT(viewer.audioPeak(), 8000) << "a half-scale tone peaks near 16000";
-}
-
 std::string srtUri(int port, const std::string& mode, const std::string& passphrase) {
   return "srt://127.0.0.1:" + std::to_string(port) + "?mode=" + mode + "&passphrase=" + passphrase +
          "&latency=120";
+}
+
+// The viewer decodes the camera's tone (Opus made from its AAC): a half-scale tone peaks near
+// 16000.
+void expectTone(const WebrtcbinViewer& viewer) {
+  EXPECT_TRUE(viewer.waitForAudio(50, 8000, 10s))
+      << viewer.audioBuffersDecoded() << " audio buffers, peak " << viewer.audioPeak();
 }
 
 TEST(CameraSources, SrtCameraListeningIsCalledByTheRelayWithItsAudio) {
@@ -94,13 +92,7 @@ TEST(CameraSources, TestSourceWithAudioTicks) {
   ServerProcess server({"--no-demo", "--stream", "ticks=test://?audio=1"});
   auto w = watchStream(server, "ticks", ViewerCodec::Vp8, true);
   EXPECT_TRUE(w.viewer->waitForFrames(30, 20s)) << "decoded " << w.viewer->framesDecoded();
-  // A tick every second at 0.4 of full scale.
-  for (auto end = std::chrono::steady_clock::now() + 10s;
-       std::chrono::steady_clock::now() < end &&
-       (w.viewer->audioPeak() < 8000 || w.viewer->audioBuffersDecoded() < 50);)
-    std::this_thread::sleep_for(50ms);
-  EXPECT_GE(w.viewer->audioBuffersDecoded(), 50);
-  EXPECT_GT(w.viewer->audioPeak(), 8000);
+  expectTone(*w.viewer);  // a tick every second at 0.4 of full scale
 }
 
 TEST(CameraSources, RtpDescribedByAnSdpFilePlays) {

@@ -53,6 +53,14 @@ bool WebrtcbinViewer::waitForFrames(int count, std::chrono::milliseconds timeout
   return frames_.load() >= count;
 }
 
+bool WebrtcbinViewer::waitForAudio(int buffers, int peak, std::chrono::milliseconds timeout) const {
+  auto heard = [&] { return audioBuffers_.load() >= buffers && audioPeak_.load() > peak; };
+  for (auto end = std::chrono::steady_clock::now() + timeout;
+       !heard() && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return heard();
+}
+
 void WebrtcbinViewer::onPadAdded(GstElement*, GstPad* pad, gpointer data) {
   auto* self = static_cast<WebrtcbinViewer*>(data);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;

@@ -38,6 +38,9 @@ class WebrtcbinViewer final : public WebrtcbinPeer {
   // Decoded audio buffers, and the loudest sample heard so far (0-32767).
   int audioBuffersDecoded() const { return audioBuffers_.load(); }
   int audioPeak() const { return audioPeak_.load(); }
+  // Waits until at least `buffers` audio buffers were decoded and a sample louder than `peak`
+  // was heard; false on timeout.
+  bool waitForAudio(int buffers, int peak, std::chrono::milliseconds timeout) const;
   // Waits until at least `count` frames were decoded; false on timeout.
   bool waitForFrames(int count, std::chrono::milliseconds timeout) const;
 
