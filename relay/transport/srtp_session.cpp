@@ -57,7 +57,11 @@ SrtpSession::SrtpSession(const SrtpKeyingMaterial& keys) {
   outbound_ = createContext(keys, keys.localKey, keys.localSalt, ssrc_any_outbound);
   try {
     inbound_ = createContext(keys, keys.remoteKey, keys.remoteSalt, ssrc_any_inbound);
+    if (keys.profile == SrtpProfile::AeadAes128Gcm) {
+      gcmSender_ = std::make_unique<SrtpGcmSender>(keys.localKey, keys.localSalt);
+    }
   } catch (...) {
+    if (inbound_) srtp_dealloc(inbound_);
     srtp_dealloc(outbound_);
     throw;
   }
@@ -69,6 +73,7 @@ SrtpSession::~SrtpSession() {
 }
 
 bool SrtpSession::protectRtp(std::span<uint8_t> buffer, size_t& length) {
+  if (gcmSender_) return length > 0 && gcmSender_->protect(buffer, length);
   return run(srtp_protect, outbound_, buffer, length, SRTP_MAX_TAG_LEN);
 }
 bool SrtpSession::protectRtcp(std::span<uint8_t> buffer, size_t& length) {

@@ -1,13 +1,17 @@
 // SRTP/SRTCP protection for one peer (RFC 3711, RFC 7714) over libsrtp2: one outbound context
-// with our key, one inbound with the peer's. In place, no allocation; one thread (the worker).
+// with our key, one inbound with the peer's; outbound RTP with AEAD_AES_128_GCM (the packet
+// path) goes through SrtpGcmSender on OpenSSL instead. In place, no allocation; one thread (the
+// worker).
 #pragma once
 
 #include <srtp2/srtp.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
+#include "relay/transport/srtp_gcm_sender.hpp"
 #include "relay/transport/srtp_keying.hpp"
 
 namespace medrelay::relay::transport {
@@ -37,6 +41,7 @@ class SrtpSession {
  private:
   srtp_t outbound_ = nullptr;
   srtp_t inbound_ = nullptr;
+  std::unique_ptr<SrtpGcmSender> gcmSender_;  // outbound RTP under AEAD_AES_128_GCM
 };
 
 }  // namespace medrelay::relay::transport

@@ -162,6 +162,68 @@ INSTANTIATE_TEST_SUITE_P(Published, SrtpVectors, ::testing::Values(cmSha1Vector(
                                       : std::string("AesCm128HmacSha1_80");
                          });
 
+// An RTP packet: `csrcs` contributing sources, an optional one-byte header extension, and a
+// payload of `payload` bytes, with room for the tag.
+Bytes rtpPacket(uint32_t ssrc, uint16_t sequence, size_t payload, int csrcs = 0,
+                bool extension = false) {
+  Bytes p = {static_cast<uint8_t>(0x80 | (extension ? 0x10 : 0) | csrcs),
+             96,
+             static_cast<uint8_t>(sequence >> 8),
+             static_cast<uint8_t>(sequence),
+             0,
+             1,
+             2,
+             3,
+             static_cast<uint8_t>(ssrc >> 24),
+             static_cast<uint8_t>(ssrc >> 16),
+             static_cast<uint8_t>(ssrc >> 8),
+             static_cast<uint8_t>(ssrc)};
+  for (int i = 0; i < csrcs * 4; ++i)
+    p.push_back(static_cast<uint8_t>(0x40 + i));
+  if (extension) p.insert(p.end(), {0xBE, 0xDE, 0x00, 0x01, 0x10, 0xAA, 0x00, 0x00});
+  for (size_t i = 0; i < payload; ++i)
+    p.push_back(static_cast<uint8_t>(i * 7 + sequence));
+  return p;
+}
+
+// Outbound GCM runs on OpenSSL, inbound on libsrtp: what the one protects, the other must take,
+// across a sequence-number wrap (rollover counter), a late packet from before the wrap, CSRCs,
+// a header extension, several SSRCs and payload sizes.
+TEST(SrtpSession, GcmProtectionAgreesWithLibsrtpAcrossRolloverAndHeaders) {
+  const Vector v = gcmVector();
+  SrtpSession sender(senderKeys(v));
+  SrtpSession receiver(receiverKeys(v));
+  std::vector<Bytes> sent;
+  for (uint16_t s = 65530; s != 6; ++s)
+    if (s != 65533) sent.push_back(rtpPacket(0xCAFEBABE, s, 1 + (s % 5) * 300));
+  sent.push_back(rtpPacket(0xCAFEBABE, 65533, 1200));  // late: from before the wrap
+  sent.push_back(rtpPacket(0x00000001, 7, 160, 2, true));
+  sent.push_back(rtpPacket(0x00000001, 8, 0, 0, true));
+  sent.push_back(rtpPacket(0xFFFFFFFF, 0, 1200, 15));
+  for (const auto& plain : sent) {
+    Bytes buffer = plain;
+    buffer.resize(plain.size() + SrtpSession::kMaxTrailer);
+    size_t length = plain.size();
+    ASSERT_TRUE(sender.protectRtp(buffer, length));
+    EXPECT_EQ(length, plain.size() + 16);
+    ASSERT_TRUE(receiver.unprotectRtp(buffer, length))
+        << "libsrtp refused seq " << ((plain[2] << 8) | plain[3]);
+    buffer.resize(length);
+    EXPECT_EQ(buffer, plain);
+  }
+  // Malformed headers are refused, not protected: an extension or CSRCs past the end.
+  Bytes truncated = rtpPacket(1, 1, 0, 0, true);
+  truncated.resize(14);
+  size_t length = truncated.size();
+  truncated.resize(64);
+  EXPECT_FALSE(sender.protectRtp(truncated, length));
+  Bytes csrcs = rtpPacket(1, 2, 0);
+  csrcs[0] |= 0x0F;  // 15 CSRCs announced, none present
+  length = csrcs.size();
+  csrcs.resize(64);
+  EXPECT_FALSE(sender.protectRtp(csrcs, length));
+}
+
 TEST(SrtpSession, RejectsKeysOfTheWrongLength) {
   SrtpKeyingMaterial keys = senderKeys(gcmVector());
   keys.localKey.resize(200);
