@@ -62,9 +62,11 @@ uint64_t SrtpGcmSender::packetIndex(uint32_t ssrc, uint16_t sequence) {
   for (auto& s : sources_) {
     if (s.used && s.ssrc == ssrc) state = &s;
   }
-  if (!state) {  // a new SSRC (the least recently added slot makes room)
-    state = &sources_[nextSlot_];
-    nextSlot_ = (nextSlot_ + 1) % sources_.size();
+  if (!state) {
+    // A new SSRC. Slots are never reused: forgetting an SSRC's rollover counter could repeat
+    // an IV with other plaintext, which GCM must never see.
+    if (used_ == sources_.size()) return kNoIndex;
+    state = &sources_[used_++];
     *state = {ssrc, 0, sequence, true};
     return sequence;
   }
@@ -99,6 +101,7 @@ bool SrtpGcmSender::protect(std::span<uint8_t> buffer, size_t& length) {
   const uint32_t ssrc = (uint32_t{buffer[8]} << 24) | (uint32_t{buffer[9]} << 16) |
                         (uint32_t{buffer[10]} << 8) | buffer[11];
   const uint64_t index = packetIndex(ssrc, sequence);
+  if (index == kNoIndex) return false;
   // RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR the session salt.
   std::array<uint8_t, 12> iv{};
   for (int i = 0; i < 4; ++i)

@@ -32,7 +32,9 @@ class SrtpGcmSender {
   bool protect(std::span<uint8_t> buffer, size_t& length);
 
  private:
-  // The packet's 48-bit index (ROC << 16 | SEQ) for its SSRC, updating that SSRC's state.
+  // The packet's 48-bit index (ROC << 16 | SEQ) for its SSRC, updating that SSRC's state;
+  // kNoIndex once more SSRCs than we keep state for have been seen.
+  static constexpr uint64_t kNoIndex = ~uint64_t{0};
   uint64_t packetIndex(uint32_t ssrc, uint16_t sequence);
 
   EVP_CIPHER_CTX* context_ = nullptr;
@@ -44,7 +46,7 @@ class SrtpGcmSender {
     bool used = false;
   };
   std::array<SourceState, 8> sources_{};  // video, its RTX, audio: a few SSRCs per viewer
-  size_t nextSlot_ = 0;
+  size_t used_ = 0;
 };
 
 }  // namespace medrelay::relay::transport

@@ -211,6 +211,16 @@ TEST(SrtpSession, GcmProtectionAgreesWithLibsrtpAcrossRolloverAndHeaders) {
     buffer.resize(length);
     EXPECT_EQ(buffer, plain);
   }
+  // Rollover state is kept for a few SSRCs and never forgotten: beyond that, packets of new SSRCs
+  // are refused rather than risk repeating an IV.
+  int accepted = 0;
+  for (uint32_t ssrc = 100; ssrc < 120; ++ssrc) {
+    Bytes buffer = rtpPacket(ssrc, 1, 10);
+    size_t size = buffer.size();
+    buffer.resize(size + SrtpSession::kMaxTrailer);
+    accepted += sender.protectRtp(buffer, size);
+  }
+  EXPECT_EQ(accepted, 8 - 3) << "three SSRCs were already in use";
   // Malformed headers are refused, not protected: an extension or CSRCs past the end.
   Bytes truncated = rtpPacket(1, 1, 0, 0, true);
   truncated.resize(14);
