@@ -4,18 +4,13 @@
 #include <sstream>
 
 #include "access/digest.hpp"
+#include "common/clock.hpp"
 
 namespace medrelay::access {
 
 namespace {
 
 const std::string kGenesis(64, '0');
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Length-prefixed fields: no separator inside a value can make two records hash alike.
 void field(std::string& out, const std::string& value) {
@@ -84,7 +79,7 @@ void AuditLog::appendLocked(const AuditEntry& entry) {
       prevHash = last.text(1);
     }
   }
-  int64_t at = nowMs();
+  int64_t at = medrelay::wallMs();
   std::string details =
       entry.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string hash = auditRecordHash(prevHash, seq, at, entry, details);

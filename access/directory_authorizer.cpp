@@ -2,7 +2,8 @@
 
 #include <utility>
 
-#include "relay/common/logger.hpp"
+#include "common/clock.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::access {
 
@@ -85,9 +86,7 @@ AccessDecision DirectoryAuthorizer::checkOneTimeCode(const std::string& user,
     return {false, "one-time-code-required",
             "This stream asks for a one-time code from your authenticator app."};
   }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = medrelay::wallSeconds();
   auto check = store_.checkOneTimeCode(user, code, now);
   switch (check.result) {
     case CredentialCheck::Ok: {

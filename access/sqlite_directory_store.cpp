@@ -14,6 +14,7 @@
 #include "access/schema.hpp"
 #include "access/token_authority.hpp"
 #include "access/totp.hpp"
+#include "common/clock.hpp"
 
 namespace medrelay::access {
 
@@ -26,12 +27,6 @@ using nlohmann::json;
 const std::string& dummyHash() {
   static const std::string hash = hashSecret("not a real password");
   return hash;
-}
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 struct UserRow {
@@ -62,7 +57,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
     Transaction t(db_);
     db_.prepare("INSERT INTO tenants (name, created_at) VALUES (?, ?)")
         .bind(1, name)
-        .bind(2, nowSeconds())
+        .bind(2, medrelay::wallSeconds())
         .run();
     record(actor, "tenant.add", "tenant:" + name, {{"after", {{"name", name}}}});
     t.commit();
@@ -97,7 +92,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
         .bind(2, name)
         .bind(3, displayName)
         .bind(4, userStatusName(status))
-        .bind(5, nowSeconds())
+        .bind(5, medrelay::wallSeconds())
         .run();
     int64_t id = db_.lastInsertId();
     for (const char* permission : {"view-live", "view-dicom"}) {
@@ -257,7 +252,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
     if (existing.step()) {
       std::string status = existing.text(0);
       db_.prepare("UPDATE devices SET last_seen = ? WHERE user_id = ? AND uuid = ?")
-          .bind(1, nowSeconds())
+          .bind(1, medrelay::wallSeconds())
           .bind(2, row.id)
           .bind(3, uuid)
           .run();
@@ -270,8 +265,8 @@ class SqliteDirectoryStore final : public DirectoryStore {
         .bind(1, row.id)
         .bind(2, uuid)
         .bind(3, platform)
-        .bind(4, nowSeconds())
-        .bind(5, nowSeconds())
+        .bind(4, medrelay::wallSeconds())
+        .bind(5, medrelay::wallSeconds())
         .run();
     record(actor, "device.register", "user:" + user, {{"device", uuid}, {"platform", platform}});
     t.commit();
@@ -288,7 +283,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
         .bind(2, uuid)
         .run();
     if (db_.changes() == 0) throw StoreError("not-found", "user " + user + " has no such device");
-    voidDeviceTokens(row.id, uuid, nowSeconds());
+    voidDeviceTokens(row.id, uuid, medrelay::wallSeconds());
     record(actor, "device.revoke", "user:" + user,
            {{"device", uuid}, {"after", {{"status", "revoked"}}}});
     t.commit();
@@ -382,7 +377,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
         .bind(2, name)
         .bind(3, kind)
         .bind(4, redactCredentials(source))
-        .bind(5, nowSeconds())
+        .bind(5, medrelay::wallSeconds())
         .run();
     bool added = db_.changes() > 0;
     if (added) {
@@ -543,7 +538,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
            "UPDATE streams SET state = ?, state_detail = ?, state_changed_at = ? WHERE name = ?")
         .bind(1, state)
         .bind(2, detail.substr(0, 512))
-        .bind(3, nowSeconds())
+        .bind(3, medrelay::wallSeconds())
         .bind(4, stream)
         .run();
   }
@@ -560,7 +555,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
            "DO UPDATE SET status = 'requested' WHERE status = 'ended'")
         .bind(1, a)
         .bind(2, b)
-        .bind(3, nowSeconds())
+        .bind(3, medrelay::wallSeconds())
         .run();
     record(actor, "collaboration.request", "tenant:" + partner, {{"requester", requester}});
     t.commit();

@@ -9,18 +9,13 @@
 
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
+#include "common/clock.hpp"
 
 namespace medrelay::app {
 
 namespace {
 
 const char* kActor = "admin-cli";
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Runs one operation on the data directory's store; a refusal is one line on stderr, exit 1.
 template <class Operation>
@@ -51,7 +46,7 @@ void issueToken(const AdminOptions& options) {
     claims.user = options.user;
     claims.device = device;
     claims.tokenId = access::randomHex(12);
-    claims.issuedAt = nowSeconds();
+    claims.issuedAt = medrelay::wallSeconds();
     claims.expiresAt = claims.issuedAt + options.ttlSeconds;
     std::cout << authority.issue(claims) << std::endl;
   });

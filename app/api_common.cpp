@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/clock.hpp"
 #include "signaling/static_files.hpp"
 
 namespace medrelay::app::api {
@@ -84,9 +85,7 @@ std::string queryValue(const std::string& query, const std::string& name) {
 }
 
 int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return medrelay::wallSeconds();
 }
 
 }  // namespace medrelay::app::api

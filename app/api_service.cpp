@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "app/api_common.hpp"
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::app {
 

@@ -12,7 +12,7 @@
 
 #include "access/digest.hpp"
 #include "access/token_authority.hpp"
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::app {
 

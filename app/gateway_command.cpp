@@ -8,7 +8,7 @@
 #include "app/dicom_gateway.hpp"
 #include "app/directory_seed.hpp"
 #include "app/relay_app.hpp"
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::app {
 

@@ -5,7 +5,8 @@
 
 #include "access/token_authority.hpp"
 #include "app/stream_launcher.hpp"
-#include "relay/common/logger.hpp"
+#include "common/clock.hpp"
+#include "common/logger.hpp"
 #include "relay/webrtc/codec_match.hpp"
 #include "relay/webrtc/publisher_session.hpp"
 #include "relay/webrtc/sdp_fragment.hpp"
@@ -22,12 +23,6 @@ auto log() {
 
 signaling::SignalingError error(int status, std::string code, std::string message) {
   return signaling::SignalingError{status, std::move(code), std::move(message)};
-}
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -266,7 +261,7 @@ bool PublishService::forget(const Publisher& publisher) {
 }
 
 void PublishService::review(bool directoryChanged) {
-  int64_t now = nowSeconds();
+  int64_t now = medrelay::wallSeconds();
   std::vector<std::pair<std::shared_ptr<Publisher>, access::AccessDecision>> ended;
   {
     std::lock_guard lock(mutex_);

@@ -6,7 +6,8 @@
 #include <future>
 
 #include "app/prometheus_text.hpp"
-#include "relay/common/logger.hpp"
+#include "common/clock.hpp"
+#include "common/logger.hpp"
 #include "relay/webrtc/codec_match.hpp"
 #include "relay/webrtc/sdp_fragment.hpp"
 #include "relay/webrtc/sdp_offer.hpp"
@@ -18,12 +19,6 @@ namespace {
 auto log() {
   static auto logger = medrelay::logger("relay.service");
   return logger;
-}
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 signaling::SignalingError error(int status, std::string code, std::string message) {
@@ -130,7 +125,7 @@ RelayService::~RelayService() {
 
 void RelayService::reviewSessions(bool directoryChanged) {
   if (publishing_) publishing_->review(directoryChanged);
-  int64_t now = nowSeconds();
+  int64_t now = medrelay::wallSeconds();
   std::vector<std::pair<std::shared_ptr<Session>, access::AccessDecision>> ended;
   {
     std::lock_guard lock(mutex_);
@@ -178,7 +173,7 @@ void RelayService::auditSessionEnd(const Session& session, const std::string& ou
 }
 
 signaling::Outcome<signaling::Principal> RelayService::authenticate(std::string_view bearerToken) {
-  auto verified = tokens_.verify(bearerToken, nowSeconds());
+  auto verified = tokens_.verify(bearerToken, medrelay::wallSeconds());
   if (auto* failure = std::get_if<access::TokenError>(&verified)) {
     return error(401, "unauthorized", failure->message);
   }

@@ -1,6 +1,6 @@
 #include "app/stream_registry.hpp"
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::pipelines {
 

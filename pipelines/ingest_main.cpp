@@ -12,11 +12,12 @@
 #include <cstring>
 #include <memory>
 
+#include "common/clock.hpp"
+#include "common/logger.hpp"
 #include "pipelines/camera_audio.hpp"
 #include "pipelines/dicom_feed.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/rtp_feedback.hpp"
-#include "relay/common/logger.hpp"
 
 namespace medrelay::pipelines {
 
@@ -28,12 +29,6 @@ auto log() {
 }
 
 constexpr char kDicomScheme[] = "dicom://";
-
-int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // One run of one pipeline. Streaming threads write packets; the main loop thread handles the
 // bus, key-frame requests from the relay and the stall watchdog.
@@ -93,7 +88,7 @@ class IngestRun {
                        &IngestRun::onControl, this);
     g_io_channel_unref(channel);
     guint watchdog = g_timeout_add(500, &IngestRun::onWatchdog, this);
-    startedMs_ = steadyMs();
+    startedMs_ = medrelay::steadyMs();
 
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       finish(kIngestPipelineFailed, "the pipeline did not start");
@@ -170,7 +165,7 @@ class IngestRun {
                             (uint32_t{map.data[10]} << 8) | map.data[11]);
       }
       if (sent >= 0) {
-        if (video) lastPacketMs_.store(steadyMs());
+        if (video) lastPacketMs_.store(medrelay::steadyMs());
       } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
         ++dropped_;  // the relay is behind: drop rather than stall the camera
       } else {
@@ -238,7 +233,7 @@ class IngestRun {
   }
 
   void requestKeyFrame() {
-    int64_t now = steadyMs();
+    int64_t now = medrelay::steadyMs();
     if (now - lastKeyFrameRequestMs_ < 250) return;  // the relay already merges; be safe anyway
     lastKeyFrameRequestMs_ = now;
     log()->debug("{}: key frame requested by the relay", options_.streamName);
@@ -255,7 +250,7 @@ class IngestRun {
 
   static gboolean onWatchdog(gpointer data) {
     auto* self = static_cast<IngestRun*>(data);
-    int64_t now = steadyMs();
+    int64_t now = medrelay::steadyMs();
     if (self->relayGone_.load()) {
       self->finish(kIngestRelayGone, "the relay closed the ingest socket");
     } else if (self->lastPacketMs_.load() == 0) {

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::pipelines {
 

@@ -21,7 +21,7 @@
 #include <set>
 #include <thread>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 #include "signaling/static_files.hpp"
 #include "signaling/tls_identity.hpp"
 

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::pipelines::dicom {
 

@@ -8,7 +8,7 @@
 
 #include <mutex>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::pipelines::dicom {
 

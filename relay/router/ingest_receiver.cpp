@@ -6,18 +6,13 @@
 #include <chrono>
 #include <random>
 
+#include "common/clock.hpp"
 #include "relay/rtp/rtcp_pli.hpp"
 #include "relay/rtp/rtp_packet.hpp"
 
 namespace medrelay::relay::router {
 
-namespace {
-int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
+namespace {}  // namespace
 
 IngestReceiver::IngestReceiver(MediaWorker& worker, int fd, PacketPool& pool)
     : worker_(worker), fd_(fd), pool_(pool), senderSsrc_(std::random_device{}()) {
@@ -69,7 +64,7 @@ void IngestReceiver::drain() {
     int received =
         ::recvmmsg(fd_, headers.data(), static_cast<unsigned>(ready), MSG_DONTWAIT, nullptr);
     if (received <= 0) return;
-    int64_t now = steadyMs();
+    int64_t now = medrelay::steadyMs();
     for (int i = 0; i < received; ++i) {
       ++stats_.datagrams;
       PacketRef packet = std::move(packets[i]);

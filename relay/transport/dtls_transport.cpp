@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::relay::transport {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <utility>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::relay::transport {
 

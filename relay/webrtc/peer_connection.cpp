@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 #include "relay/transport/packet_demux.hpp"
 
 namespace medrelay::relay::webrtc {

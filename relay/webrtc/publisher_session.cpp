@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/clock.hpp"
 #include "relay/router/consumer.hpp"
 #include "relay/rtp/rtcp_pli.hpp"
 #include "relay/rtp/rtcp_remb.hpp"
@@ -13,12 +14,6 @@
 namespace medrelay::relay::webrtc {
 
 namespace {
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 uint32_t randomSsrc() {
   uint32_t value = 0;
@@ -135,7 +130,7 @@ void PublisherSession::forward(router::Producer& producer, std::span<const uint8
   buffer[1] = static_cast<uint8_t>((packet[1] & 0x80) | producer.config().payloadType);
   copy.setSize(packet.size());
   ++stats_.packets;
-  producer.receiveRtp(std::move(copy), nowMs());
+  producer.receiveRtp(std::move(copy), medrelay::steadyMs());
   producer.flushConsumers();
 }
 

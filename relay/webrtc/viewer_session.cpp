@@ -4,7 +4,8 @@
 
 #include <chrono>
 
-#include "relay/common/logger.hpp"
+#include "common/clock.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::relay::webrtc {
 
@@ -15,12 +16,6 @@ uint32_t randomSsrc() {
   while (value == 0)
     RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value);
   return value;
-}
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -106,12 +101,12 @@ void ViewerSession::onPeerGatheringDone(PeerConnection& peer) {
 void ViewerSession::onPeerConnected(PeerConnection&) {
   if (closed_ || attached_) return;
   // Attach only now: before DTLS completes there are no keys to protect media with.
-  producer_.addConsumer(consumer_, nowMs());
-  if (audioConsumer_) audioProducer_->addConsumer(*audioConsumer_, nowMs());
+  producer_.addConsumer(consumer_, medrelay::steadyMs());
+  if (audioConsumer_) audioProducer_->addConsumer(*audioConsumer_, medrelay::steadyMs());
   attached_ = true;
   reportTimer_ = worker_.addTimer(std::chrono::milliseconds(250), [this] {
-    consumer_.onTimer(nowMs());
-    if (audioConsumer_) audioConsumer_->onTimer(nowMs());
+    consumer_.onTimer(medrelay::steadyMs());
+    if (audioConsumer_) audioConsumer_->onTimer(medrelay::steadyMs());
     return true;
   });
 }
@@ -125,8 +120,8 @@ void ViewerSession::onPeerClosed(PeerConnection&, const std::string& code,
 
 void ViewerSession::onPeerRtcp(PeerConnection&, std::span<const uint8_t> compound) {
   if (!attached_) return;
-  consumer_.receiveRtcp(compound, nowMs());
-  if (audioConsumer_) audioConsumer_->receiveRtcp(compound, nowMs());
+  consumer_.receiveRtcp(compound, medrelay::steadyMs());
+  if (audioConsumer_) audioConsumer_->receiveRtcp(compound, medrelay::steadyMs());
 }
 
 void ViewerSession::onConsumerRtp(router::Consumer&, std::span<uint8_t> packet) {

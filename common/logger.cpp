@@ -1,4 +1,4 @@
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
