@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::relay {
 
@@ -63,8 +63,14 @@ MediaWorker::~MediaWorker() {
 }
 
 void MediaWorker::post(std::function<void()> task) {
-  g_main_context_invoke_full(context_, G_PRIORITY_DEFAULT, runTask, new Task{std::move(task)},
-                             deleteTask);
+  // Always through an idle source, never g_main_context_invoke: that runs the task at once when
+  // called on the worker thread, i.e. inside whatever callback is posting, and "destroy it
+  // later" from a libnice receive callback then freed the peer while it was still on the stack.
+  GSource* source = g_idle_source_new();
+  g_source_set_priority(source, G_PRIORITY_DEFAULT);
+  g_source_set_callback(source, runTask, new Task{std::move(task)}, deleteTask);
+  g_source_attach(source, context_);
+  g_source_unref(source);
 }
 
 void MediaWorker::runSync(const std::function<void()>& task) {

@@ -23,7 +23,9 @@ class MediaWorker {
   GMainContext* context() const { return context_; }
   bool isCurrentThread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
-  // Runs `task` on the worker thread. Thread-safe. Control-plane only: allocates per call.
+  // Runs `task` on the worker thread, always later: from the worker itself it runs in a later
+  // iteration of the loop, never inside the caller, so a callback may post its object's
+  // destruction. Tasks run in the order posted. Thread-safe. Control-plane only: allocates.
   void post(std::function<void()> task);
 
   // Runs `task` on the worker thread and waits for it to finish (never call from the worker).

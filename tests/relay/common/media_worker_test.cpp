@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <string>
+#include <vector>
 
 namespace medrelay::relay {
 
@@ -21,6 +23,25 @@ TEST(MediaWorker, PostedTasksRunOnTheWorkerThreadInOrder) {
   EXPECT_NE(future.get(), std::this_thread::get_id());
   worker.runSync([] {});
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+// A task posted from the worker thread runs after the posting task returns, never inside it:
+// objects post their own destruction from C library callbacks that are still on the stack
+// (g_main_context_invoke ran such tasks at once, and a viewer was freed inside libnice's receive
+// callback).
+TEST(MediaWorker, TaskPostedFromTheWorkerRunsAfterThePosterReturns) {
+  MediaWorker worker("test");
+  std::vector<std::string> events;
+  std::promise<void> done;
+  worker.post([&] {
+    worker.post([&] {
+      events.push_back("posted task");
+      done.set_value();
+    });
+    events.push_back("poster returns");
+  });
+  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(events, (std::vector<std::string>{"poster returns", "posted task"}));
 }
 
 TEST(MediaWorker, RunSyncSeesTheWorkerAsCurrentThread) {
