@@ -6,7 +6,7 @@
 
 #include "bench/load/source.hpp"
 #include "bench/load/viewers.hpp"
-#include "relay/common/logger.hpp"
+#include "common/logger.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"MedRelay benchmark load generator"};
