@@ -57,34 +57,6 @@ SrtpGcmSender::~SrtpGcmSender() {
   OPENSSL_cleanse(sessionSalt_.data(), sessionSalt_.size());
 }
 
-uint64_t SrtpGcmSender::packetIndex(uint32_t ssrc, uint16_t sequence) {
-  SourceState* state = nullptr;
-  for (auto& s : sources_) {
-    if (s.used && s.ssrc == ssrc) state = &s;
-  }
-  if (!state) {
-    // A new SSRC. Slots are never reused: forgetting an SSRC's rollover counter could repeat
-    // an IV with other plaintext, which GCM must never see.
-    if (used_ == sources_.size()) return kNoIndex;
-    state = &sources_[used_++];
-    *state = {ssrc, 0, sequence, true};
-    return sequence;
-  }
-  // RFC 3711 §3.3.1: guess the ROC that puts this sequence number closest to the highest seen.
-  uint32_t roc = state->roc;
-  if (state->highest < 32768) {
-    if (sequence > state->highest + 32768 && roc > 0) --roc;
-  } else if (sequence < state->highest - 32768) {
-    ++roc;
-  }
-  uint64_t index = (uint64_t{roc} << 16) | sequence;
-  if (index > ((uint64_t{state->roc} << 16) | state->highest)) {
-    state->roc = roc;
-    state->highest = sequence;
-  }
-  return index;
-}
-
 bool SrtpGcmSender::protect(std::span<uint8_t> buffer, size_t& length) {
   if (length < 12 || length > buffer.size() || buffer.size() - length < kTagLength ||
       length > 65535 || (buffer[0] >> 6) != 2) {
@@ -100,8 +72,9 @@ bool SrtpGcmSender::protect(std::span<uint8_t> buffer, size_t& length) {
   const uint16_t sequence = static_cast<uint16_t>((buffer[2] << 8) | buffer[3]);
   const uint32_t ssrc = (uint32_t{buffer[8]} << 24) | (uint32_t{buffer[9]} << 16) |
                         (uint32_t{buffer[10]} << 8) | buffer[11];
-  const uint64_t index = packetIndex(ssrc, sequence);
-  if (index == kNoIndex) return false;
+  const auto reservation = guard_.reserve(ssrc, sequence);
+  if (!reservation) return false;
+  const uint64_t index = reservation->index;
   // RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR the session salt.
   std::array<uint8_t, 12> iv{};
   for (int i = 0; i < 4; ++i)
@@ -120,6 +93,12 @@ bool SrtpGcmSender::protect(std::span<uint8_t> buffer, size_t& length) {
       EVP_EncryptFinal_ex(context_, payload + written, &written) != 1 ||
       EVP_CIPHER_CTX_ctrl(context_, EVP_CTRL_GCM_GET_TAG, kTagLength, buffer.data() + length) !=
           1) {
+    return false;
+  }
+  uint64_t tag = 0;
+  std::memcpy(&tag, buffer.data() + length, sizeof tag);
+  if (!guard_.commit(*reservation, tag)) {
+    OPENSSL_cleanse(payload, static_cast<size_t>(payloadLength) + kTagLength);
     return false;
   }
   length += kTagLength;

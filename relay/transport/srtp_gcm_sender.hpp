@@ -4,7 +4,8 @@
 // session and only sets the IV per packet. RTCP, inbound and AES_CM_HMAC_SHA1 stay on libsrtp.
 // Session keys come from the master key and salt with the SRTP KDF (RFC 3711 §4.3, AES-CM PRF;
 // the 96-bit salt zero-padded to 112 bits, as libsrtp does). Rollover counters are kept per SSRC
-// (RFC 3711 §3.3.1), so retransmissions of older sequence numbers get the right index.
+// (RFC 3711 §3.3.1), so retransmissions of older sequence numbers get the right index, and an
+// index is never used twice with other bytes (SrtpIndexGuard).
 // One thread (the worker); no allocation per packet.
 #pragma once
 
@@ -13,7 +14,8 @@
 #include <array>
 #include <cstdint>
 #include <span>
-#include <vector>
+
+#include "relay/transport/srtp_index_guard.hpp"
 
 namespace medrelay::relay::transport {
 
@@ -28,25 +30,17 @@ class SrtpGcmSender {
   SrtpGcmSender& operator=(const SrtpGcmSender&) = delete;
 
   // Protects the RTP packet in the first `length` bytes of `buffer` in place and appends the
-  // tag; false (nothing changed) for a malformed header or too little room.
+  // tag; false for a malformed header, too little room, or an index the guard refuses (too old,
+  // too many SSRCs, or already used with other bytes: then the buffer's payload is wiped, since
+  // it holds what must never be sent).
   bool protect(std::span<uint8_t> buffer, size_t& length);
 
- private:
-  // The packet's 48-bit index (ROC << 16 | SEQ) for its SSRC, updating that SSRC's state;
-  // kNoIndex once more SSRCs than we keep state for have been seen.
-  static constexpr uint64_t kNoIndex = ~uint64_t{0};
-  uint64_t packetIndex(uint32_t ssrc, uint16_t sequence);
+  const SrtpIndexGuard& guard() const { return guard_; }
 
+ private:
   EVP_CIPHER_CTX* context_ = nullptr;
   std::array<uint8_t, 12> sessionSalt_{};
-  struct SourceState {
-    uint32_t ssrc = 0;
-    uint32_t roc = 0;
-    uint16_t highest = 0;
-    bool used = false;
-  };
-  std::array<SourceState, 8> sources_{};  // video, its RTX, audio: a few SSRCs per viewer
-  size_t used_ = 0;
+  SrtpIndexGuard guard_;
 };
 
 }  // namespace medrelay::relay::transport

@@ -1,5 +1,7 @@
 #include "relay/transport/srtp_session.hpp"
 
+#include <openssl/crypto.h>
+
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -36,7 +38,7 @@ srtp_t createContext(const SrtpKeyingMaterial& keys, const std::vector<uint8_t>&
   policy.allow_repeat_tx = 1;  // NACK answered without RTX resends the same sequence number
   srtp_t context = nullptr;
   auto status = srtp_create(&context, &policy);
-  std::memset(master, 0, sizeof master);
+  OPENSSL_cleanse(master, sizeof master);
   if (status != srtp_err_status_ok) throw std::runtime_error("libsrtp rejected the SRTP policy");
   return context;
 }
@@ -74,7 +76,25 @@ SrtpSession::~SrtpSession() {
 
 bool SrtpSession::protectRtp(std::span<uint8_t> buffer, size_t& length) {
   if (gcmSender_) return length > 0 && gcmSender_->protect(buffer, length);
-  return run(srtp_protect, outbound_, buffer, length, SRTP_MAX_TAG_LEN);
+  // libsrtp lets an index repeat (allow_repeat_tx, for resends of the same packet): the guard
+  // makes sure a repeat carries the same bytes, judged by the authentication tag.
+  if (length < 12 || length > buffer.size()) return false;
+  const uint16_t sequence = static_cast<uint16_t>((buffer[2] << 8) | buffer[3]);
+  const uint32_t ssrc = (uint32_t{buffer[8]} << 24) | (uint32_t{buffer[9]} << 16) |
+                        (uint32_t{buffer[10]} << 8) | buffer[11];
+  const auto reservation = cmGuard_.reserve(ssrc, sequence);
+  if (!reservation) return false;
+  const size_t plainLength = length;
+  if (!run(srtp_protect, outbound_, buffer, length, SRTP_MAX_TAG_LEN)) return false;
+  uint64_t tag = 0;
+  if (length >= plainLength + sizeof tag)
+    std::memcpy(&tag, buffer.data() + plainLength, sizeof tag);
+  if (!cmGuard_.commit(*reservation, tag)) {
+    std::memset(buffer.data() + 12, 0, length - 12);
+    length = plainLength;
+    return false;
+  }
+  return true;
 }
 bool SrtpSession::protectRtcp(std::span<uint8_t> buffer, size_t& length) {
   return run(srtp_protect_rtcp, outbound_, buffer, length, kMaxTrailer);

@@ -38,10 +38,17 @@ class SrtpSession {
   bool unprotectRtp(std::span<uint8_t> buffer, size_t& length);
   bool unprotectRtcp(std::span<uint8_t> buffer, size_t& length);
 
+  // Outbound RTP packets refused because their index was too old or already used with other
+  // bytes (see SrtpIndexGuard): each is a defect upstream, never expected in operation.
+  uint64_t indexRefusals() const {
+    return gcmSender_ ? gcmSender_->guard().refused() : cmGuard_.refused();
+  }
+
  private:
   srtp_t outbound_ = nullptr;
   srtp_t inbound_ = nullptr;
   std::unique_ptr<SrtpGcmSender> gcmSender_;  // outbound RTP under AEAD_AES_128_GCM
+  SrtpIndexGuard cmGuard_;                    // outbound RTP under AES_CM (libsrtp)
 };
 
 }  // namespace medrelay::relay::transport

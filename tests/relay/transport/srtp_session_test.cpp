@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 namespace medrelay::relay::transport {
@@ -233,6 +234,64 @@ TEST(SrtpSession, GcmProtectionAgreesWithLibsrtpAcrossRolloverAndHeaders) {
   csrcs.resize(64);
   EXPECT_FALSE(sender.protectRtp(csrcs, length));
 }
+
+// Protects a copy of `plain`; nullopt when refused.
+std::optional<Bytes> protect(SrtpSession& sender, const Bytes& plain) {
+  Bytes buffer = plain;
+  buffer.resize(plain.size() + SrtpSession::kMaxTrailer);
+  size_t length = plain.size();
+  if (!sender.protectRtp(buffer, length)) {
+    // Whatever is left in the buffer must not be the other packet's ciphertext: the payload is
+    // wiped on refusal.
+    for (size_t i = 12; i < plain.size(); ++i)
+      if (buffer[i] != plain[i] && buffer[i] != 0) ADD_FAILURE() << "payload left at " << i;
+    return std::nullopt;
+  }
+  buffer.resize(length);
+  return buffer;
+}
+
+// An SRTP index is never protected twice with different bytes (for GCM that would repeat a
+// nonce; for AES-CM a keystream), whatever reaches the session: the same packet again (a resend
+// without RTX) is protected to the same bytes, another packet under its sequence number is
+// refused, and so is an index older than the guard's window.
+class SrtpIndexReuse : public ::testing::TestWithParam<Vector> {};
+
+TEST_P(SrtpIndexReuse, AnIndexIsNeverUsedTwiceWithOtherBytes) {
+  SrtpSession sender(senderKeys(GetParam()));
+  SrtpSession receiver(receiverKeys(GetParam()));
+  const Bytes first = rtpPacket(0xCAFEBABE, 1000, 300);
+  Bytes other = first;
+  other.back() ^= 0x5A;  // same SSRC and sequence number, one payload byte different
+
+  auto sent = protect(sender, first);
+  ASSERT_TRUE(sent);
+  auto again = protect(sender, first);
+  ASSERT_TRUE(again) << "resending the very same packet is allowed";
+  EXPECT_EQ(*again, *sent);
+  EXPECT_FALSE(protect(sender, other)) << "other bytes under a used index";
+  EXPECT_EQ(sender.indexRefusals(), 1u);
+
+  // Still in order for the receiver: the refused packet never reached it.
+  Bytes received = *sent;
+  size_t length = received.size();
+  ASSERT_TRUE(receiver.unprotectRtp(received, length));
+
+  // The window: an index 511 behind the highest is still judged, 512 behind is refused.
+  ASSERT_TRUE(protect(sender, rtpPacket(0xCAFEBABE, 1000 + 511, 50)));
+  EXPECT_TRUE(protect(sender, rtpPacket(0xCAFEBABE, 1001, 50))) << "unused and in the window";
+  EXPECT_FALSE(protect(sender, rtpPacket(0xCAFEBABE, 999, 50))) << "older than the window";
+  // Another SSRC has its own indices.
+  EXPECT_TRUE(protect(sender, rtpPacket(0x01020304, 1000, 300)));
+  EXPECT_EQ(sender.indexRefusals(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, SrtpIndexReuse, ::testing::Values(cmSha1Vector(), gcmVector()),
+                         [](const auto& info) {
+                           return info.param.profile == SrtpProfile::AeadAes128Gcm
+                                      ? std::string("AeadAes128Gcm")
+                                      : std::string("AesCm128HmacSha1_80");
+                         });
 
 TEST(SrtpSession, RejectsKeysOfTheWrongLength) {
   SrtpKeyingMaterial keys = senderKeys(gcmVector());
