@@ -1,5 +1,6 @@
 #include "relay/router/consumer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -39,7 +40,8 @@ uint32_t randomValue() {
 Consumer::Consumer(ConsumerConfig config, Listener& listener)
     : config_(std::move(config)),
       listener_(listener),
-      lastOutputSequence_(static_cast<uint16_t>(randomValue())),
+      // A random start (RFC 3550 §5.1), offset so the extended form never goes negative.
+      lastOutputExtended_((int64_t{1} << 20) + (randomValue() & 0xFFFF)),
       lastOutputTimestamp_(randomValue()),
       rtxSequence_(static_cast<uint16_t>(randomValue())) {}
 
@@ -84,13 +86,13 @@ void Consumer::onProducerRtp(const rtp::RtpPacket& packet, bool keyFrameStart, i
 void Consumer::synchronize(const rtp::RtpPacket& packet, int64_t nowMs) {
   // Continue our own numbering: next sequence number, and a timestamp advanced by the wall
   // time since our last packet, whatever numbers the (possibly new) source uses.
-  uint16_t nextSequence = static_cast<uint16_t>(lastOutputSequence_ + 1);
+  uint16_t nextSequence = static_cast<uint16_t>(lastOutputExtended_ + 1);
   sequenceOffset_ = static_cast<uint16_t>(nextSequence - packet.sequenceNumber());
   uint32_t elapsed = sentAny_ ? static_cast<uint32_t>(std::max<int64_t>(
                                     1, (nowMs - lastOutputMs_) * (config_.clockRate / 1000)))
                               : 0;
   timestampOffset_ = lastOutputTimestamp_ + elapsed - packet.timestamp();
-  firstOutputSequence_ = nextSequence;
+  firstOutputExtended_ = lastOutputExtended_ + 1;
   waitingForKeyFrame_ = false;
 }
 
@@ -123,13 +125,20 @@ void Consumer::flush() {
 
 bool Consumer::forward(const rtp::RtpPacket& packet, int64_t nowMs) {
   if (waitingForKeyFrame_) synchronize(packet, nowMs);
+  const uint16_t sequence = static_cast<uint16_t>(packet.sequenceNumber() + sequenceOffset_);
+  const int64_t extended = extendedOutput(sequence);
+  if (extended < firstOutputExtended_) {
+    // Late, from before this run started: its number may already have carried other bytes
+    // (one SRTP index, one nonce). It is of no use to the decoder either.
+    ++stats_.droppedBeforeRun;
+    return false;
+  }
   auto slot = nextSlot();
   size_t size = rewrite(packet, slot.first(kPacketCapacity));
   if (size == 0) return false;
-  uint16_t sequence = static_cast<uint16_t>(packet.sequenceNumber() + sequenceOffset_);
   // Track the newest output position (reordered older packets do not move it back).
-  if (!sentAny_ || static_cast<int16_t>(sequence - lastOutputSequence_) > 0) {
-    lastOutputSequence_ = sequence;
+  if (!sentAny_ || extended > lastOutputExtended_) {
+    lastOutputExtended_ = extended;
     lastOutputTimestamp_ = packet.timestamp() + timestampOffset_;
     lastOutputMs_ = nowMs;
   }
@@ -137,14 +146,24 @@ bool Consumer::forward(const rtp::RtpPacket& packet, int64_t nowMs) {
   ++stats_.packetsSent;
   stats_.bytesSent += size;
   stats_.payloadBytesSent += packet.payload().size();
+  resendCredit_ = std::min<int64_t>(
+      kMaxResendCredit, resendCredit_ + static_cast<int64_t>(size * kResendCreditPerByte));
   emit(slot, size);
   return true;
 }
 
-void Consumer::retransmit(uint16_t outputSequence) {
-  if (!producer_ || !sentAny_ || static_cast<int16_t>(outputSequence - firstOutputSequence_) < 0 ||
-      static_cast<int16_t>(outputSequence - lastOutputSequence_) > 0) {
+void Consumer::retransmit(uint16_t outputSequence, int64_t nowMs) {
+  const int64_t extended = extendedOutput(outputSequence);
+  if (!producer_ || !sentAny_ || extended < firstOutputExtended_ ||
+      extended > lastOutputExtended_ || extended + kResendWindow <= lastOutputExtended_) {
     ++stats_.retransmitMisses;
+    return;
+  }
+  // Once per round trip: an earlier resend may still be on its way (mediasoup does the same).
+  Resend& last = resends_[static_cast<size_t>(extended) % kResendWindow];
+  const int64_t rtt = std::max<int64_t>(20, stats_.rttMs > 0 ? stats_.rttMs : kDefaultRttMs);
+  if (last.sequence == extended && nowMs - last.atMs < rtt) {
+    ++stats_.retransmitsTooSoon;
     return;
   }
   const PacketRef* cached =
@@ -152,6 +171,11 @@ void Consumer::retransmit(uint16_t outputSequence) {
   auto original = cached ? rtp::RtpPacket::parse(cached->data()) : std::nullopt;
   if (!original) {
     ++stats_.retransmitMisses;
+    return;
+  }
+  const auto cost = static_cast<int64_t>(original->data().size());
+  if (resendCredit_ < cost) {
+    ++stats_.retransmitsOverBudget;
     return;
   }
   size_t size = 0;
@@ -167,8 +191,21 @@ void Consumer::retransmit(uint16_t outputSequence) {
     size = rewrite(*original, slot.first(kPacketCapacity));
   }
   if (size == 0) return;
+  resendCredit_ -= cost;
+  last = {extended, nowMs};
   ++stats_.retransmitted;
   emit(slot, size);
+}
+
+void Consumer::requestKeyFrameFromViewer(int64_t nowMs) {
+  // A viewer that keeps asking would turn the stream into key frames for everyone: one request a
+  // second per viewer is enough for any decoder to recover.
+  if (nowMs - lastKeyFrameRequestMs_ < kKeyFrameRequestIntervalMs) {
+    ++stats_.keyFrameRequestsThrottled;
+    return;
+  }
+  lastKeyFrameRequestMs_ = nowMs;
+  if (producer_) producer_->requestKeyFrame(nowMs);
 }
 
 void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
@@ -195,7 +232,7 @@ void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
                 ++stats_.nackedPackets;
                 if (budget > 0) {
                   --budget;
-                  retransmit(sequence);
+                  retransmit(sequence, nowMs);
                 }
               });
             }
@@ -203,10 +240,10 @@ void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
           case rtp::kRtcpPsfb:
             if (header.count == rtp::kFmtPli) {
               ++stats_.pliReceived;
-              if (producer_) producer_->requestKeyFrame(nowMs);
+              requestKeyFrameFromViewer(nowMs);
             } else if (header.count == rtp::kFmtFir) {
               ++stats_.firReceived;
-              if (producer_) producer_->requestKeyFrame(nowMs);
+              requestKeyFrameFromViewer(nowMs);
             } else if (header.count == rtp::kFmtAfb) {
               if (auto remb = rtp::Remb::parse(packet)) stats_.rembBps = remb->bitrate();
             }

@@ -4,8 +4,13 @@
 // handed to the listener, which protects it in place and queues it; flush() (after each batch
 // the producer received) lets the listener send the queue in one system call. Answers the viewer's
 // NACKs from the producer's cache (RTX per RFC 4588 when negotiated), forwards PLI/FIR upstream
-// (merged by the producer), reads receiver reports and REMB, and sends sender reports. One media
-// worker thread (the producer's); not thread-safe.
+// (merged by the producer), reads receiver reports and REMB, and sends sender reports.
+// What a viewer's feedback can make us send is bounded: a packet is resent to a viewer at most
+// once per round trip, resends cost credit earned by the media actually sent (at most half as
+// many bytes again), and a viewer's key-frame requests pass at most once a second.
+// An output sequence number is never sent twice with other bytes: packets that would map before
+// the start of the current output run (a late packet from before a resynchronization) are
+// dropped. One media worker thread (the producer's); not thread-safe.
 #pragma once
 
 #include <array>
@@ -56,9 +61,12 @@ class Consumer {
 
   struct Stats {
     uint64_t packetsSent = 0, bytesSent = 0, payloadBytesSent = 0;
-    uint64_t skippedWaitingForKeyFrame = 0;
+    uint64_t skippedWaitingForKeyFrame = 0, droppedBeforeRun = 0;
     uint64_t nacksReceived = 0, nackedPackets = 0, retransmitted = 0, retransmitMisses = 0;
-    uint64_t pliReceived = 0, firReceived = 0, malformedRtcp = 0, replayedOnJoin = 0;
+    // Resends refused: asked again within a round trip, or beyond the viewer's resend credit.
+    uint64_t retransmitsTooSoon = 0, retransmitsOverBudget = 0;
+    uint64_t pliReceived = 0, firReceived = 0, keyFrameRequestsThrottled = 0;
+    uint64_t malformedRtcp = 0, replayedOnJoin = 0;
     uint8_t fractionLost = 0;  // of 256, from the viewer's last receiver report
     uint32_t jitter = 0;
     int64_t rttMs = -1;
@@ -79,6 +87,17 @@ class Consumer {
   // Call every few hundred milliseconds: sends a sender report when one is due.
   void onTimer(int64_t nowMs);
 
+  // Resends: credit earned per media byte sent, the most credit held, what a new viewer starts
+  // with, and the round trip assumed before the first receiver report.
+  static constexpr double kResendCreditPerByte = 0.5;
+  static constexpr int64_t kMaxResendCredit = 96 * 1024;
+  static constexpr int64_t kInitialResendCredit = 32 * 1024;
+  static constexpr int64_t kDefaultRttMs = 100;
+  // Packets older than this (behind the newest sent) are not resent: SRTP's index guard keeps
+  // the same window, and a viewer gains nothing from packets this late.
+  static constexpr int64_t kResendWindow = 512;
+  static constexpr int64_t kKeyFrameRequestIntervalMs = 1000;
+
   // Called by the Producer.
   void onAttached(Producer& producer, int64_t nowMs);
   void onProducerRtp(const rtp::RtpPacket& packet, bool keyFrameStart, int64_t nowMs);
@@ -91,7 +110,13 @@ class Consumer {
   bool forward(const rtp::RtpPacket& packet, int64_t nowMs);
   void synchronize(const rtp::RtpPacket& packet, int64_t nowMs);
   size_t rewrite(const rtp::RtpPacket& packet, std::span<uint8_t> out) const;
-  void retransmit(uint16_t outputSequence);
+  void retransmit(uint16_t outputSequence, int64_t nowMs);
+  void requestKeyFrameFromViewer(int64_t nowMs);
+  // The extended (never wrapping) form of an output sequence number near the newest one sent.
+  int64_t extendedOutput(uint16_t sequence) const {
+    return lastOutputExtended_ +
+           static_cast<int16_t>(sequence - static_cast<uint16_t>(lastOutputExtended_));
+  }
   void onReceiverReportBlock(std::span<const uint8_t> block, int64_t nowMs);
   void sendSenderReport(int64_t nowMs);
   std::span<uint8_t> nextSlot();  // flushes first when every slot is in use
@@ -105,13 +130,23 @@ class Consumer {
   bool sentAny_ = false;
   uint16_t sequenceOffset_ = 0;
   uint32_t timestampOffset_ = 0;
-  uint16_t firstOutputSequence_ = 0;
-  uint16_t lastOutputSequence_;
+  // Output sequence numbers, extended to 64 bits so comparisons hold over any length of run:
+  // the newest sent, and the first of the current run (since the last resynchronization).
+  int64_t lastOutputExtended_;
+  int64_t firstOutputExtended_ = 0;
   uint32_t lastOutputTimestamp_;
   int64_t lastOutputMs_ = 0;
   uint16_t rtxSequence_;
   int64_t lastReportMs_ = 0;
   uint64_t lastReportNtp_ = 0;
+  int64_t resendCredit_ = kInitialResendCredit;
+  int64_t lastKeyFrameRequestMs_ = -1'000'000;
+  // When each recent output sequence number was last resent (by its extended number).
+  struct Resend {
+    int64_t sequence = -1;
+    int64_t atMs = 0;
+  };
+  std::array<Resend, kResendWindow> resends_{};
   // +2: an RTX packet carries the original sequence number in front of the payload.
   static constexpr size_t kSlotSize = kPacketCapacity + 2 + kTrailerRoom;
   std::array<std::array<uint8_t, kSlotSize>, kOutputSlots> slots_;

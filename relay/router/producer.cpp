@@ -28,44 +28,81 @@ void Producer::receiveRtp(PacketRef packet, int64_t nowMs) {
     ++stats_.malformed;
     return;
   }
-  if (!started_ || parsed->ssrc() != ssrc_) {
-    // A new source (first packet, or the ingest process restarted with a new SSRC).
-    if (started_) {
-      ++stats_.sourceRestarts;
-      cache_.clear();
-      for (Consumer* consumer : consumers_) {
-        if (consumer) consumer->onSourceRestart();
-      }
-    }
-    if (started_ && !consumers_.empty()) requestKeyFrame(nowMs);
+  if (!started_) {
     started_ = true;
     ssrc_ = parsed->ssrc();
-    unwrapper_.reset();
-    lastKeyFrameSequence_ = -1;
+  } else if (parsed->ssrc() != ssrc_) {
+    if (!candidate_ || parsed->ssrc() != candidateSsrc_ ||
+        parsed->sequenceNumber() != candidateNext_) {
+      // Perhaps the ingest restarted, perhaps a stray datagram: wait for its next packet.
+      ++stats_.probation;
+      candidateSsrc_ = parsed->ssrc();
+      candidateNext_ = static_cast<uint16_t>(parsed->sequenceNumber() + 1);
+      candidate_ = std::move(packet);
+      return;
+    }
+    ssrc_ = parsed->ssrc();
+    restartSource(nowMs);
+    PacketRef first = std::move(candidate_);
+    if (auto firstParsed = rtp::RtpPacket::parse(first.data())) deliver(first, *firstParsed, nowMs);
+  }
+  deliver(packet, *parsed, nowMs);
+  keyFrames_.tick(nowMs);
+}
+
+void Producer::restartSource(int64_t nowMs) {
+  ++stats_.sourceRestarts;
+  cache_.clear();
+  sequences_.reset();
+  lastKeyFrameSequence_ = -1;
+  for (Consumer* consumer : consumers_) {
+    if (consumer) consumer->onSourceRestart();
+  }
+  if (!consumers_.empty()) requestKeyFrame(nowMs);
+}
+
+void Producer::deliver(const PacketRef& packet, const rtp::RtpPacket& parsed, int64_t nowMs) {
+  const auto decision = sequences_.check(parsed.sequenceNumber());
+  int64_t sequence = decision.extended;
+  switch (decision.verdict) {
+    case SequenceFilter::Verdict::Duplicate:
+      ++stats_.duplicates;
+      return;
+    case SequenceFilter::Verdict::TooOld:
+      ++stats_.late;
+      return;
+    case SequenceFilter::Verdict::Jump:
+      ++stats_.jumps;
+      return;
+    case SequenceFilter::Verdict::Resync:
+      // Same SSRC, numbering restarted: the cache's numbers mean nothing any more.
+      restartSource(nowMs);  // resets the filter too: this packet starts it again
+      sequence = sequences_.check(parsed.sequenceNumber()).extended;
+      break;
+    case SequenceFilter::Verdict::Accept:
+      break;
   }
   ++stats_.packets;
   stats_.bytes += packet.data().size();
   // The marker bit ends a video frame (RFC 7741, RFC 6184); in audio it marks a talkspurt.
-  if (!rtp::isAudio(config_.codec)) stats_.frames += parsed->marker();
-  int64_t sequence = unwrapper_.unwrap(parsed->sequenceNumber());
-  bool keyFrame = rtp::isKeyFrameStart(config_.codec, parsed->payload());
+  if (!rtp::isAudio(config_.codec)) stats_.frames += parsed.marker();
+  bool keyFrame = rtp::isKeyFrameStart(config_.codec, parsed.payload());
   if (keyFrame) {
     ++stats_.keyFrames;
     lastKeyFrameSequence_ = sequence;
     lastKeyFrameMs_ = nowMs;
     keyFrames_.onKeyFrame();
   }
-  cache_.insert(sequence, parsed->timestamp(), packet);
+  cache_.insert(sequence, parsed.timestamp(), packet);
 
   // Index-based loop: consumers removed meanwhile are nulled, not erased, until the end.
   dispatching_ = true;
   const size_t count = consumers_.size();
   for (size_t i = 0; i < count; ++i) {
-    if (Consumer* consumer = consumers_[i]) consumer->onProducerRtp(*parsed, keyFrame, nowMs);
+    if (Consumer* consumer = consumers_[i]) consumer->onProducerRtp(parsed, keyFrame, nowMs);
   }
   dispatching_ = false;
   if (removedDuringDispatch_) compactConsumers();
-  keyFrames_.tick(nowMs);
 }
 
 void Producer::flushConsumers() {

@@ -1,7 +1,12 @@
 // One incoming RTP stream (one codec, one SSRC at a time): parses each packet in place, notes
 // key frames, keeps it in the retransmission cache and hands the same buffer to every consumer.
+// Each sequence number is forwarded once (SequenceFilter): duplicates and packets older than the
+// reordering window are dropped and counted, so no consumer ever sends two different packets
+// under one output sequence number (one SRTP index, one AES-GCM nonce).
 // The source may restart (a new ingest process: new SSRC, sequence and timestamps); consumers
 // are told so they keep their own output continuous and wait for the new source's key frame.
+// A new SSRC is believed only when its second packet follows its first (RFC 3550 A.1
+// probation), so one stray datagram cannot restart the stream.
 // One media worker thread; not thread-safe.
 #pragma once
 
@@ -12,8 +17,9 @@
 #include "relay/router/key_frame_request_manager.hpp"
 #include "relay/router/packet_pool.hpp"
 #include "relay/router/retransmission_buffer.hpp"
+#include "relay/router/sequence_filter.hpp"
 #include "relay/rtp/codec.hpp"
-#include "relay/rtp/sequence_unwrapper.hpp"
+#include "relay/rtp/rtp_packet.hpp"
 
 namespace medrelay::relay::router {
 
@@ -37,6 +43,9 @@ class Producer final : public KeyFrameRequestManager::Listener {
   struct Stats {
     uint64_t packets = 0, bytes = 0, frames = 0, keyFrames = 0, malformed = 0, sourceRestarts = 0;
     uint64_t keyFrameRequests = 0;  // sent upstream, after merging
+    // Dropped before forwarding: a sequence number seen before, one older than the reordering
+    // window, a jump not (yet) confirmed, the first packet of an SSRC on probation.
+    uint64_t duplicates = 0, late = 0, jumps = 0, probation = 0;
   };
 
   Producer(ProducerConfig config, Listener& listener);
@@ -65,17 +74,24 @@ class Producer final : public KeyFrameRequestManager::Listener {
  private:
   void onKeyFrameRequestDue() override;
   void compactConsumers();
+  // A new source (SSRC) or a confirmed restart of the numbering: consumers resynchronize.
+  void restartSource(int64_t nowMs);
+  void deliver(const PacketRef& packet, const rtp::RtpPacket& parsed, int64_t nowMs);
 
   ProducerConfig config_;
   Listener& listener_;
   KeyFrameRequestManager keyFrames_;
   RetransmissionBuffer cache_;
-  rtp::SequenceUnwrapper unwrapper_;
+  SequenceFilter sequences_;
   std::vector<Consumer*> consumers_;
   bool dispatching_ = false;
   bool removedDuringDispatch_ = false;
   bool started_ = false;
   uint32_t ssrc_ = 0;
+  // The first packet of an SSRC we have not heard before, held until its successor confirms it.
+  PacketRef candidate_;
+  uint32_t candidateSsrc_ = 0;
+  uint16_t candidateNext_ = 0;
   int64_t lastKeyFrameSequence_ = -1;
   int64_t lastKeyFrameMs_ = 0;
   mutable Stats stats_;

@@ -19,6 +19,13 @@ class SequenceUnwrapper {
     if (value > last_) last_ = value;
     return value;
   }
+  // What unwrap() would return, without moving the state (nullopt-free: before the first
+  // packet it returns what the first unwrap() will).
+  int64_t peek(uint16_t sequenceNumber) const {
+    if (!started_) return sequenceNumber + (int64_t{1} << 16);
+    auto delta = static_cast<int16_t>(sequenceNumber - static_cast<uint16_t>(last_));
+    return last_ + delta;
+  }
   void reset() { started_ = false; }
 
  private:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "relay/router/consumer.hpp"
@@ -11,6 +12,7 @@
 #include "relay/router/packet_pool.hpp"
 #include "relay/router/producer.hpp"
 #include "relay/router/retransmission_buffer.hpp"
+#include "relay/router/sequence_filter.hpp"
 #include "relay/rtp/rtcp_nack.hpp"
 #include "relay/rtp/rtcp_pli.hpp"
 #include "relay/rtp/rtp_header_writer.hpp"
@@ -288,6 +290,229 @@ TEST_F(RouterTest, SenderReportsFollowMedia) {
   EXPECT_EQ((report[20] << 24 | report[21] << 16 | report[22] << 8 | report[23]), 1);  // packets
   consumer.onTimer(3600);
   EXPECT_EQ(viewer.rtcp.size(), 1u) << "at most one report a second";
+}
+
+// Every packet a viewer got, by output sequence number: the same number must always carry the
+// same bytes (one SRTP index, one AES-GCM nonce). RTX packets have an SSRC of their own.
+void expectNoSequenceNumberReused(const std::vector<std::vector<uint8_t>>& packets,
+                                  uint32_t mediaSsrc) {
+  std::map<uint16_t, std::vector<uint8_t>> seen;
+  for (const auto& bytes : packets) {
+    auto p = *rtp::RtpPacket::parse(bytes);
+    if (p.ssrc() != mediaSsrc) continue;
+    auto [it, inserted] = seen.emplace(p.sequenceNumber(), bytes);
+    EXPECT_TRUE(inserted || it->second == bytes)
+        << "output sequence number " << p.sequenceNumber() << " sent with other bytes";
+  }
+}
+
+// A packet with a payload byte of our choice, to tell two packets with one number apart.
+PacketRef marked(PacketPool& pool, uint16_t seq, uint32_t ts, uint32_t ssrc, bool keyFrame,
+                 uint8_t mark) {
+  PacketRef ref = pool.acquire();
+  auto out = ref.writable();
+  size_t size = rtp::writeRtpHeader(out, {96, false, seq, ts, ssrc});
+  const uint8_t* payload = keyFrame ? kVp8Key : kVp8Delta;
+  std::copy(payload, payload + 5, out.begin() + size);
+  out[size + 5] = mark;
+  ref.setSize(size + 6);
+  return ref;
+}
+
+TEST_F(RouterTest, ADuplicateSequenceNumberWithOtherBytesIsNeverForwarded) {
+  Viewer viewer;
+  Consumer consumer(config(0xAB), viewer);
+  producer.addConsumer(consumer, 1000);
+  producer.receiveRtp(marked(pool, 10, 0, 0x1000, true, 1), 1000);
+  producer.receiveRtp(marked(pool, 11, 0, 0x1000, false, 2), 1001);
+  // The same numbers again with other bytes (anyone who can reach a plain RTP port can send
+  // these), and a plain network duplicate.
+  producer.receiveRtp(marked(pool, 10, 0, 0x1000, true, 99), 1002);
+  producer.receiveRtp(marked(pool, 11, 0, 0x1000, false, 98), 1003);
+  producer.receiveRtp(marked(pool, 11, 0, 0x1000, false, 2), 1004);
+  producer.receiveRtp(marked(pool, 12, 3000, 0x1000, false, 3), 1005);
+  ASSERT_EQ(viewer.packets.size(), 3u);
+  EXPECT_EQ(producer.stats().duplicates, 3u);
+  EXPECT_EQ(viewer.packets[2].back(), 3);
+  // Reordering within the window is still fine: 14 before 13.
+  producer.receiveRtp(marked(pool, 14, 6000, 0x1000, false, 5), 1006);
+  producer.receiveRtp(marked(pool, 13, 6000, 0x1000, false, 4), 1007);
+  EXPECT_EQ(viewer.packets.size(), 5u);
+  expectNoSequenceNumberReused(viewer.packets, 0xAB);
+}
+
+TEST_F(RouterTest, PacketsOlderThanTheWindowAndUnconfirmedJumpsAreDropped) {
+  Viewer viewer;
+  Consumer consumer(config(0xAC), viewer);
+  producer.addConsumer(consumer, 1000);
+  feed(5000, 0, true);
+  for (uint16_t s = 5001; s <= 6500; ++s)
+    feed(s, 0, false);
+  const size_t sent = viewer.packets.size();
+  feed(static_cast<uint16_t>(6500 - SequenceFilter::kWindow), 0, false);  // too late
+  EXPECT_EQ(producer.stats().late, 1u);
+  feed(16500, 0, false);  // one stray far ahead: not believed
+  EXPECT_EQ(producer.stats().jumps, 1u);
+  feed(6501, 0, false);
+  EXPECT_EQ(viewer.packets.size(), sent + 1) << "the stream goes on as if nothing came";
+  EXPECT_EQ(producer.stats().sourceRestarts, 0u);
+  // A jump confirmed by the next number is a restart of the numbering: viewers resynchronize on
+  // the next key frame and continue their own numbering.
+  feed(20000, 0, false);
+  feed(20001, 0, false);
+  EXPECT_EQ(producer.stats().sourceRestarts, 1u);
+  feed(20002, 3000, true);
+  feed(20003, 3000, false);
+  EXPECT_EQ(viewer.packets.size(), sent + 3);
+  auto last = parsed(viewer.packets.back()).sequenceNumber();
+  auto before = parsed(viewer.packets[sent]).sequenceNumber();
+  EXPECT_EQ(last, static_cast<uint16_t>(before + 2));
+  expectNoSequenceNumberReused(viewer.packets, 0xAC);
+}
+
+TEST_F(RouterTest, AStrayPacketOfAnotherSsrcDoesNotRestartTheStream) {
+  Viewer viewer;
+  Consumer consumer(config(0xAD), viewer);
+  producer.addConsumer(consumer, 1000);
+  feed(100, 0, true);
+  feed(101, 0, false);
+  feed(7, 0, true, 0x6666);  // one datagram from elsewhere
+  feed(102, 0, false);
+  feed(9, 0, true, 0x6666);  // not its successor: still not believed
+  feed(103, 0, false);
+  EXPECT_EQ(producer.stats().sourceRestarts, 0u);
+  EXPECT_EQ(producer.stats().probation, 2u);
+  EXPECT_EQ(viewer.packets.size(), 4u);
+  EXPECT_FALSE(consumer.waitingForKeyFrame());
+}
+
+TEST_F(RouterTest, ALatePacketFromBeforeAResynchronizationIsNotSent) {
+  Viewer viewer;
+  Consumer consumer(config(0xAE), viewer);
+  producer.addConsumer(consumer, 1000);
+  feed(100, 0, true);
+  feed(101, 0, false);
+  feed(102, 0, false);
+  // The ingest restarts; its key frame starts at 50, and then a packet from before it (49)
+  // arrives late. Mapped into our numbering, 49 would land on a number already used for 102.
+  feed(48, 0, false, 0x2000);
+  feed(49, 0, false, 0x2000);  // confirms the new source
+  feed(50, 3000, true, 0x2000);
+  feed(51, 3000, false, 0x2000);
+  producer.receiveRtp(marked(pool, 47, 0, 0x2000, false, 7), 1000);
+  EXPECT_EQ(viewer.packets.size(), 5u);
+  EXPECT_EQ(consumer.stats().droppedBeforeRun, 1u);
+  expectNoSequenceNumberReused(viewer.packets, 0xAE);
+}
+
+TEST_F(RouterTest, NacksAreAnsweredAfterLongRuns) {
+  // Output numbers wrap every 65536 packets and a run may last hours: comparisons must hold
+  // however long the run (16-bit comparisons refused every NACK after 32768 packets).
+  BatchingViewer viewer;
+  Consumer consumer(config(0xAF), viewer);
+  producer.addConsumer(consumer, 1000);
+  feed(0, 0, true);
+  for (uint32_t i = 1; i < 40000; ++i)
+    feed(static_cast<uint16_t>(i), i * 30, false, 0x1000, 1000 + i / 100);
+  producer.flushConsumers();
+  uint16_t recent = parsed(viewer.sent[viewer.sent.size() - 10]).sequenceNumber();
+  std::vector<uint8_t> nack(16);
+  uint16_t lost[] = {recent};
+  nack.resize(rtp::writeGenericNack(nack, 0x5555, 0xAF, lost));
+  consumer.receiveRtcp(nack, 2000);
+  EXPECT_EQ(consumer.stats().retransmitted, 1u);
+  EXPECT_EQ(consumer.stats().retransmitMisses, 0u);
+}
+
+TEST_F(RouterTest, RepeatedNacksResendAPacketOncePerRoundTripWithinTheViewersCredit) {
+  // One 1,200-byte compound with 75 NACK items (BLP 0xFFFF each) used to make ~1,275
+  // retransmissions, again for every copy of it.
+  Viewer viewer;
+  Consumer consumer(config(0xB0), viewer);
+  producer.addConsumer(consumer, 1000);
+  feed(1000, 0, true);
+  for (uint16_t s = 1001; s < 1300; ++s)
+    feed(s, 0, false);
+  const size_t media = viewer.packets.size();
+  auto first = parsed(viewer.packets[0]).sequenceNumber();
+  std::vector<uint16_t> lost;
+  for (int item = 0; item < 75; ++item)
+    for (int bit = 0; bit < 17; ++bit)
+      lost.push_back(static_cast<uint16_t>(first + item * 17 + bit));
+  std::vector<uint8_t> compound(1500);
+  compound.resize(rtp::writeGenericNack(compound, 0x5555, 0xB0, lost));
+  for (int copy = 0; copy < 20; ++copy)
+    consumer.receiveRtcp(compound, 2000 + copy);  // 20 copies within 20 ms
+  const size_t resent = viewer.packets.size() - media;
+  EXPECT_LE(resent, 64u) << "at most the per-NACK limit, once";
+  EXPECT_GT(resent, 0u);
+  EXPECT_GT(consumer.stats().retransmitsTooSoon, 0u);
+  // A round trip later the same packets may go again, within the credit media sends earn.
+  consumer.receiveRtcp(compound, 2000 + Consumer::kDefaultRttMs + 1);
+  EXPECT_EQ(viewer.packets.size() - media - resent, resent);
+  expectNoSequenceNumberReused(viewer.packets, 0xB0);
+}
+
+TEST_F(RouterTest, ResendsStayWithinTheCreditTheMediaEarns) {
+  Viewer viewer;
+  Consumer consumer(config(0xB1), viewer);
+  producer.addConsumer(consumer, 1000);
+  auto big = [&](uint16_t seq, bool key) {
+    PacketRef ref = pool.acquire();
+    auto out = ref.writable();
+    size_t size = rtp::writeRtpHeader(out, {96, false, seq, 0, 0x1000});
+    std::fill(out.begin() + size, out.begin() + size + 1188, 0x42);
+    std::copy(key ? kVp8Key : kVp8Delta, (key ? kVp8Key : kVp8Delta) + 5, out.begin() + size);
+    ref.setSize(size + 1188);
+    producer.receiveRtp(ref, 1000);
+  };
+  big(0, true);
+  for (uint16_t s = 1; s < 200; ++s)
+    big(s, false);
+  const size_t media = viewer.packets.size();
+  auto first = parsed(viewer.packets[0]).sequenceNumber();
+  // Three NACKs of 64 different packets each, at once: 192 x 1,200 bytes asked for.
+  for (int round = 0; round < 3; ++round) {
+    std::vector<uint16_t> lost;
+    for (int i = 0; i < 64; ++i)
+      lost.push_back(static_cast<uint16_t>(first + round * 64 + i));
+    std::vector<uint8_t> nack(1500);
+    nack.resize(rtp::writeGenericNack(nack, 0x5555, 0xB1, lost));
+    consumer.receiveRtcp(nack, 1500);
+  }
+  const size_t resent = viewer.packets.size() - media;
+  const int64_t earned =
+      std::min<int64_t>(Consumer::kMaxResendCredit,
+                        Consumer::kInitialResendCredit +
+                            static_cast<int64_t>(media * 1200 * Consumer::kResendCreditPerByte));
+  EXPECT_LE(static_cast<int64_t>(resent) * 1200, earned);
+  EXPECT_GT(resent, 40u) << "what the credit allows is resent";
+  EXPECT_EQ(consumer.stats().retransmitsOverBudget, 192u - resent);
+  // More media earns more credit.
+  for (uint16_t s = 200; s < 260; ++s)
+    big(s, false);
+  std::vector<uint16_t> lost = {static_cast<uint16_t>(first + 191)};
+  std::vector<uint8_t> nack(64);
+  nack.resize(rtp::writeGenericNack(nack, 0x5555, 0xB1, lost));
+  consumer.receiveRtcp(nack, 1600);
+  EXPECT_EQ(consumer.stats().retransmitted, resent + 1);
+}
+
+TEST_F(RouterTest, AViewersKeyFrameRequestsPassAtMostOnceASecond) {
+  feed(300, 0, true, 0x1000, 1000);
+  Viewer viewer;
+  Consumer consumer(config(0xB2), viewer);
+  producer.addConsumer(consumer, 1000);
+  std::vector<uint8_t> pli(12);
+  rtp::writePli(pli, 1, 0xB2);
+  feed(301, 0, true, 0x1000, 2000);  // a key frame: nothing pending upstream
+  const int before = upstream.requests;
+  for (int i = 0; i < 10; ++i) {
+    consumer.receiveRtcp(pli, 2000 + i * 50);
+    feed(static_cast<uint16_t>(302 + i), 0, true, 0x1000, 2000 + i * 50 + 1);  // each answered
+  }
+  EXPECT_EQ(upstream.requests - before, 1) << "one request per viewer per second";
+  EXPECT_EQ(consumer.stats().keyFrameRequestsThrottled, 9u);
 }
 
 TEST(PacketPool, GrowsInChunksUpToItsMaximum) {
