@@ -16,11 +16,6 @@ auto log() {
   return logger;
 }
 
-constexpr char kSrtpProfiles[] = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
-constexpr char kCiphers[] =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
-    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:"
-    "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA";
 constexpr size_t kMaxEarlyRecords = 8;
 
 // The BIO method is process-wide and immutable once built.
@@ -37,11 +32,6 @@ BIO_METHOD* outgoingMethod(int (*write)(BIO*, const char*, int),
     return m;
   }();
   return method;
-}
-
-// Self-signed peers are normal in WebRTC: accept here, compare fingerprints after the handshake.
-int acceptAnyCertificate(int, X509_STORE_CTX*) {
-  return 1;
 }
 
 std::string opensslError() {
@@ -63,29 +53,7 @@ bool sameFingerprint(std::string a, std::string b) {
 }  // namespace
 
 DtlsTransport::DtlsTransport(std::shared_ptr<Certificate> local, Listener& listener)
-    : certificate_(std::move(local)), listener_(listener) {
-  context_.reset(SSL_CTX_new(DTLS_method()));
-  SSL_CTX* ctx = context_.get();
-  SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
-  SSL_CTX_use_certificate(ctx, certificate_->x509());
-  SSL_CTX_use_PrivateKey(ctx, certificate_->privateKey());
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, acceptAnyCertificate);
-  SSL_CTX_set_cipher_list(ctx, kCiphers);
-  SSL_CTX_set_read_ahead(ctx, 1);
-  // SSL_CTX_set_tlsext_use_srtp returns 0 on success.
-  SSL_CTX_set_tlsext_use_srtp(ctx, kSrtpProfiles);
-
-  ssl_.reset(SSL_new(ctx));
-  SSL_set_ex_data(ssl_.get(), 0, this);
-  incoming_ = BIO_new(BIO_s_mem());
-  BIO_set_mem_eof_return(incoming_, -1);
-  BIO* outgoing = BIO_new(outgoingMethod(&DtlsTransport::bioWrite, &DtlsTransport::bioCtrl));
-  BIO_set_data(outgoing, this);
-  SSL_set_bio(ssl_.get(), incoming_, outgoing);
-  SSL_set_options(ssl_.get(), SSL_OP_NO_QUERY_MTU);
-  SSL_set_mtu(ssl_.get(), kMtu);
-  DTLS_set_link_mtu(ssl_.get(), kMtu);
-}
+    : certificate_(std::move(local)), listener_(listener) {}
 
 DtlsTransport::~DtlsTransport() = default;
 
@@ -120,6 +88,22 @@ void DtlsTransport::start(DtlsRole role, std::string remoteFingerprintAlgorithm,
   role_ = role;
   fingerprintAlgorithm_ = std::move(remoteFingerprintAlgorithm);
   fingerprint_ = std::move(remoteFingerprint);
+  // The connection's OpenSSL state is made only now, once ICE has verified the peer's address:
+  // nothing is allocated, and no handshake work done, for records from an unverified peer.
+  ssl_.reset(SSL_new(certificate_->dtlsContext()));
+  if (!ssl_) {
+    fail("OpenSSL could not make a DTLS connection");
+    return;
+  }
+  SSL_set_ex_data(ssl_.get(), 0, this);
+  incoming_ = BIO_new(BIO_s_mem());
+  BIO_set_mem_eof_return(incoming_, -1);
+  BIO* outgoing = BIO_new(outgoingMethod(&DtlsTransport::bioWrite, &DtlsTransport::bioCtrl));
+  BIO_set_data(outgoing, this);
+  SSL_set_bio(ssl_.get(), incoming_, outgoing);
+  SSL_set_options(ssl_.get(), SSL_OP_NO_QUERY_MTU);
+  SSL_set_mtu(ssl_.get(), kMtu);
+  DTLS_set_link_mtu(ssl_.get(), kMtu);
   state_ = State::Connecting;
   started_ = std::chrono::steady_clock::now();
   if (role == DtlsRole::Client)
@@ -193,16 +177,18 @@ bool DtlsTransport::finishHandshake() {
     return false;
   }
   auto at = material.begin();
-  std::vector<uint8_t> clientKey(at, at + keyLength);
-  std::vector<uint8_t> serverKey(at + keyLength, at + 2 * keyLength);
-  std::vector<uint8_t> clientSalt(at + 2 * keyLength, at + 2 * keyLength + saltLength);
-  std::vector<uint8_t> serverSalt(at + 2 * keyLength + saltLength, material.end());
-  bool client = role_ == DtlsRole::Client;
-  keys.localKey = client ? clientKey : serverKey;
-  keys.localSalt = client ? clientSalt : serverSalt;
-  keys.remoteKey = client ? serverKey : clientKey;
-  keys.remoteSalt = client ? serverSalt : clientSalt;
-  std::fill(material.begin(), material.end(), 0);
+  const bool client = role_ == DtlsRole::Client;
+  auto clientKey = at, serverKey = at + keyLength;
+  auto clientSalt = at + 2 * keyLength, serverSalt = at + 2 * keyLength + saltLength;
+  keys.localKey.assign(client ? clientKey : serverKey,
+                       (client ? clientKey : serverKey) + keyLength);
+  keys.remoteKey.assign(client ? serverKey : clientKey,
+                        (client ? serverKey : clientKey) + keyLength);
+  keys.localSalt.assign(client ? clientSalt : serverSalt,
+                        (client ? clientSalt : serverSalt) + saltLength);
+  keys.remoteSalt.assign(client ? serverSalt : clientSalt,
+                         (client ? serverSalt : clientSalt) + saltLength);
+  OPENSSL_cleanse(material.data(), material.size());
   state_ = State::Connected;
   log()->debug("DTLS connected with {}", SSL_get_cipher_name(ssl_.get()));
   listener_.onDtlsConnected(keys);

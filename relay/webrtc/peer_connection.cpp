@@ -1,7 +1,9 @@
 #include "relay/webrtc/peer_connection.hpp"
 
+#include <algorithm>
 #include <cstring>
 
+#include "common/clock.hpp"
 #include "common/logger.hpp"
 #include "relay/transport/packet_demux.hpp"
 
@@ -31,7 +33,10 @@ PeerConnection::PeerConnection(MediaWorker& worker, PeerConnectionConfig config,
       config_(std::move(config)),
       listener_(listener),
       ice_(worker, config_.ice, *this),
-      dtls_(config_.certificate, *this) {}
+      dtls_(config_.certificate, *this),
+      rtcpIn_(config_.maxRtcpPerSecond, std::max(20.0, config_.maxRtcpPerSecond)),
+      rtpIn_(config_.maxRtpPerSecond, config_.maxRtpPerSecond),
+      dtlsIn_(config_.maxDtlsPerSecond, std::max(20.0, config_.maxDtlsPerSecond)) {}
 
 PeerConnection::~PeerConnection() {
   *alive_ = false;
@@ -48,12 +53,10 @@ bool PeerConnection::start(const RemoteTransport& remote) {
   if (remote.endOfCandidates) ice_.setRemoteGatheringDone();
 
   // RFC 5763 §5: the answerer to "actpass" picks; we take passive (DTLS server) so the
-  // browser's ClientHello can start the handshake as soon as ICE connects.
+  // browser's ClientHello can start the handshake as soon as ICE connects. DTLS itself starts
+  // only once ICE has verified the peer (no DTLS state for unverified addresses); a ClientHello
+  // that beats our side of ICE is held by the DTLS transport and replayed.
   dtlsRole_ = remote.setup == "passive" ? transport::DtlsRole::Client : transport::DtlsRole::Server;
-  if (dtlsRole_ == transport::DtlsRole::Server) {
-    dtls_.start(dtlsRole_, remote.fingerprintAlgorithm, remote.fingerprint);
-    dtlsStarted_ = true;
-  }
   state_ = State::Connecting;
   std::weak_ptr<bool> alive = alive_;
   connectTimer_ = worker_.addTimer(config_.connectTimeout, [this, alive] {
@@ -134,40 +137,49 @@ void PeerConnection::onIceStateChanged(transport::IceTransport::State state) {
   }
 }
 
+bool PeerConnection::withinLimit(TokenBucket& bucket) {
+  if (bucket.take(medrelay::steadyMs())) return true;
+  ++stats_.rateLimited;
+  return false;
+}
+
 void PeerConnection::onIceData(std::span<const uint8_t> datagram) {
   switch (transport::classifyPacket(datagram)) {
     case transport::PacketKind::Dtls:
+      if (!withinLimit(dtlsIn_)) break;
       log()->trace("DTLS in {} bytes", datagram.size());
       dtls_.receive(datagram);
       armDtlsTimer();
       break;
     case transport::PacketKind::Rtcp: {
-      if (!srtp_ || datagram.size() > rtcpScratch_.size()) {
+      if (!withinLimit(rtcpIn_)) break;
+      if (!srtp_ || datagram.size() > unprotectScratch_.size()) {
         ++stats_.unprotectFailures;
         break;
       }
-      std::memcpy(rtcpScratch_.data(), datagram.data(), datagram.size());
+      std::memcpy(unprotectScratch_.data(), datagram.data(), datagram.size());
       size_t length = datagram.size();
-      if (!srtp_->unprotectRtcp(rtcpScratch_, length)) {
+      if (!srtp_->unprotectRtcp(unprotectScratch_, length)) {
         ++stats_.unprotectFailures;
         break;
       }
       ++stats_.rtcpReceived;
-      listener_.onPeerRtcp(*this, std::span<const uint8_t>(rtcpScratch_.data(), length));
+      listener_.onPeerRtcp(*this, std::span<const uint8_t>(unprotectScratch_.data(), length));
       break;
     }
     case transport::PacketKind::Rtp: {
-      if (!srtp_ || datagram.size() > rtcpScratch_.size()) {
+      if (!withinLimit(rtpIn_)) break;
+      if (!srtp_ || datagram.size() > unprotectScratch_.size()) {
         ++stats_.unprotectFailures;
         break;
       }
-      std::memcpy(rtcpScratch_.data(), datagram.data(), datagram.size());
+      std::memcpy(unprotectScratch_.data(), datagram.data(), datagram.size());
       size_t length = datagram.size();
-      if (!srtp_->unprotectRtp(rtcpScratch_, length)) {
+      if (!srtp_->unprotectRtp(unprotectScratch_, length)) {
         ++stats_.unprotectFailures;
         break;
       }
-      listener_.onPeerRtp(*this, std::span<const uint8_t>(rtcpScratch_.data(), length));
+      listener_.onPeerRtp(*this, std::span<const uint8_t>(unprotectScratch_.data(), length));
       break;
     }
     default:

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/token_bucket.hpp"
 #include "relay/common/media_worker.hpp"
 #include "relay/transport/certificate.hpp"
 #include "relay/transport/dtls_transport.hpp"
@@ -23,6 +24,12 @@ struct PeerConnectionConfig {
   transport::IceConfig ice;
   std::shared_ptr<transport::Certificate> certificate;
   std::chrono::milliseconds connectTimeout{20000};  // ICE + DTLS must complete within this
+  // What the peer may send us before we drop without decrypting (each SRTP/SRTCP packet costs
+  // an authentication; a flood from one peer must not take its worker's time from the others).
+  // Browsers send a few dozen RTCP compounds a second (transport-cc, RR, NACK, REMB).
+  double maxRtcpPerSecond = 400;
+  double maxRtpPerSecond = 5000;  // a publisher's media; viewers set 0 (they send none)
+  double maxDtlsPerSecond = 50;   // handshake flights and retransmissions
 };
 
 // The remote side's transport parameters, from its SDP offer.
@@ -96,6 +103,7 @@ class PeerConnection final : public transport::IceTransport::Listener,
   struct Stats {
     uint64_t rtpSent = 0, rtcpSent = 0, sendFailures = 0;
     uint64_t rtcpReceived = 0, unprotectFailures = 0, unknownPackets = 0;
+    uint64_t rateLimited = 0;  // datagrams dropped unread: the peer sent more than its limits
   };
   const Stats& stats() const { return stats_; }
 
@@ -113,6 +121,7 @@ class PeerConnection final : public transport::IceTransport::Listener,
 
   void armDtlsTimer();
   void fail(const std::string& code, const std::string& reason);
+  bool withinLimit(TokenBucket& bucket);
 
   MediaWorker& worker_;
   PeerConnectionConfig config_;
@@ -129,8 +138,9 @@ class PeerConnection final : public transport::IceTransport::Listener,
   static constexpr size_t kMaxHeldDtls = 16;
   std::vector<std::vector<uint8_t>> heldDtls_;  // DTLS output before ICE could carry it
   Stats stats_;
-  // Incoming SRTCP is decrypted into this scratch buffer (libnice's buffer is read-only).
-  std::array<uint8_t, 1600> rtcpScratch_{};
+  TokenBucket rtcpIn_, rtpIn_, dtlsIn_;
+  // Incoming SRTP and SRTCP are decrypted into this buffer (libnice's buffer is read-only).
+  std::array<uint8_t, 1600> unprotectScratch_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -35,6 +35,11 @@ router::ConsumerConfig ViewerSession::consumerConfig(const Config& config,
   return c;
 }
 
+PeerConnectionConfig ViewerSession::peerConfig(PeerConnectionConfig config) {
+  config.maxRtpPerSecond = 0;  // a viewer sends no media: whatever it sends is dropped unread
+  return config;
+}
+
 ViewerSession::ViewerSession(MediaWorker& worker, router::Producer& producer,
                              router::Producer* audioProducer, Config config, Listener& listener)
     : worker_(worker),
@@ -43,7 +48,7 @@ ViewerSession::ViewerSession(MediaWorker& worker, router::Producer& producer,
       listener_(listener),
       consumer_(consumerConfig(config_, config_.choice), *this),
       audioProducer_(config_.audio ? audioProducer : nullptr),
-      peer_(worker, config_.peer, *this) {
+      peer_(worker, peerConfig(config_.peer), *this) {
   if (audioProducer_) audioConsumer_.emplace(consumerConfig(config_, *config_.audio), *this);
 }
 

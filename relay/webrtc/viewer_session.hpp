@@ -68,6 +68,7 @@ class ViewerSession final : public PeerConnection::Listener, public router::Cons
   void onConsumerRtcp(router::Consumer&, std::span<uint8_t> compound) override;
 
   static router::ConsumerConfig consumerConfig(const Config& config, const CodecChoice& choice);
+  static PeerConnectionConfig peerConfig(PeerConnectionConfig config);
 
   MediaWorker& worker_;
   router::Producer& producer_;
