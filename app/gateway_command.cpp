@@ -15,6 +15,7 @@ namespace medrelay::app {
 CLI::App* addGatewayCommand(CLI::App& parent, GatewayOptions& options) {
   auto* gateway = parent.add_subcommand(
       "gateway", "Run the DICOM gateway alone (serve plays what it receives)");
+  gateway->set_config("--config", "", "Read options from this TOML file (keys: long option names)");
   gateway->add_option("--data-dir", options.dataDir, "Data directory (shared with serve)")
       ->capture_default_str();
   gateway->add_option("--log-level", options.logLevel, "trace, debug, info, warn, error")

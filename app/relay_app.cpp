@@ -13,6 +13,7 @@
 #include "app/api_service.hpp"
 #include "app/dicom_gateway.hpp"
 #include "app/directory_seed.hpp"
+#include "app/host_port.hpp"
 #include "app/relay_service.hpp"
 #include "app/stream_launcher.hpp"
 #include "app/stream_registry.hpp"
@@ -212,6 +213,16 @@ int runServe(const ServeOptions& options) {
   serverConfig.port = options.listenPort();
   serverConfig.dataDir = options.dataDir;
   serverConfig.webRoot = options.webRoot.empty() ? defaultWebRoot() : options.webRoot;
+  serverConfig.limits.maxConnections = static_cast<size_t>(options.maxConnections);
+  serverConfig.limits.maxConnectionsPerAddress =
+      static_cast<size_t>(options.maxConnectionsPerAddress);
+  serverConfig.limits.maxWebSocketsPerUser = static_cast<size_t>(options.maxWebSocketsPerUser);
+  serverConfig.limits.requestTimeout = std::chrono::seconds(options.requestTimeoutSeconds);
+  serverConfig.metrics = options.metricsListen != "off";
+  if (serverConfig.metrics) {
+    serverConfig.metricsAddress = hostOf(options.metricsListen);
+    serverConfig.metricsPort = portOf(options.metricsListen);
+  }
   signaling::SignalingServer server(serverConfig, service);
   server.start();
 
@@ -219,7 +230,14 @@ int runServe(const ServeOptions& options) {
   auto shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   if (shown == "0.0.0.0" || shown == "[::]") shown = "127.0.0.1";
   auto base = "https://" + shown + ":" + std::to_string(server.port());
-  std::cout << "MedRelay listening on " << base << "/" << std::endl;
+  std::cout << "MedRelay listening on " << base << "/";
+  if (server.metricsPort()) {
+    auto metricsHost = hostOf(options.metricsListen);
+    if (metricsHost.find(':') != std::string::npos) metricsHost = "[" + metricsHost + "]";
+    std::cout << " (metrics on https://" << metricsHost << ":" << server.metricsPort()
+              << "/metrics)";
+  }
+  std::cout << std::endl;
   std::cout << "  data directory: " << std::filesystem::absolute(options.dataDir).string() << "\n";
   if (options.demo) {
     // A one-time sign-in link for the demo user: the browser spends the refresh token on its

@@ -51,12 +51,40 @@ uint16_t ServeOptions::listenPort() const {
 
 CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   auto* serve = parent.add_subcommand("serve", "Run the relay (signaling, WHEP, router, ingest)");
+  // Everything below may also come from a file (TOML, keys are the long option names), so that
+  // settings and secrets (camera passwords) live in /etc, not on a command line.
+  serve->set_config("--config", "", "Read options from this TOML file (keys: long option names)");
   serve->add_option("--data-dir", options.dataDir, "Data directory")->capture_default_str();
   serve->add_option("--listen", options.listen, "HTTPS/WSS address HOST:PORT")
       ->capture_default_str()
       ->check([](const std::string& value) {
         return checkHostPort(value, "127.0.0.1:8443 or [::1]:8443");
       });
+  serve
+      ->add_option("--metrics-listen", options.metricsListen,
+                   "HTTPS address HOST:PORT for /metrics (Prometheus), or off")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        return value == "off" ? std::string() : checkHostPort(value, "127.0.0.1:9464 or off");
+      });
+  serve->add_option("--max-connections", options.maxConnections, "TCP connections open at once")
+      ->check(CLI::Range(16, 1 << 20))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-connections-per-address", options.maxConnectionsPerAddress,
+                   "TCP connections open at once from one client address")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-websockets-per-user", options.maxWebSocketsPerUser,
+                   "App-protocol connections signed in as one user at once")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  serve
+      ->add_option("--request-timeout", options.requestTimeoutSeconds,
+                   "Seconds an HTTP request may take to arrive (then 408)")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
   serve->add_option("--web-root", options.webRoot, "Folder with the viewer page");
   serve->add_option("--ice-address", options.iceAddresses,
                     "Local address for ICE host candidates (repeatable; default: all interfaces)");

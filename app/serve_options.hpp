@@ -21,6 +21,13 @@ struct StreamSource {
 struct ServeOptions {
   std::filesystem::path dataDir = "medrelay-data";
   std::string listen = "127.0.0.1:8443";  // HOST:PORT, [v6]:PORT; port 0 picks a free one
+  // /metrics over HTTPS on its own address (never the public port); "off" for none.
+  std::string metricsListen = "127.0.0.1:9464";
+  // What one client may make the signaling server spend (see signaling::ServerLimits).
+  int maxConnections = 4096;
+  int maxConnectionsPerAddress = 256;
+  int maxWebSocketsPerUser = 8;
+  int requestTimeoutSeconds = 15;
   std::filesystem::path webRoot;          // empty: the installed or source-tree web/ folder
   std::vector<std::string> iceAddresses;  // empty: every non-loopback interface (+ loopback)
   std::vector<std::string> streamArgs;    // --stream NAME=URI, validated

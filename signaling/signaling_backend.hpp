@@ -49,8 +49,9 @@ inline nlohmann::json toJson(const StreamInfo& s) {
 
 struct SignalingError {
   int httpStatus = 500;
-  std::string code;     // machine-readable, e.g. "forbidden"
-  std::string message;  // one sentence for people
+  std::string code;               // machine-readable, e.g. "forbidden"
+  std::string message;            // one sentence for people
+  int64_t retryAfterSeconds = 0;  // for refusals at a limit (429/503): when to try again
 };
 
 template <class T>

@@ -16,8 +16,10 @@ export async function startServer({ dataDir, extraArgs = [] } = {}) {
   const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
   // Parallel servers must not contend for the DICOM port; tests that want DICOM pass its address.
   const dicom = extraArgs.includes('--dicom-listen') ? [] : ['--no-dicom'];
+  // Each server's metrics on a port of its own (the default 9464 would collide).
+  const metrics = extraArgs.includes('--metrics-listen') ? [] : ['--metrics-listen', '127.0.0.1:0'];
   const args = ['serve', '--data-dir', dataDir, ...listen, '--ice-address', '127.0.0.1',
-    '--demo-size', '640x360', ...dicom, ...extraArgs];
+    '--demo-size', '640x360', ...dicom, ...metrics, ...extraArgs];
   const child = spawn(medrelayBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {

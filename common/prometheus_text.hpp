@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-namespace medrelay::app {
+namespace medrelay {
 
 class PrometheusText {
  public:
@@ -26,4 +26,4 @@ class PrometheusText {
   std::string text_;
 };
 
-}  // namespace medrelay::app
+}  // namespace medrelay

@@ -1,8 +1,8 @@
-#include "app/prometheus_text.hpp"
+#include "common/prometheus_text.hpp"
 
 #include <gtest/gtest.h>
 
-namespace medrelay::app {
+namespace medrelay {
 
 TEST(PrometheusText, WritesFamiliesAndEscapedLabels) {
   PrometheusText out;
@@ -18,4 +18,4 @@ TEST(PrometheusText, WritesFamiliesAndEscapedLabels) {
             "medrelay_up 1.5\n");
 }
 
-}  // namespace medrelay::app
+}  // namespace medrelay

@@ -1,9 +1,9 @@
-#include "app/prometheus_text.hpp"
+#include "common/prometheus_text.hpp"
 
 #include <cmath>
 #include <cstdio>
 
-namespace medrelay::app {
+namespace medrelay {
 
 void PrometheusText::family(std::string_view name, std::string_view type, std::string_view help) {
   text_.append("# HELP ").append(name).append(" ").append(help).append("\n");
@@ -50,4 +50,4 @@ void PrometheusText::sample(std::string_view name, Labels labelSet, uint64_t val
   text_.append(" ").append(std::to_string(value)).append("\n");
 }
 
-}  // namespace medrelay::app
+}  // namespace medrelay

@@ -1,0 +1,238 @@
+#include "signaling/ws_protocol.hpp"
+
+#include "common/clock.hpp"
+#include "signaling/http_common.hpp"
+
+namespace medrelay::signaling {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr uint16_t kClosePolicy = 1008;  // RFC 6455 §7.4.1: policy violation
+
+std::optional<std::string> stringField(const json& m, const char* key, size_t maxSize) {
+  auto it = m.find(key);
+  if (it == m.end() || !it->is_string()) return std::nullopt;
+  const auto& value = it->get_ref<const std::string&>();
+  if (value.size() > maxSize) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+WsProtocol::WsProtocol(SignalingBackend& backend, ConnectionLimits& connections,
+                       const ServerLimits& limits, ServerStats& stats, std::string remoteAddress,
+                       Transport& transport)
+    : backend_(backend),
+      connections_(connections),
+      limits_(limits),
+      stats_(stats),
+      remoteAddress_(std::move(remoteAddress)),
+      transport_(transport),
+      messages_(limits.webSocketMessagesPerSecond, limits.webSocketMessageBurst) {}
+
+void WsProtocol::send(const json& message) {
+  transport_.sendText(message.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void WsProtocol::error(const json& id, const std::string& code, const std::string& message,
+                       int64_t retryAfterSeconds) {
+  if (closing_) return;
+  json reply = {{"type", "error"}, {"id", id}, {"code", code}, {"message", message}};
+  if (retryAfterSeconds > 0) reply["retry_after"] = retryAfterSeconds;
+  send(reply);
+  auto now = std::chrono::steady_clock::now();
+  errors_.push_back(now);
+  while (!errors_.empty() && now - errors_.front() > kErrorWindow)
+    errors_.pop_front();
+  if (static_cast<int>(errors_.size()) > kMaxErrorsPerWindow) abusive("too many errors");
+}
+
+void WsProtocol::abusive(const std::string& why) {
+  if (closing_) return;
+  closing_ = true;
+  ++stats_.webSocketAbusiveClosed;
+  transport_.closeWith(kClosePolicy, why);
+}
+
+void WsProtocol::onMessage(std::string_view text) {
+  if (closing_) return;
+  if (!messages_.take(medrelay::steadyMs())) {
+    ++stats_.webSocketRateLimited;
+    return error(nullptr, "rate-limited", "Too many messages; slow down.", 1);
+  }
+  // Depth-limited parse: a deeply nested document must not exhaust the stack.
+  int depth = 0;
+  bool tooDeep = false;
+  json message = json::parse(
+      text,
+      [&](int, json::parse_event_t event, json&) {
+        if (event == json::parse_event_t::object_start ||
+            event == json::parse_event_t::array_start) {
+          if (++depth > 32) tooDeep = true;
+        } else if (event == json::parse_event_t::object_end ||
+                   event == json::parse_event_t::array_end) {
+          --depth;
+        }
+        return !tooDeep;
+      },
+      false);
+  if (tooDeep) return error(nullptr, "bad-json", "The message is nested too deeply.");
+  if (message.is_discarded() || !message.is_object()) {
+    return error(nullptr, "bad-json", "The message is not a JSON object.");
+  }
+  json id = message.contains("id") && (message["id"].is_number() || message["id"].is_string())
+                ? message["id"]
+                : json(nullptr);
+  if (id.is_string() && id.get_ref<const std::string&>().size() > 64) id = nullptr;
+  auto type = stringField(message, "type", 32);
+  if (!type) return error(id, "bad-request", "The message has no \"type\".");
+  if (*type == "ping") return send({{"type", "pong"}, {"id", id}});
+  if (*type == "login") return login(id, message);
+  static const std::set<std::string, std::less<>> known = {"list", "subscribe", "candidate",
+                                                           "unsubscribe"};
+  if (!known.count(*type)) {
+    return error(id, "unknown-type", "Unknown message type \"" + *type + "\".");
+  }
+  if (!principal_) return error(id, "not-logged-in", "Sign in first (send a login message).");
+  if (*type == "list") return list(id);
+  if (*type == "subscribe") return subscribe(id, message);
+  if (*type == "candidate") return candidate(id, message);
+  if (*type == "unsubscribe") return unsubscribe(id, message);
+}
+
+void WsProtocol::login(const json& id, const json& message) {
+  auto token = stringField(message, "token", 4096);
+  if (!token) return error(id, "bad-request", "The login message needs a \"token\" string.");
+  auto outcome = backend_.authenticate(*token);
+  if (auto* failure = std::get_if<SignalingError>(&outcome)) {
+    return error(id, failure->code, failure->message);
+  }
+  auto presented = std::get<Principal>(outcome);
+  presented.remoteAddress = remoteAddress_;
+  if (principal_) {
+    // One principal per connection: a newer token of the same user and device renews it
+    // (sessions then end with the new credential); anyone else needs a connection of their own.
+    if (principal_->userId != presented.userId || principal_->deviceId != presented.deviceId) {
+      return error(id, "already-signed-in",
+                   "This connection is signed in as another user or device; open a new one.");
+    }
+    backend_.renew(presented);
+    principal_ = std::move(presented);
+  } else {
+    ConnectionLimits::Refusal refusal;
+    userAdmission_ = connections_.admitWebSocket(presented.userId, refusal);
+    if (!userAdmission_) {
+      error(id, "too-many-connections",
+            "This user has too many connections open; close one and try again.", 5);
+      return abusive("too many connections for this user");
+    }
+    principal_ = std::move(presented);
+  }
+  send({{"type", "login"},
+        {"id", id},
+        {"ok", true},
+        {"user", {{"id", principal_->userId}, {"name", principal_->userName}}}});
+}
+
+void WsProtocol::list(const json& id) {
+  json streams = json::array();
+  for (const auto& s : backend_.listStreams(*principal_))
+    streams.push_back(toJson(s));
+  send({{"type", "list"}, {"id", id}, {"streams", streams}});
+}
+
+void WsProtocol::subscribe(const json& id, const json& message) {
+  auto stream = stringField(message, "stream", 64);
+  auto sdp = stringField(message, "sdp", limits_.maxWebSocketMessageBytes);
+  if (!stream || !validStreamName(*stream)) {
+    return error(id, "bad-request", "\"stream\" must be a stream name (letters, digits, . _ -).");
+  }
+  if (!sdp) return error(id, "bad-request", "The subscribe message needs an \"sdp\" offer string.");
+  std::string code;
+  if (message.contains("code")) {
+    auto given = stringField(message, "code", 16);
+    if (!given) return error(id, "bad-request", "\"code\" must be the one-time code string.");
+    code = *given;
+  }
+  if (sessions_.size() + pendingSubscribes_ >= limits_.maxSessionsPerWebSocket) {
+    ++stats_.webSocketSessionsRefused;
+    return error(id, "too-many-sessions",
+                 "This connection has too many streams open; unsubscribe from one first.");
+  }
+  ++pendingSubscribes_;
+  backend_.subscribe(*principal_, *stream, *sdp, code, transport_.sessionObserver(),
+                     [this, id](Outcome<SubscribeAnswer> outcome) {
+                       transport_.runOnStrand([this, id, outcome = std::move(outcome)] {
+                         --pendingSubscribes_;
+                         if (auto* failure = std::get_if<SignalingError>(&outcome)) {
+                           return error(id, failure->code, failure->message,
+                                        failure->retryAfterSeconds);
+                         }
+                         const auto& answer = std::get<SubscribeAnswer>(outcome);
+                         if (closing_ || !principal_) {
+                           // The connection went away meanwhile: nobody will use this session.
+                           if (principal_) backend_.unsubscribe(*principal_, answer.sessionId);
+                           return;
+                         }
+                         sessions_.insert(answer.sessionId);
+                         send({{"type", "answer"},
+                               {"id", id},
+                               {"session", answer.sessionId},
+                               {"sdp", answer.answerSdp}});
+                       });
+                     });
+}
+
+void WsProtocol::candidate(const json& id, const json& message) {
+  auto session = stringField(message, "session", 64);
+  auto candidateLine = stringField(message, "candidate", 1024);
+  auto mid = stringField(message, "mid", 64).value_or("");
+  if (!session || !validSessionId(*session) || !candidateLine) {
+    return error(id, "bad-request", "A candidate needs \"session\" and \"candidate\" strings.");
+  }
+  if (!sessions_.count(*session))
+    return error(id, "not-found", "There is no such session on this connection.");
+  if (auto failure = backend_.addRemoteCandidate(*principal_, *session, mid, *candidateLine)) {
+    return error(id, failure->code, failure->message);
+  }
+}
+
+void WsProtocol::unsubscribe(const json& id, const json& message) {
+  auto session = stringField(message, "session", 64);
+  if (!session || !validSessionId(*session)) {
+    return error(id, "bad-request", "unsubscribe needs a \"session\" string.");
+  }
+  if (sessions_.erase(*session)) backend_.unsubscribe(*principal_, *session);
+  if (!id.is_null() && !(id.is_number() && id.get<double>() == 0)) {
+    send({{"type", "unsubscribe"}, {"id", id}, {"ok", true}});
+  }
+}
+
+void WsProtocol::onSessionEnded(const std::string& sessionId, const std::string& code,
+                                const std::string& reason) {
+  sessions_.erase(sessionId);
+  if (closing_) return;
+  send({{"type", "event"},
+        {"event", "session-ended"},
+        {"session", sessionId},
+        {"code", code},
+        {"reason", reason}});
+}
+
+void WsProtocol::onStreamsChanged() {
+  if (principal_ && !closing_) send({{"type", "event"}, {"event", "streams-changed"}});
+}
+
+void WsProtocol::onClosed() {
+  closing_ = true;
+  if (principal_) {
+    for (const auto& id : sessions_)
+      backend_.unsubscribe(*principal_, id);
+  }
+  sessions_.clear();
+  userAdmission_.reset();
+}
+
+}  // namespace medrelay::signaling

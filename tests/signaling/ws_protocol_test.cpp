@@ -1,0 +1,171 @@
+// The app protocol apart from its socket, against a backend that records what it is asked:
+// one principal per connection (the defect: a second login switched users, and on close the
+// first user's sessions were looked up under the second and left running), limits on sessions
+// and messages, and a bad message answered without closing unless the client is abusive.
+#include "signaling/ws_protocol.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <set>
+
+namespace medrelay::signaling {
+namespace {
+
+using json = nlohmann::json;
+
+struct Backend : SignalingBackend {
+  Outcome<Principal> authenticate(std::string_view token) override {
+    if (token == "alice") return Principal{"u-alice", "alice", "dev-1", 1, 100, ""};
+    if (token == "alice-renewed") return Principal{"u-alice", "alice", "dev-1", 50, 200, ""};
+    if (token == "bob") return Principal{"u-bob", "bob", "dev-2", 1, 100, ""};
+    return SignalingError{401, "unauthorized", "bad token"};
+  }
+  void renew(const Principal& p) override { renewed.push_back(p.userName); }
+  std::vector<StreamInfo> listStreams(const Principal&) override { return {}; }
+  void subscribe(const Principal& p, const std::string&, const std::string&, const std::string&,
+                 std::weak_ptr<SessionObserver>,
+                 std::function<void(Outcome<SubscribeAnswer>)> done) override {
+    auto id = "s" + std::to_string(++sessionCounter);
+    sessions[id] = p.userId;
+    done(SubscribeAnswer{id, "v=0"});
+  }
+  void publish(const Principal&, const std::string&, const std::string&,
+               std::function<void(Outcome<SubscribeAnswer>)> done) override {
+    done(SignalingError{501, "no", "no"});
+  }
+  bool unpublish(const Principal&, const std::string&) override { return false; }
+  std::optional<SignalingError> addRemoteCandidate(const Principal&, const std::string&,
+                                                   const std::string&,
+                                                   const std::string&) override {
+    return std::nullopt;
+  }
+  std::optional<SignalingError> patchSession(const Principal&, const std::string&,
+                                             const std::string&) override {
+    return std::nullopt;
+  }
+  bool unsubscribe(const Principal& p, const std::string& id) override {
+    auto it = sessions.find(id);
+    if (it == sessions.end() || it->second != p.userId) return false;  // only the owner's
+    sessions.erase(it);
+    return true;
+  }
+  void handleApi(ApiRequest, std::function<void(ApiResponse)> done) override { done({}); }
+  std::string metricsText() override { return ""; }
+  bool healthy() override { return true; }
+
+  std::map<std::string, std::string> sessions;  // id -> owner
+  std::vector<std::string> renewed;
+  int sessionCounter = 0;
+};
+
+struct Connection : WsProtocol::Transport {
+  void sendText(std::string text) override { sent.push_back(json::parse(text)); }
+  void closeWith(uint16_t code, const std::string&) override { closedWith = code; }
+  void runOnStrand(std::function<void()> task) override { tasks.push_back(std::move(task)); }
+  std::weak_ptr<SessionObserver> sessionObserver() override { return {}; }
+  void runTasks() {
+    while (!tasks.empty()) {
+      auto task = std::move(tasks.front());
+      tasks.pop_front();
+      task();
+    }
+  }
+  std::vector<json> sent;
+  std::deque<std::function<void()>> tasks;
+  int closedWith = 0;
+};
+
+class WsProtocolTest : public ::testing::Test {
+ protected:
+  json exchange(const json& message) {
+    protocol.onMessage(message.dump());
+    connection.runTasks();
+    return connection.sent.back();
+  }
+  ServerLimits limits;
+  ServerStats stats;
+  ConnectionLimits connections{limits, stats};
+  Backend backend;
+  Connection connection;
+  WsProtocol protocol{backend, connections, limits, stats, "127.0.0.1", connection};
+};
+
+TEST_F(WsProtocolTest, ASecondLoginAsAnotherUserIsRefusedAndTheFirstUsersSessionsEndOnClose) {
+  EXPECT_EQ(exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}})["ok"], true);
+  auto answer = exchange({{"type", "subscribe"}, {"id", 2}, {"stream", "demo"}, {"sdp", "v=0"}});
+  ASSERT_EQ(answer["type"], "answer");
+  auto reply = exchange({{"type", "login"}, {"id", 3}, {"token", "bob"}});
+  EXPECT_EQ(reply["type"], "error");
+  EXPECT_EQ(reply["code"], "already-signed-in");
+  // Still alice: her session is hers to end, and closing the connection ends it.
+  protocol.onClosed();
+  EXPECT_TRUE(backend.sessions.empty()) << "alice's session was left running";
+}
+
+TEST_F(WsProtocolTest, TheSameUserAndDeviceMayLogInAgainToRenew) {
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  EXPECT_EQ(exchange({{"type", "login"}, {"id", 2}, {"token", "alice-renewed"}})["ok"], true);
+  EXPECT_EQ(backend.renewed, (std::vector<std::string>{"alice"}));
+}
+
+TEST_F(WsProtocolTest, SessionsPerConnectionAreLimited) {
+  limits.maxSessionsPerWebSocket = 3;
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  int answers = 0;
+  json last;
+  for (int i = 0; i < 5; ++i) {
+    last = exchange({{"type", "subscribe"}, {"id", 10 + i}, {"stream", "demo"}, {"sdp", "v=0"}});
+    answers += last["type"] == "answer";
+  }
+  EXPECT_EQ(answers, 3);
+  EXPECT_EQ(last["code"], "too-many-sessions");
+  EXPECT_EQ(stats.webSocketSessionsRefused.load(), 2u);
+  EXPECT_EQ(connection.closedWith, 0) << "a refusal is not a reason to close";
+}
+
+TEST_F(WsProtocolTest, TooManyConnectionsOfOneUserAreRefusedAndClosed) {
+  limits.maxWebSocketsPerUser = 1;
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  Connection second;
+  WsProtocol other{backend, connections, limits, stats, "127.0.0.1", second};
+  other.onMessage(json{{"type", "login"}, {"id", 1}, {"token", "alice"}}.dump());
+  EXPECT_EQ(second.sent.back()["code"], "too-many-connections");
+  EXPECT_EQ(second.closedWith, 1008);
+  EXPECT_FALSE(other.signedIn());
+}
+
+TEST_F(WsProtocolTest, BadMessagesGetErrorsAndOnlyAbuseCloses) {
+  for (const char* text :
+       {"not json", "[1,2]", R"({"type":7})", R"({"type":"nope"})", R"({"type":"list"})"}) {
+    protocol.onMessage(text);
+    EXPECT_EQ(connection.sent.back()["type"], "error") << text;
+  }
+  EXPECT_EQ(connection.closedWith, 0);
+  // Deep nesting is refused without recursing into it.
+  std::string deep(100000, '[');
+  protocol.onMessage(deep);
+  EXPECT_EQ(connection.sent.back()["code"], "bad-json");
+  for (int i = 0; i < WsProtocol::kMaxErrorsPerWindow; ++i)
+    protocol.onMessage("x");
+  EXPECT_EQ(connection.closedWith, 1008) << "too many errors close the connection";
+  EXPECT_TRUE(protocol.closing());
+}
+
+TEST_F(WsProtocolTest, MessagesBeyondTheRateAreRefused) {
+  limits.webSocketMessagesPerSecond = 0.001;
+  limits.webSocketMessageBurst = 5;
+  WsProtocol limited{backend, connections, limits, stats, "127.0.0.1", connection};
+  for (int i = 0; i < 8; ++i)
+    limited.onMessage(R"({"type":"ping","id":1})");
+  int pongs = 0;
+  for (const auto& m : connection.sent)
+    pongs += m["type"] == "pong";
+  EXPECT_EQ(pongs, 5);
+  EXPECT_EQ(connection.sent.back()["code"], "rate-limited");
+  EXPECT_EQ(stats.webSocketRateLimited.load(), 3u);
+}
+
+}  // namespace
+}  // namespace medrelay::signaling
