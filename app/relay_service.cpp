@@ -5,9 +5,11 @@
 #include <cmath>
 #include <future>
 
-#include "app/prometheus_text.hpp"
+#include "app/stream_metrics.hpp"
+#include "common/burst_log.hpp"
 #include "common/clock.hpp"
 #include "common/logger.hpp"
+#include "common/prometheus_text.hpp"
 #include "relay/webrtc/codec_match.hpp"
 #include "relay/webrtc/sdp_fragment.hpp"
 #include "relay/webrtc/sdp_offer.hpp"
@@ -73,7 +75,7 @@ class RelayService::Session final : public relay::webrtc::ViewerSession::Listene
   // Worker thread only.
   void destroyViewer() {
     if (!viewer) return;
-    stream_.viewerLeft(viewer->consumer());
+    stream_.viewerLeft(*viewer);
     viewer->close();
     viewer.reset();
   }
@@ -147,6 +149,7 @@ void RelayService::reviewSessions(bool directoryChanged) {
         continue;
       }
       ended.emplace_back(it->second, std::move(decision));
+      limits_.release(it->second->owner());
       it = sessions_.erase(it);
     }
   }
@@ -224,6 +227,26 @@ void RelayService::subscribe(
     const std::string& offerSdp, const std::string& oneTimeCode,
     std::weak_ptr<signaling::SessionObserver> observer,
     std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) {
+  // Limits first: a flood of attempts must not become a flood of decisions and audit records.
+  auto admitted = limits_.admit(principal.userId, principal.remoteAddress, medrelay::steadyMs());
+  if (admitted.verdict != SubscribeLimits::Verdict::Allowed) {
+    uint64_t suppressed = 0;
+    if (limitLog_.shouldLog(medrelay::steadyMs(), suppressed)) {
+      log()->warn("subscribe of {} from {} refused at a limit; {} more since the last report",
+                  principal.userName, principal.remoteAddress, suppressed);
+    }
+    auto refusal = admitted.verdict == SubscribeLimits::Verdict::TooManySessions
+                       ? error(429, "too-many-sessions",
+                               "You have too many streams open; close one and try again.")
+                       : error(429, "rate-limited", "Too many subscribes; try again in a moment.");
+    refusal.retryAfterSeconds = admitted.retryAfterSeconds;
+    return done(std::move(refusal));
+  }
+  // From here on the user holds a session slot: every path that does not start one gives it back.
+  auto refuse = [&](signaling::SignalingError failure) {
+    limits_.release(principal.userId);
+    done(std::move(failure));
+  };
   auto decision = authorizer_.mayWatch(principal.userName, principal.deviceId, streamName);
   Stream* stream = decision.allowed ? streams_.find(streamName) : nullptr;
   if (decision.allowed && !stream) decision = {false, "not-found", "There is no such stream."};
@@ -235,17 +258,17 @@ void RelayService::subscribe(
     authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "denied",
                        std::move(details)});
     if (decision.code == "not-found") {
-      return done(error(404, "not-found", "There is no stream named " + streamName + "."));
+      return refuse(error(404, "not-found", "There is no stream named " + streamName + "."));
     }
     if (decision.code == "unknown-user" || decision.code == "unknown-device" ||
         decision.code == "user-inactive" || decision.code == "device-revoked") {
-      return done(error(401, decision.code, decision.reason));
+      return refuse(error(401, decision.code, decision.reason));
     }
-    return done(error(403, decision.code, decision.reason));
+    return refuse(error(403, decision.code, decision.reason));
   }
   auto offer = relay::webrtc::parseOffer(offerSdp);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&offer)) {
-    return done(error(400, failure->code, failure->message));
+    return refuse(error(400, failure->code, failure->message));
   }
   // A published stream can only be watched in the codec its publisher sends.
   std::vector<relay::webrtc::StreamEncoding> available;
@@ -256,7 +279,7 @@ void RelayService::subscribe(
   auto choice =
       relay::webrtc::chooseVideoCodec(std::get<relay::webrtc::RemoteDescription>(offer), available);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&choice)) {
-    return done(error(400, failure->code, failure->message));
+    return refuse(error(400, failure->code, failure->message));
   }
   // Last, so that a bad offer does not spend the code.
   if (auto code = authorizer_.checkOneTimeCode(principal.userName, principal.deviceId, streamName,
@@ -266,7 +289,7 @@ void RelayService::subscribe(
     details["reason"] = code.code;
     authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "denied",
                        std::move(details)});
-    return done(error(403, code.code, code.reason));
+    return refuse(error(403, code.code, code.reason));
   }
 
   auto session = std::make_shared<Session>(*this, access::randomHex(16), principal, *stream,
@@ -303,7 +326,7 @@ void RelayService::subscribe(
     session->viewer = std::make_unique<relay::webrtc::ViewerSession>(
         session->stream().worker(), *producer, session->stream().producer(relay::rtp::Codec::Opus),
         std::move(config), *session);
-    session->stream().viewerJoined(session->viewer->consumer());
+    session->stream().viewerJoined(*session->viewer);
     if (!session->viewer->start()) {
       if (auto pending = std::exchange(session->pendingAnswer, nullptr)) {
         pending(error(400, "bad-transport", "The offer's ICE parameters are unusable."));
@@ -378,7 +401,11 @@ bool RelayService::unpublish(const signaling::Principal& principal, const std::s
 
 bool RelayService::forget(const std::string& sessionId) {
   std::lock_guard lock(mutex_);
-  return sessions_.erase(sessionId) > 0;
+  auto it = sessions_.find(sessionId);
+  if (it == sessions_.end()) return false;
+  limits_.release(it->second->owner());
+  sessions_.erase(it);
+  return true;
 }
 
 void RelayService::closeAll() {
@@ -405,91 +432,33 @@ bool RelayService::healthy() {
 }
 
 std::string RelayService::metricsText() {
-  struct StreamFigures {
-    std::string name;
-    std::string state;
-    uint64_t viewers = 0, packetsIn = 0, bytesIn = 0, packetsOut = 0, bytesOut = 0, nacks = 0,
-             retransmitted = 0, keyFrameRequests = 0, pliFromViewers = 0, framesIn = 0,
-             restarts = 0;
-    double bitrate = 0, fps = 0;
-  };
-  std::map<std::string, StreamFigures> figures;
-  for (Stream* stream : streams_.all()) {
-    auto& f = figures[stream->name()];
-    f.name = stream->name();
-    f.state = std::string(streamStateName(stream->state()));
-    auto health = stream->health();
-    f.restarts = health.restarts;
-    f.bitrate = health.bitrateKbps * 1000.0;
-    f.fps = health.framesPerSecond;
-  }
-  // Counters belong to the worker threads: read them there.
-  for (Stream* stream : streams_.all()) {
-    stream->worker().runSync([&] {
-      auto& f = figures[stream->name()];
-      for (const auto& encoding : stream->encodings()) {
-        if (auto* producer = stream->producer(encoding.codec)) {
-          f.packetsIn += producer->stats().packets;
-          f.bytesIn += producer->stats().bytes;
-          f.framesIn = std::max(f.framesIn, producer->stats().frames);
-          f.keyFrameRequests += producer->stats().keyFrameRequests;
-        }
-      }
-      auto viewers = stream->viewerTotals();
-      f.viewers = viewers.viewers;
-      f.packetsOut = viewers.packetsOut;
-      f.bytesOut = viewers.bytesOut;
-      f.nacks = viewers.nacks;
-      f.retransmitted = viewers.retransmitted;
-      f.pliFromViewers = viewers.keyFrameRequests;
-    });
-  }
-
+  std::string text = streamMetricsText(streams_.all());
   PrometheusText out;
-  auto each = [&](std::string_view name, std::string_view type, std::string_view help,
-                  uint64_t StreamFigures::*field) {
-    out.family(name, type, help);
-    for (auto& [n, f] : figures)
-      out.sample(name, {{"stream", f.name}}, f.*field);
-  };
-  each("medrelay_viewers", "gauge", "Viewers currently watching the stream.",
-       &StreamFigures::viewers);
-  each("medrelay_packets_in_total", "counter", "RTP packets received from the source.",
-       &StreamFigures::packetsIn);
-  each("medrelay_bytes_in_total", "counter", "RTP bytes received from the source.",
-       &StreamFigures::bytesIn);
-  each("medrelay_packets_out_total", "counter", "RTP packets sent to viewers.",
-       &StreamFigures::packetsOut);
-  each("medrelay_bytes_out_total", "counter", "RTP bytes sent to viewers.",
-       &StreamFigures::bytesOut);
-  each("medrelay_nacks_total", "counter", "Generic NACKs received from viewers.",
-       &StreamFigures::nacks);
-  each("medrelay_retransmissions_total", "counter", "Packets resent to viewers.",
-       &StreamFigures::retransmitted);
-  each("medrelay_viewer_keyframe_requests_total", "counter", "PLI/FIR received from viewers.",
-       &StreamFigures::pliFromViewers);
-  each("medrelay_source_keyframe_requests_total", "counter",
-       "Key-frame requests sent to the source (merged and throttled).",
-       &StreamFigures::keyFrameRequests);
-  each("medrelay_frames_in_total", "counter", "Video frames received from the source.",
-       &StreamFigures::framesIn);
-  each("medrelay_source_restarts_total", "counter",
-       "Times the source's ingest process was restarted.", &StreamFigures::restarts);
-  out.family("medrelay_source_bitrate_bps", "gauge",
-             "The source's media rate over the last two seconds (all encodings).");
-  for (auto& [n, f] : figures)
-    out.sample("medrelay_source_bitrate_bps", {{"stream", f.name}}, f.bitrate);
-  out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
-  for (auto& [n, f] : figures)
-    out.sample("medrelay_source_fps", {{"stream", f.name}}, f.fps);
-  out.family("medrelay_stream_up", "gauge", "1 when the stream's source is live.");
-  for (auto& [n, f] : figures) {
-    out.sample("medrelay_stream_up", {{"stream", f.name}}, uint64_t{f.state == "live"});
-  }
   out.family("medrelay_subscribes_total", "counter", "Subscribe requests by outcome.");
   out.sample("medrelay_subscribes_total", {{"outcome", "granted"}}, subscribesGranted_.load());
   out.sample("medrelay_subscribes_total", {{"outcome", "denied"}}, subscribesDenied_.load());
-  return out.text();
+  auto limits = limits_.stats();
+  out.family("medrelay_subscribes_refused_total", "counter",
+             "Subscribes refused at a limit (429), by limit.");
+  out.sample("medrelay_subscribes_refused_total", {{"limit", "sessions-per-user"}},
+             limits.tooManySessions);
+  out.sample("medrelay_subscribes_refused_total", {{"limit", "rate-per-user"}}, limits.userRate);
+  out.sample("medrelay_subscribes_refused_total", {{"limit", "rate-per-address"}},
+             limits.addressRate);
+  text += out.text();
+  std::vector<std::function<std::string()>> sources;
+  {
+    std::lock_guard lock(mutex_);
+    sources = metricsSources_;
+  }
+  for (const auto& source : sources)
+    text += source();
+  return text;
+}
+
+void RelayService::addMetricsSource(std::function<std::string()> source) {
+  std::lock_guard lock(mutex_);
+  metricsSources_.push_back(std::move(source));
 }
 
 }  // namespace medrelay::app

@@ -14,6 +14,8 @@
 #include "access/token_authority.hpp"
 #include "app/publish_service.hpp"
 #include "app/stream_registry.hpp"
+#include "app/subscribe_limits.hpp"
+#include "common/burst_log.hpp"
 #include "relay/transport/certificate.hpp"
 #include "relay/transport/ice_transport.hpp"
 #include "relay/webrtc/viewer_session.hpp"
@@ -57,6 +59,9 @@ class RelayService final : public signaling::SignalingBackend {
     api_ = std::move(handler);
   }
   std::string metricsText() override;
+  // More /metrics text (the API's, the audit writer's, the DICOM receiver's...), appended on
+  // every scrape. Thread-safe; the source must stay valid while the service runs.
+  void addMetricsSource(std::function<std::string()> source);
   bool healthy() override;
 
   // Ends every session (server shutdown); blocks until the workers have closed them.
@@ -81,6 +86,9 @@ class RelayService final : public signaling::SignalingBackend {
   std::map<std::string, std::shared_ptr<Session>> sessions_;
   PublishService* publishing_ = nullptr;
   std::atomic<uint64_t> subscribesGranted_{0}, subscribesDenied_{0};
+  SubscribeLimits limits_;
+  BurstLog limitLog_;
+  std::vector<std::function<std::string()>> metricsSources_;  // guarded by mutex_
 };
 
 }  // namespace medrelay::app

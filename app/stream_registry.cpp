@@ -92,32 +92,17 @@ void Stream::detach() {
   producers_.clear();
 }
 
-namespace {
-
-void addFigures(ViewerTotals& totals, const relay::router::Consumer::Stats& stats) {
-  totals.packetsOut += stats.packetsSent;
-  totals.bytesOut += stats.bytesSent;
-  totals.nacks += stats.nacksReceived;
-  totals.retransmitted += stats.retransmitted;
-  totals.keyFrameRequests += stats.pliReceived + stats.firReceived;
+void Stream::viewerJoined(const relay::router::ViewerFiguresSource& viewer) {
+  viewers_.insert(&viewer);
 }
 
-}  // namespace
-
-void Stream::viewerJoined(const relay::router::Consumer& consumer) {
-  viewers_.insert(&consumer);
+void Stream::viewerLeft(const relay::router::ViewerFiguresSource& viewer) {
+  if (viewers_.erase(&viewer)) retired_ += viewer.viewerFigures();
 }
 
-void Stream::viewerLeft(const relay::router::Consumer& consumer) {
-  if (viewers_.erase(&consumer)) addFigures(retired_, consumer.stats());
-}
-
-ViewerTotals Stream::viewerTotals() const {
-  ViewerTotals totals = retired_;
-  totals.viewers = viewers_.size();
-  for (const auto* consumer : viewers_)
-    addFigures(totals, consumer->stats());
-  return totals;
+StreamFigures Stream::figures() const {
+  std::lock_guard lock(healthMutex_);
+  return figures_;
 }
 
 void Stream::noteSourceEvent(const std::string& detail, bool restarted) {
@@ -133,18 +118,36 @@ SourceHealth Stream::health() const {
 
 void Stream::sampleRates() {
   // Several encodings carry the same pictures: bytes add up, frames count on the busiest one.
-  uint64_t bytes = 0, busiest = 0;
+  StreamFigures figures;
   for (const auto& producer : producers_) {
-    bytes += producer->stats().bytes;
-    busiest = std::max(busiest, producer->stats().frames);
+    const auto& p = producer->stats();
+    figures.packetsIn += p.packets;
+    figures.bytesIn += p.bytes;
+    figures.framesIn = std::max(figures.framesIn, p.frames);
+    figures.keyFrameRequestsUpstream += p.keyFrameRequests;
+    figures.malformed += p.malformed;
+    figures.duplicates += p.duplicates;
+    figures.late += p.late;
+    figures.jumps += p.jumps;
+    figures.probation += p.probation;
   }
+  if (ingest_) {
+    figures.truncated = ingest_->stats().truncated;
+    figures.unknownPayloadType = ingest_->stats().unknownPayloadType;
+  }
+  figures.viewers = viewers_.size();
+  figures.sent = retired_;
+  for (const auto* viewer : viewers_)
+    figures.sent += viewer->viewerFigures();
   const double seconds = std::chrono::duration<double>(kSamplePeriod).count();
   std::lock_guard lock(healthMutex_);
-  health_.bitrateKbps = static_cast<uint32_t>((bytes - sampledBytes_) * 8 / 1000 / seconds);
+  health_.bitrateKbps =
+      static_cast<uint32_t>((figures.bytesIn - sampledBytes_) * 8 / 1000 / seconds);
   health_.framesPerSecond =
-      std::round(static_cast<double>(busiest - sampledFrames_) / seconds * 10) / 10;
-  sampledBytes_ = bytes;
-  sampledFrames_ = busiest;
+      std::round(static_cast<double>(figures.framesIn - sampledFrames_) / seconds * 10) / 10;
+  sampledBytes_ = figures.bytesIn;
+  sampledFrames_ = figures.framesIn;
+  figures_ = figures;
 }
 
 void Stream::onProducerKeyFrameNeeded(relay::router::Producer& producer) {

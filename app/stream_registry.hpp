@@ -22,6 +22,7 @@
 #include "relay/router/ingest_receiver.hpp"
 #include "relay/router/packet_pool.hpp"
 #include "relay/router/producer.hpp"
+#include "relay/router/viewer_figures.hpp"
 #include "relay/rtp/codec.hpp"
 
 namespace medrelay::app {
@@ -46,11 +47,17 @@ struct SourceHealth {
   double framesPerSecond = 0;
 };
 
-// What the viewers of a stream were sent, for /metrics: counters that never go down, because a
-// leaving viewer's figures move into the retired totals.
-struct ViewerTotals {
-  uint64_t viewers = 0, packetsOut = 0, bytesOut = 0, nacks = 0, retransmitted = 0,
-           keyFrameRequests = 0;
+// A stream's counters for /metrics, as its worker last published them (every sampling period):
+// scrapes read this copy and never wait on the worker. Counters never go down: a leaving
+// viewer's figures move into the retired totals.
+struct StreamFigures {
+  uint64_t viewers = 0;
+  relay::router::ViewerFigures sent;  // current viewers plus everyone who left
+  uint64_t packetsIn = 0, bytesIn = 0, framesIn = 0, keyFrameRequestsUpstream = 0;
+  // Dropped before forwarding (see Producer::Stats).
+  uint64_t malformed = 0, duplicates = 0, late = 0, jumps = 0, probation = 0;
+  // Dropped by the ingest receiver before any producer (see IngestReceiver::Stats).
+  uint64_t truncated = 0, unknownPayloadType = 0;
 };
 
 class Stream final : public relay::router::Producer::Listener {
@@ -86,14 +93,15 @@ class Stream final : public relay::router::Producer::Listener {
   void setPublishedCodec(relay::rtp::Codec codec) { publishedCodec_ = static_cast<int>(codec); }
   relay::router::Producer* producer(relay::rtp::Codec codec);
   void detach();  // drops the ingest receiver and producers; called before the worker stops
-  // Worker thread only: a viewer's consumer starts, and leaves (its figures are kept).
-  void viewerJoined(const relay::router::Consumer& consumer);
-  void viewerLeft(const relay::router::Consumer& consumer);
-  ViewerTotals viewerTotals() const;  // current viewers plus everyone who left
+  // Worker thread only: a viewer starts, and leaves (its figures are kept).
+  void viewerJoined(const relay::router::ViewerFiguresSource& viewer);
+  void viewerLeft(const relay::router::ViewerFiguresSource& viewer);
+  // Any thread: the counters as of the last sampling period.
+  StreamFigures figures() const;
 
  private:
   void onProducerKeyFrameNeeded(relay::router::Producer& producer) override;
-  void sampleRates();  // worker thread, every kSamplePeriod
+  void sampleRates();  // worker thread, every kSamplePeriod: rates and the figures snapshot
 
   static constexpr std::chrono::seconds kSamplePeriod{2};
 
@@ -108,12 +116,13 @@ class Stream final : public relay::router::Producer::Listener {
   std::function<void()> keyFrameSource_;
   const void* keyFrameSourceOwner_ = nullptr;
   std::atomic<int> publishedCodec_{-1};
-  std::set<const relay::router::Consumer*> viewers_;
+  std::set<const relay::router::ViewerFiguresSource*> viewers_;
   unsigned sampleTimer_ = 0;
   uint64_t sampledBytes_ = 0, sampledFrames_ = 0;
   mutable std::mutex healthMutex_;
   SourceHealth health_;
-  ViewerTotals retired_;
+  StreamFigures figures_;                 // guarded by healthMutex_
+  relay::router::ViewerFigures retired_;  // worker thread
 };
 
 class StreamRegistry {

@@ -16,6 +16,7 @@
 #include "common/logger.hpp"
 #include "pipelines/camera_audio.hpp"
 #include "pipelines/dicom_feed.hpp"
+#include "pipelines/ingest_handoff.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/rtp_feedback.hpp"
 
@@ -320,8 +321,18 @@ class IngestRun {
 
 }  // namespace
 
-int runIngest(const IngestOptions& options) {
-  setLogLevel(options.logLevel);
+int runIngest(const IngestOptions& given) {
+  setLogLevel(given.logLevel);
+  IngestOptions options = given;
+  if (options.source.empty()) {
+    // From the supervisor, over the ingest socket: never on our command line.
+    auto handoff = receiveHandoff(options.socketFd, std::chrono::seconds(10));
+    if (!handoff) {
+      log()->error("{}: no source handed over on the ingest socket", options.streamName);
+      return kIngestRelayGone;
+    }
+    options.source = std::move(handoff->source);
+  }
   gst_init(nullptr, nullptr);
   IngestOptions effective = options;
   std::unique_ptr<DicomFeed> feed;

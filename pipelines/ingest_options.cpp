@@ -3,8 +3,11 @@
 namespace medrelay::pipelines {
 
 void addIngestOptions(CLI::App& command, IngestOptions& o) {
-  command.add_option("--source", o.source, "Source URI (test://, rtsp://, dicom:///FOLDER)")
-      ->required();
+  // The supervisor never passes the source here (it may hold a camera's credentials): it comes
+  // over the ingest socket (see ingest_handoff). By hand, for debugging, it may be given.
+  command.add_option("--source", o.source,
+                     "Source URI (test://, rtsp://, dicom:///FOLDER); default: read from the "
+                     "ingest socket");
   command.add_option("--stream", o.streamName, "Stream name (for logs)");
   command.add_option("--socket-fd", o.socketFd, "Inherited ingest socket")
       ->check(CLI::Range(0, 65535));
@@ -27,9 +30,8 @@ void addIngestOptions(CLI::App& command, IngestOptions& o) {
 }
 
 std::vector<std::string> toCommandLine(const IngestOptions& o) {
-  std::vector<std::string> args = {"--source",
-                                   o.source,
-                                   "--stream",
+  // No --source: see addIngestOptions.
+  std::vector<std::string> args = {"--stream",
                                    o.streamName,
                                    "--socket-fd",
                                    std::to_string(o.socketFd),

@@ -31,6 +31,7 @@ struct IngestOptions {
 };
 
 void addIngestOptions(CLI::App& command, IngestOptions& options);
+// The child's command line: every option but the source, which travels over the ingest socket.
 std::vector<std::string> toCommandLine(const IngestOptions& options);
 
 }  // namespace medrelay::pipelines

@@ -1,5 +1,6 @@
 #include "pipelines/supervisor.hpp"
 
+#include "pipelines/ingest_handoff.hpp"
 #include "pipelines/ingest_main.hpp"
 
 #include <fcntl.h>
@@ -123,6 +124,14 @@ int Supervisor::addSource(IngestSpec spec) {
 
 // Called with mutex_ held.
 void Supervisor::spawn(Source& source) {
+  // The source (perhaps with a camera's credentials) goes over the socket, not the command line.
+  if (!sendHandoff(source.relayFd, source.childFd, IngestHandoff{source.spec.options.source})) {
+    source.state = SourceState::Failed;
+    source.restartAt = Clock::now() + source.backoff;
+    log()->error("{}: cannot hand the source to an ingest process: {}", source.spec.streamName,
+                 strerror(errno));
+    return;
+  }
   std::vector<char*> argv;
   for (auto& arg : source.argv)
     argv.push_back(arg.data());

@@ -67,6 +67,11 @@ void IngestReceiver::drain() {
     int64_t now = medrelay::steadyMs();
     for (int i = 0; i < received; ++i) {
       ++stats_.datagrams;
+      if (headers[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        // Longer than a packet buffer: what fitted is not the packet. Drop it whole.
+        ++stats_.truncated;
+        continue;
+      }
       PacketRef packet = std::move(packets[i]);
       packet.setSize(headers[i].msg_len);
       auto data = packet.data();

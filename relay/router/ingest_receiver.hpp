@@ -24,6 +24,7 @@ class IngestReceiver {
 
   struct Stats {
     uint64_t datagrams = 0, unknownPayloadType = 0, poolExhausted = 0, rtcp = 0;
+    uint64_t truncated = 0;  // larger than a packet buffer: dropped whole, never cut
     uint64_t keyFrameRequestsSent = 0, keyFrameRequestsFailed = 0;
   };
 

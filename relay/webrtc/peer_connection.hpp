@@ -106,6 +106,7 @@ class PeerConnection final : public transport::IceTransport::Listener,
     uint64_t rateLimited = 0;  // datagrams dropped unread: the peer sent more than its limits
   };
   const Stats& stats() const { return stats_; }
+  uint64_t srtpIndexRefusals() const { return srtp_ ? srtp_->indexRefusals() : 0; }
 
  private:
   // IceTransport::Listener

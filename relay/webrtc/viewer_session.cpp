@@ -56,6 +56,25 @@ ViewerSession::~ViewerSession() {
   close();
 }
 
+router::ViewerFigures ViewerSession::viewerFigures() const {
+  router::ViewerFigures figures;
+  for (const router::Consumer* consumer : {&consumer_, audioConsumer()}) {
+    if (!consumer) continue;
+    const auto& s = consumer->stats();
+    figures.packetsOut += s.packetsSent;
+    figures.bytesOut += s.bytesSent;
+    figures.nacks += s.nacksReceived;
+    figures.retransmitted += s.retransmitted;
+    figures.retransmitsRefused += s.retransmitsTooSoon + s.retransmitsOverBudget;
+    figures.keyFrameRequests += s.pliReceived + s.firReceived;
+    figures.keyFrameRequestsThrottled += s.keyFrameRequestsThrottled;
+    figures.droppedBeforeRun += s.droppedBeforeRun;
+  }
+  figures.datagramsRateLimited = peer_.stats().rateLimited;
+  figures.srtpIndexRefusals = peer_.srtpIndexRefusals();
+  return figures;
+}
+
 bool ViewerSession::start() {
   return peer_.start(remoteTransportOf(config_.offer));
 }

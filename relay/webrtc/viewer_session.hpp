@@ -12,13 +12,16 @@
 #include "relay/common/media_worker.hpp"
 #include "relay/router/consumer.hpp"
 #include "relay/router/producer.hpp"
+#include "relay/router/viewer_figures.hpp"
 #include "relay/webrtc/peer_connection.hpp"
 #include "relay/webrtc/sdp_answer.hpp"
 #include "relay/webrtc/sdp_types.hpp"
 
 namespace medrelay::relay::webrtc {
 
-class ViewerSession final : public PeerConnection::Listener, public router::Consumer::Listener {
+class ViewerSession final : public PeerConnection::Listener,
+                            public router::Consumer::Listener,
+                            public router::ViewerFiguresSource {
  public:
   class Listener {
    public:
@@ -55,6 +58,8 @@ class ViewerSession final : public PeerConnection::Listener, public router::Cons
     return audioConsumer_ ? &*audioConsumer_ : nullptr;
   }
   const PeerConnection& peer() const { return peer_; }
+  // The video and audio consumers' figures and the transport's refusals, summed.
+  router::ViewerFigures viewerFigures() const override;
 
  private:
   // PeerConnection::Listener

@@ -50,7 +50,7 @@ TEST(RtspIngest, HighProfileCameraIsTranscodedUnderTheSizeAndBitrateCeiling) {
   EXPECT_EQ(w.viewer->frameSize(), "320x180") << "16:9 scaled into 320x240: transcoded";
   // Two full 2 s rate windows of steady encoding, then the relay's own measurement.
   std::this_thread::sleep_for(5s);
-  auto metrics = httpsRequest("127.0.0.1", server.port(), "GET", "/metrics", {}).body;
+  auto metrics = httpsRequest("127.0.0.1", server.metricsPort(), "GET", "/metrics", {}).body;
   const std::string sample = "\nmedrelay_source_bitrate_bps{stream=\"or7\"} ";
   auto at = metrics.find(sample);
   ASSERT_NE(at, std::string::npos) << metrics;
@@ -106,7 +106,7 @@ TEST(RtspIngest, UnreachableCameraDoesNotDisturbOtherStreams) {
   ServerProcess server({"--stream", "broken=rtsp://127.0.0.1:9/cam"});
   auto w = watch(server, "demo");
   EXPECT_TRUE(w.viewer->waitForFrames(30, 20s));
-  auto metrics = httpsRequest("127.0.0.1", server.port(), "GET", "/metrics", {});
+  auto metrics = httpsRequest("127.0.0.1", server.metricsPort(), "GET", "/metrics", {});
   EXPECT_NE(metrics.body.find(R"(medrelay_stream_up{stream="broken"} 0)"), std::string::npos)
       << metrics.body;
   // The API says what is wrong with it, in words.

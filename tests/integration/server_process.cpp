@@ -87,19 +87,25 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs) {
   if (std::find(extraArgs.begin(), extraArgs.end(), "--dicom-listen") == extraArgs.end()) {
     args.push_back("--no-dicom");
   }
+  // Each server's metrics on a port of its own (the default 9464 would collide).
+  if (std::find(extraArgs.begin(), extraArgs.end(), "--metrics-listen") == extraArgs.end()) {
+    args.insert(args.end(), {"--metrics-listen", "127.0.0.1:0"});
+  }
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   auto raw = argvOf(args);  // before fork, see runCommand
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(out[1], 1);
+    ::dup2(out[1], 2);  // its log too: tests read it (logPath) and it is passed on to stderr
     ::execv(raw[0], raw.data());
     ::_exit(127);
   }
   ::close(out[1]);
 
-  // The server prints "... listening on https://127.0.0.1:PORT/" once its port is bound.
+  // The server prints "... listening on https://127.0.0.1:PORT/ (metrics on https://...:PORT/
+  // metrics)" once its ports are bound, as one line.
   std::string printed;
-  std::regex listening(R"(listening on https://[^\s]+:(\d+)/)");
+  std::regex listening(R"(listening on https://[^\s]+:(\d+)/([^\n]*)\n)");
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::smatch match;
   while (!std::regex_search(printed, match, listening)) {
@@ -119,23 +125,38 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs) {
     printed.append(buffer, n);
   }
   port_ = static_cast<unsigned short>(std::stoi(match[1]));
-  // Keep draining stdout in the background so the server never blocks on a full pipe.
+  std::smatch metrics;
+  std::string rest = match[2];
+  if (std::regex_search(rest, metrics, std::regex(R"(metrics on https://[^\s]+:(\d+)/metrics)"))) {
+    metricsPort_ = static_cast<unsigned short>(std::stoi(metrics[1]));
+  }
+  // Keep draining the server's output in the background so it never blocks on a full pipe,
+  // copying it to the log file (tests count its lines) and to our stderr (ctest shows it).
+  logPath_ = dataDir_ / "server.log";
+  int log = ::open(logPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (log < 0) throw std::runtime_error("cannot create " + logPath_.string());
+  (void)!::write(log, printed.data(), printed.size());
   if (::fork() == 0) {
-    // This child never execs: drop every inherited descriptor but the pipe, or it would keep
-    // the parent's sockets (a test camera's listening port) open for the server's lifetime.
-    int keep = out[0];
-    if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);
-    ::close_range(static_cast<unsigned>(keep + 1), ~0u, 0);
+    // This child never execs: drop every inherited descriptor but the pipe and the log, or it
+    // would keep the parent's sockets (a test camera's listening port) open for the server's
+    // lifetime.
+    for (int fd = 3; fd < 1024; ++fd) {
+      if (fd != out[0] && fd != log) ::close(fd);
+    }
     char buffer[4096];
-    while (::read(out[0], buffer, sizeof buffer) > 0) {
+    ssize_t n;
+    while ((n = ::read(out[0], buffer, sizeof buffer)) > 0) {
+      (void)!::write(log, buffer, static_cast<size_t>(n));
+      (void)!::write(2, buffer, static_cast<size_t>(n));
     }
     ::_exit(0);
   }
   ::close(out[0]);
+  ::close(log);
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ > 0) {
+  if (pid_ > 0 && !exited_) {
     ::kill(pid_, SIGTERM);
     if (!waitExit(pid_, std::chrono::seconds(5))) {
       ::kill(pid_, SIGKILL);
@@ -152,6 +173,39 @@ std::string ServerProcess::admin(std::vector<std::string> args) const {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();
   return text;
+}
+
+size_t ServerProcess::logLineCount() const {
+  std::ifstream in(logPath_);
+  size_t lines = 0;
+  std::string line;
+  while (std::getline(in, line))
+    ++lines;
+  return lines;
+}
+
+std::string ServerProcess::logText(size_t fromLine) const {
+  std::ifstream in(logPath_);
+  std::string line, text;
+  for (size_t i = 0; std::getline(in, line); ++i) {
+    if (i >= fromLine) text += line + "\n";
+  }
+  return text;
+}
+
+bool ServerProcess::running() const {
+  int status = 0;
+  if (!exited_ && pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
+  return pid_ > 0 && !exited_;
+}
+
+long ServerProcess::residentKiB() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 std::string ServerProcess::issueToken(const std::string& user) const {

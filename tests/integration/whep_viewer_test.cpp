@@ -140,7 +140,7 @@ TEST_F(WhepViewer, KilledIngestResumesWithoutResignaling) {
   EXPECT_GT(demo.value("fps", 0.0), 15) << demo.dump();
   EXPECT_LT(demo.value("fps", 0.0), 36) << demo.dump();
   EXPECT_GT(demo.value("bitrate_kbps", 0), 200) << demo.dump();
-  auto metrics = httpsRequest("127.0.0.1", server_->port(), "GET", "/metrics", {}).body;
+  auto metrics = httpsRequest("127.0.0.1", server_->metricsPort(), "GET", "/metrics", {}).body;
   EXPECT_NE(metrics.find("medrelay_source_restarts_total{stream=\"demo\"} "), std::string::npos);
 }
 
@@ -153,7 +153,7 @@ double metricValue(const std::string& text, const std::string& sample) {
 
 TEST_F(WhepViewer, MetricsCountViewersAndNeverGoBackwards) {
   auto scrape = [&] {
-    auto metrics = httpsRequest("127.0.0.1", server_->port(), "GET", "/metrics", {});
+    auto metrics = httpsRequest("127.0.0.1", server_->metricsPort(), "GET", "/metrics", {});
     EXPECT_EQ(metrics.status, 200);
     EXPECT_EQ(metrics.headers["content-type"].rfind("text/plain", 0), 0u);
     return metrics.body;
@@ -169,19 +169,26 @@ TEST_F(WhepViewer, MetricsCountViewersAndNeverGoBackwards) {
   ASSERT_EQ(response.status, 201);
   ASSERT_TRUE(viewer.setAnswer(response.body));
   ASSERT_TRUE(viewer.waitForFrames(15, 20s));
-  auto watching = scrape();
+  // The figures are a snapshot each stream's worker publishes every two seconds.
+  auto scrapeUntil = [&](auto accept) {
+    std::string text;
+    for (auto end = std::chrono::steady_clock::now() + 15s; std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(100ms)) {
+      text = scrape();
+      if (accept(text)) break;
+    }
+    return text;
+  };
+  auto watching = scrapeUntil([&](const std::string& t) {
+    return metricValue(t, viewers) == 1 && metricValue(t, packetsOut) > 15;
+  });
   EXPECT_EQ(metricValue(watching, viewers), 1);
   double sent = metricValue(watching, packetsOut);
   EXPECT_GT(sent, 15);
   EXPECT_GE(metricValue(watching, packetsIn), sent);
 
   del(response.headers["location"], token);
-  std::string after;
-  for (int i = 0; i < 50; ++i) {
-    after = scrape();
-    if (metricValue(after, viewers) == 0) break;
-    std::this_thread::sleep_for(20ms);
-  }
+  auto after = scrapeUntil([&](const std::string& t) { return metricValue(t, viewers) == 0; });
   EXPECT_EQ(metricValue(after, viewers), 0);
   // The departed viewer's packets stay counted: a counter never decreases.
   EXPECT_GE(metricValue(after, packetsOut), sent);

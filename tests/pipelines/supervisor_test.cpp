@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -67,6 +68,36 @@ IngestOptions small(const std::string& source) {
   o.codecs = {"vp8"};
   o.stallSeconds = 2;
   return o;
+}
+
+// A camera's credentials never reach a command line: every local user can read a process's
+// arguments in /proc/PID/cmdline. The child gets its source over the ingest socket.
+TEST(Supervisor, TheSourceAndItsSecretsAreNotOnTheChildsCommandLine) {
+  States states;
+  Supervisor supervisor(MEDRELAY_BINARY, states);
+  const std::string secret = "correct-horse-battery-staple";
+  // An SRT listener waits for its caller, so the child stays up to be looked at.
+  supervisor.addSource(
+      {"cam", small("srt://127.0.0.1:" + std::to_string(testing::freeLoopbackPort(SOCK_DGRAM)) +
+                    "?mode=listener&passphrase=" + secret)});
+  pid_t pid = 0;
+  for (int i = 0; i < 100 && pid <= 0; ++i) {
+    auto status = supervisor.status();
+    if (!status.empty()) pid = status[0].pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // past exec and the hand-off
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  ASSERT_NE(args.find("ingest"), std::string::npos) << "looking at the ingest child";
+  EXPECT_EQ(args.find(secret), std::string::npos);
+  EXPECT_EQ(args.find("srt://"), std::string::npos) << "no source on the command line at all";
+  std::ifstream environ("/proc/" + std::to_string(pid) + "/environ");
+  std::string env((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(env.find(secret), std::string::npos);
+  // It did get its source: it is listening, not failed for want of one.
+  EXPECT_EQ(states.count("cam", SourceState::Failed), 0) << states.lastDetail("cam");
 }
 
 TEST(Supervisor, RestartsAKilledChildOnTheSameSocket) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <vector>
 
 #include "relay/rtp/rtcp_pli.hpp"
 #include "relay/rtp/rtp_header_writer.hpp"
@@ -42,16 +43,24 @@ TEST(IngestReceiver, DeliversDatagramsByPayloadTypeAndSendsPliBack) {
   }
   uint8_t unknown[14] = {0x80, 0x11};  // payload type 17: nobody's
   ::send(fds[1], unknown, sizeof unknown, 0);
+  // Longer than a packet buffer (1500): dropped whole, never forwarded cut short.
+  std::vector<uint8_t> oversized(2000, 0);
+  rtp::writeRtpHeader(oversized, {96, false, 100, 0, 7});
+  oversized[12] = 0x10;
+  ::send(fds[1], oversized.data(), oversized.size(), 0);
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   uint64_t total = 0;
-  while (std::chrono::steady_clock::now() < deadline && total < 100) {
-    worker.runSync([&] { total = vp8->stats().packets + h264->stats().packets; });
+  while (std::chrono::steady_clock::now() < deadline && total < 101) {
+    worker.runSync([&] {
+      total = vp8->stats().packets + h264->stats().packets + receiver->stats().truncated;
+    });
   }
   worker.runSync([&] {
     EXPECT_EQ(vp8->stats().packets, 50u);
     EXPECT_EQ(h264->stats().packets, 50u);
     EXPECT_EQ(receiver->stats().unknownPayloadType, 1u);
+    EXPECT_EQ(receiver->stats().truncated, 1u);
     receiver->sendKeyFrameRequest(0x01020304);
   });
   uint8_t pli[64];

@@ -1,0 +1,106 @@
+#include "app/stream_metrics.hpp"
+
+#include <map>
+
+#include "common/prometheus_text.hpp"
+
+namespace medrelay::app {
+
+namespace {
+
+struct Row {
+  std::string name, state;
+  StreamFigures figures;
+  SourceHealth health;
+};
+
+}  // namespace
+
+std::string streamMetricsText(const std::vector<Stream*>& streams) {
+  std::map<std::string, Row> rows;
+  for (Stream* stream : streams) {
+    rows[stream->name()] = {stream->name(), std::string(streamStateName(stream->state())),
+                            stream->figures(), stream->health()};
+  }
+  PrometheusText out;
+  auto each = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    out.family(name, type, help);
+    for (const auto& [key, row] : rows)
+      out.sample(name, {{"stream", row.name}}, value(row));
+  };
+  using R = const Row&;
+  each("medrelay_viewers", "gauge", "Viewers currently watching the stream.",
+       [](R r) { return r.figures.viewers; });
+  each("medrelay_packets_in_total", "counter", "RTP packets received from the source.",
+       [](R r) { return r.figures.packetsIn; });
+  each("medrelay_bytes_in_total", "counter", "RTP bytes received from the source.",
+       [](R r) { return r.figures.bytesIn; });
+  each("medrelay_packets_out_total", "counter", "RTP packets sent to viewers.",
+       [](R r) { return r.figures.sent.packetsOut; });
+  each("medrelay_bytes_out_total", "counter", "RTP bytes sent to viewers.",
+       [](R r) { return r.figures.sent.bytesOut; });
+  each("medrelay_nacks_total", "counter", "Generic NACKs received from viewers.",
+       [](R r) { return r.figures.sent.nacks; });
+  each("medrelay_retransmissions_total", "counter", "Packets resent to viewers.",
+       [](R r) { return r.figures.sent.retransmitted; });
+  each("medrelay_retransmissions_refused_total", "counter",
+       "Resends refused: asked again within a round trip, or beyond the viewer's credit.",
+       [](R r) { return r.figures.sent.retransmitsRefused; });
+  each("medrelay_viewer_keyframe_requests_total", "counter", "PLI/FIR received from viewers.",
+       [](R r) { return r.figures.sent.keyFrameRequests; });
+  each("medrelay_viewer_keyframe_requests_throttled_total", "counter",
+       "Viewers' key-frame requests not passed on (more than one a second per viewer).",
+       [](R r) { return r.figures.sent.keyFrameRequestsThrottled; });
+  each("medrelay_source_keyframe_requests_total", "counter",
+       "Key-frame requests sent to the source (merged and throttled).",
+       [](R r) { return r.figures.keyFrameRequestsUpstream; });
+  each("medrelay_frames_in_total", "counter", "Video frames received from the source.",
+       [](R r) { return r.figures.framesIn; });
+  each("medrelay_source_restarts_total", "counter",
+       "Times the source's ingest process was restarted.",
+       [](R r) { return uint64_t{r.health.restarts}; });
+  out.family("medrelay_source_packets_dropped_total", "counter",
+             "Packets from the source not forwarded, by reason: malformed, duplicate (a sequence "
+             "number seen before), late (older than the reordering window), jump (unconfirmed), "
+             "probation (first packet of an unconfirmed SSRC), truncated (larger than a packet "
+             "buffer), unknown-payload-type.");
+  for (const auto& [key, r] : rows) {
+    const auto& f = r.figures;
+    for (auto [reason, value] : {std::pair{"malformed", f.malformed},
+                                 {"duplicate", f.duplicates},
+                                 {"late", f.late},
+                                 {"jump", f.jumps},
+                                 {"probation", f.probation},
+                                 {"truncated", f.truncated},
+                                 {"unknown-payload-type", f.unknownPayloadType}}) {
+      out.sample("medrelay_source_packets_dropped_total", {{"stream", r.name}, {"reason", reason}},
+                 value);
+    }
+  }
+  out.family("medrelay_viewer_packets_refused_total", "counter",
+             "Packets to or from viewers refused, by reason: before-run (a late packet that "
+             "would reuse an output sequence number), srtp-index (SRTP refused an index used "
+             "before), rate-limited (from a viewer over its limits, dropped unread).");
+  for (const auto& [key, r] : rows) {
+    const auto& s = r.figures.sent;
+    for (auto [reason, value] : {std::pair{"before-run", s.droppedBeforeRun},
+                                 {"srtp-index", s.srtpIndexRefusals},
+                                 {"rate-limited", s.datagramsRateLimited}}) {
+      out.sample("medrelay_viewer_packets_refused_total", {{"stream", r.name}, {"reason", reason}},
+                 value);
+    }
+  }
+  out.family("medrelay_source_bitrate_bps", "gauge",
+             "The source's media rate over the last two seconds (all encodings).");
+  for (const auto& [key, r] : rows)
+    out.sample("medrelay_source_bitrate_bps", {{"stream", r.name}}, r.health.bitrateKbps * 1000.0);
+  out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
+  for (const auto& [key, r] : rows)
+    out.sample("medrelay_source_fps", {{"stream", r.name}}, r.health.framesPerSecond);
+  out.family("medrelay_stream_up", "gauge", "1 when the stream's source is live.");
+  for (const auto& [key, r] : rows)
+    out.sample("medrelay_stream_up", {{"stream", r.name}}, uint64_t{r.state == "live"});
+  return out.text();
+}
+
+}  // namespace medrelay::app
