@@ -137,6 +137,8 @@ class DirectoryStore {
   // failure up to an hour; success resets the count.
   virtual CredentialCheck checkPassword(const std::string& user, const std::string& password,
                                         int64_t now) = 0;
+  // Also revokes every refresh token of the user's devices: whoever signed in under the old
+  // passcode signs in again.
   virtual void setPasscode(const std::string& actor, const std::string& user,
                            const std::string& passcode) = 0;
   virtual CredentialCheck checkPasscode(const std::string& user, const std::string& device,

@@ -641,7 +641,12 @@ class SqliteDirectoryStore final : public DirectoryStore {
         .bind(1, hash)
         .bind(2, row.id)
         .run();
-    record(actor, "user.passcode.set", "user:" + user, json::object());
+    // The passcode turns a registered device into fresh tokens: sign-ins made under the old one
+    // (on any of the user's devices) must not outlive it.
+    db_.prepare("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0")
+        .bind(1, row.id)
+        .run();
+    record(actor, "user.passcode.set", "user:" + user, {{"refresh_tokens_revoked", db_.changes()}});
     t.commit();
   }
 

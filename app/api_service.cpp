@@ -195,10 +195,18 @@ ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
     return noContent();
   }
   if (request.method == "PUT" && request.path == "/api/v1/me/passcode") {
+    // The passcode turns a registered device into fresh tokens (/auth/unlock): setting it takes
+    // the password, so a stolen access token cannot become lasting access. Every refresh token
+    // of the user's devices ends with the old passcode; the caller gets a fresh pair.
     auto passcode = field(body, "passcode", 64);
-    if (!passcode) return fail(400, "bad-request", "Send passcode as a string.");
+    auto password = field(body, "password", 256);
+    if (!passcode || !password) {
+      return fail(400, "bad-request", "Send passcode and password as strings.");
+    }
+    auto check = store_.checkPassword(who.userName, *password, nowSeconds());
+    if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
     store_.setPasscode("user:" + who.userName, who.userName, *passcode);
-    return noContent();
+    return reply(200, issueTokens(who.userName, who.deviceId));
   }
   if (request.method == "POST" && request.path == "/api/v1/me/one-time-codes") {
     // Enrolling a new authenticator replaces the second factor: it takes the password too, so a

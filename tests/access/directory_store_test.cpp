@@ -235,6 +235,27 @@ TEST_F(StoreTest, PasscodesUnlockOnlyRegisteredActiveDevicesAndLockPerDevice) {
   EXPECT_EQ(codeOf([&] { store->setPasscode("t", "alice", "12"); }), "invalid");
 }
 
+TEST_F(StoreTest, SettingThePasscodeRevokesEveryRefreshTokenOfTheUser) {
+  store->registerDevice("t", "alice", "phone", "ios");
+  store->registerDevice("t", "alice", "tablet", "ios");
+  const int64_t now = 2'500'000;
+  auto phone = store->issueRefreshToken("alice", "phone", 3600, now);
+  auto tablet = store->issueRefreshToken("alice", "tablet", 3600, now);
+  auto bobs = store->issueRefreshToken("bob", "bob-phone", 3600, now);
+  store->setPasscode("user:alice", "alice", "4711");
+  EXPECT_FALSE(store->redeemRefreshToken(phone, now + 1).ok);
+  EXPECT_FALSE(store->redeemRefreshToken(tablet, now + 1).ok);
+  EXPECT_TRUE(store->redeemRefreshToken(bobs, now + 1).ok) << "only alice's sign-ins end";
+  AuditQuery query;
+  query.user = "alice";
+  bool recorded = false;
+  for (const auto& r : store->queryAudit(query)) {
+    if (r.action == "user.passcode.set")
+      recorded = r.details.value("refresh_tokens_revoked", 0) == 2;
+  }
+  EXPECT_TRUE(recorded);
+}
+
 TEST_F(StoreTest, RefreshTokensAreSingleUseAndReuseRevokesTheDevice) {
   store->registerDevice("t", "alice", "phone", "ios");
   store->registerDevice("t", "alice", "tablet", "ios");

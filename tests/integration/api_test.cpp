@@ -130,9 +130,10 @@ TEST_F(Api, RepeatedFailuresLockTheAccountWithGrowingDelay) {
 
 TEST_F(Api, PasscodeUnlocksTheRegisteredDeviceOnly) {
   auto tokens = signIn("alice", "alice-password-1", "alice-tablet");
-  EXPECT_EQ(
-      call("PUT", "/me/passcode", tokens["access_token"], json{{"passcode", "482915"}}).status,
-      204);
+  EXPECT_EQ(call("PUT", "/me/passcode", tokens["access_token"],
+                 json{{"passcode", "482915"}, {"password", "alice-password-1"}})
+                .status,
+            200);
   auto unlock = [](const std::string& device, const std::string& passcode) {
     return call("POST", "/auth/unlock", "",
                 json{{"user", "alice"}, {"device_id", device}, {"passcode", passcode}});
@@ -145,6 +146,41 @@ TEST_F(Api, PasscodeUnlocksTheRegisteredDeviceOnly) {
     EXPECT_EQ(unlock("alice-tablet", "000000").status, 401);
   EXPECT_EQ(unlock("alice-tablet", "000000").status, 423);
   EXPECT_EQ(unlock("alice-tablet", "482915").status, 423) << "the device is locked";
+}
+
+// Issue 12: a stolen access token alone set the passcode, and /auth/unlock then turned it into
+// fresh tokens without end.
+TEST_F(Api, SettingThePasscodeTakesThePasswordAndEndsSignInsUnderTheOldOne) {
+  admin({"user", "add", "--tenant", "demo", "pasco", "--password", "pasco-password-1"});
+  auto phone = signIn("pasco", "pasco-password-1", "pasco-phone");
+  auto laptop = signIn("pasco", "pasco-password-1", "pasco-laptop");
+  std::string stolen = laptop["access_token"];
+  auto noPassword = call("PUT", "/me/passcode", stolen, json{{"passcode", "135790"}});
+  EXPECT_EQ(noPassword.status, 400) << noPassword.body;
+  auto wrongPassword = call("PUT", "/me/passcode", stolen,
+                            json{{"passcode", "135790"}, {"password", "not-the-password"}});
+  EXPECT_EQ(wrongPassword.status, 401) << wrongPassword.body;
+  auto unlock =
+      call("POST", "/auth/unlock", "",
+           json{{"user", "pasco"}, {"device_id", "pasco-laptop"}, {"passcode", "135790"}});
+  EXPECT_EQ(unlock.status, 401) << "no passcode was set: " << unlock.body;
+
+  auto set = call("PUT", "/me/passcode", phone["access_token"],
+                  json{{"passcode", "135790"}, {"password", "pasco-password-1"}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  auto fresh = json::parse(set.body);
+  auto refresh = [](const json& token, const std::string& device) {
+    return call("POST", "/auth/refresh", "", json{{"refresh_token", token}, {"device_id", device}})
+        .status;
+  };
+  // Every sign-in made before the change ends (refresh tokens revoked); the caller's new pair
+  // works.
+  EXPECT_EQ(refresh(laptop["refresh_token"], "pasco-laptop"), 401);
+  EXPECT_EQ(refresh(phone["refresh_token"], "pasco-phone"), 401);
+  EXPECT_EQ(refresh(fresh["refresh_token"], "pasco-phone"), 200);
+  auto trail = admin({"audit", "export", "--user", "pasco"});
+  EXPECT_NE(trail.find("user.passcode.set"), std::string::npos) << trail;
+  EXPECT_NE(trail.find("refresh_tokens_revoked"), std::string::npos) << trail;
 }
 
 TEST_F(Api, RefreshTokensRotateAndAReusedOneEndsTheSignIn) {
@@ -369,7 +405,7 @@ TEST_F(Api, HostileInputToEveryFieldGetsAClearClientError) {
       {"POST", "/auth/sign-in", {{"user", "ghost"}, {"password", "x"}, {"device_id", "d"}}, false},
       {"POST", "/auth/unlock", {{"user", "ghost"}, {"passcode", "1"}, {"device_id", "d"}}, false},
       {"POST", "/auth/refresh", {{"refresh_token", "a.b"}, {"device_id", "d"}}, false},
-      {"PUT", "/me/passcode", {{"passcode", "123456"}}},
+      {"PUT", "/me/passcode", {{"passcode", "123456"}, {"password", "root-password-1"}}},
       {"POST", "/admin/tenants", {{"name", "t1"}}},
       {"POST", "/admin/departments", {{"tenant", "demo"}, {"name", "dep1"}}},
       {"POST",
