@@ -597,7 +597,11 @@ class SqliteDirectoryStore final : public DirectoryStore {
 
   CredentialCheck checkPassword(const std::string& user, const std::string& password,
                                 int64_t now) override {
+    // Every failure answers alike until the password is right (a disabled account, one without
+    // a password and an unknown name all cost one scrypt and say "bad credentials"): the answer
+    // must not tell which accounts exist or are disabled.
     std::string hash;
+    bool disabled = false;
     {
       std::lock_guard lock(mutex_);
       auto s = db_.prepare("SELECT status, password_hash, locked_until FROM users WHERE name = ?");
@@ -608,22 +612,24 @@ class SqliteDirectoryStore final : public DirectoryStore {
       }
       // Whole seconds: the lock lasts through the second it ends in, so never less than asked.
       if (s.integer(2) >= now) return {CredentialCheck::Locked, s.integer(2) - now + 1};
-      if (s.isNull(1)) return {CredentialCheck::BadCredentials, 0};
-      if (s.text(0) == "disabled") return {CredentialCheck::Inactive, 0};
-      hash = s.text(1);
+      if (!s.isNull(1)) hash = s.text(1);
+      disabled = s.text(0) == "disabled";
     }
-    bool ok = verifySecret(password, hash);  // slow: outside the lock
+    // Slow: outside the lock. No stored password: the dummy's work, then a failure.
+    bool ok = verifySecret(password, hash.empty() ? dummyHash() : hash) && !hash.empty();
     std::lock_guard lock(mutex_);
     Transaction t(db_);
     auto result =
         countAttempt("users", "failed_sign_ins", "name = ?1", user, std::nullopt, ok, now);
+    if (ok && disabled) result = {CredentialCheck::Inactive, 0};
     audit_.append({"user:" + user,
                    "sign-in",
                    "user:" + user,
-                   ok ? "success" : "failure",
-                   {{"reason", ok                                         ? ""
-                               : result.result == CredentialCheck::Locked ? "locked"
-                                                                          : "bad-credentials"}}});
+                   result.result == CredentialCheck::Ok ? "success" : "failure",
+                   {{"reason", result.result == CredentialCheck::Ok         ? ""
+                               : result.result == CredentialCheck::Inactive ? "inactive"
+                               : result.result == CredentialCheck::Locked   ? "locked"
+                                                                            : "bad-credentials"}}});
     t.commit();
     return result;
   }

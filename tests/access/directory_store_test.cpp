@@ -218,6 +218,21 @@ TEST_F(StoreTest, FailedSignInsLockWithADoublingDelayAndSuccessResets) {
   EXPECT_EQ(store->checkPassword("nobody", "x", now).result, CredentialCheck::BadCredentials);
 }
 
+// Issue 12: a disabled account answered "inactive" before its password was checked, telling
+// anyone which names exist.
+TEST_F(StoreTest, EveryFailureAnswersAlikeUntilThePasswordIsRight) {
+  const int64_t now = 1'500'000;
+  store->setPassword("t", "bob", "bob password");
+  store->setUserStatus("t", "bob", UserStatus::Disabled);
+  EXPECT_EQ(store->checkPassword("bob", "wrong", now).result, CredentialCheck::BadCredentials)
+      << "a disabled account with a wrong password looks like any other failure";
+  EXPECT_EQ(store->checkPassword("nobody", "wrong", now).result, CredentialCheck::BadCredentials);
+  EXPECT_EQ(store->checkPassword("alice", "wrong", now).result, CredentialCheck::BadCredentials)
+      << "no password set";
+  EXPECT_EQ(store->checkPassword("bob", "bob password", now).result, CredentialCheck::Inactive)
+      << "only the right password learns that the account is disabled";
+}
+
 TEST_F(StoreTest, PasscodesUnlockOnlyRegisteredActiveDevicesAndLockPerDevice) {
   store->setPasscode("t", "alice", "4711");
   store->registerDevice("t", "alice", "phone", "ios");

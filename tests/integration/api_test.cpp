@@ -99,6 +99,17 @@ TEST_F(Api, PasswordSignInIssuesShortLivedTokensBoundToTheDevice) {
   // Wrong password and unknown user answer the same way.
   EXPECT_EQ(signInStatus("alice", "wrong-password"), 401);
   EXPECT_EQ(signInStatus("nobody-here", "wrong-password"), 401);
+  // A disabled account answers like an unknown one until the password is right (issue 12).
+  admin({"user", "add", "--tenant", "demo", "dormant", "--password", "dormant-password-1"});
+  admin({"user", "disable", "dormant"});
+  auto disabledWrong = call("POST", "/auth/sign-in", "",
+                            json{{"user", "dormant"}, {"password", "wrong"}, {"device_id", "d"}});
+  auto unknownWrong =
+      call("POST", "/auth/sign-in", "",
+           json{{"user", "nobody-here"}, {"password", "wrong"}, {"device_id", "d"}});
+  EXPECT_EQ(disabledWrong.status, 401);
+  EXPECT_EQ(disabledWrong.body, unknownWrong.body);
+  EXPECT_EQ(signInStatus("dormant", "dormant-password-1"), 403);
   EXPECT_EQ(call("GET", "/me", "not-a-token").status, 401);
   EXPECT_EQ(call("GET", "/me").status, 401);
 }
