@@ -132,11 +132,17 @@ class DirectoryStore {
   virtual void endCollaboration(const std::string& actor, const std::string& a,
                                 const std::string& b) = 0;
 
-  // Sign-in. Secrets are compared inside the store and never leave it. Five failures in a row
-  // lock the account (password) or the device (passcode) for 1 s, doubling with each further
-  // failure up to an hour; success resets the count.
+  // Sign-in. Secrets are compared inside the store and never leave it. Five wrong passwords in
+  // a row from one `source` (the client's address) lock the account for that source only, for
+  // 1 s doubling with each further failure up to an hour; success from that source resets its
+  // count. From all sources together, 50 failures within 15 minutes lock the account for the
+  // rest of that window (kSignInCeiling). Unknown names count and lock alike. Passcodes lock
+  // per device the same way, and a registered device's passcode unlock is not stopped by a
+  // password lock. Wrong one-time codes lock the account (password sign-in too) as before.
+  static constexpr int64_t kSignInCeiling = 50;
+  static constexpr int64_t kSignInCeilingWindowSeconds = 15 * 60;
   virtual CredentialCheck checkPassword(const std::string& user, const std::string& password,
-                                        int64_t now) = 0;
+                                        const std::string& source, int64_t now) = 0;
   // Also revokes every refresh token of the user's devices: whoever signed in under the old
   // passcode signs in again.
   virtual void setPasscode(const std::string& actor, const std::string& user,

@@ -142,7 +142,22 @@ ALTER TABLE users ADD COLUMN totp_key TEXT;
 ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4};
+// Password sign-in failures per account and source, so that nobody can lock a user out from
+// elsewhere: `account` is the name as typed (unknown names lock alike and tell nothing),
+// `source` the client ("address:IP"), or "*" for the account-wide ceiling counted in a window
+// that starts at `since`. For a source row `since` is its last failure (stale rows are pruned).
+constexpr const char* kVersion5 = R"sql(
+CREATE TABLE sign_in_failures (
+  account TEXT NOT NULL,
+  source TEXT NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  since INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (account, source)
+);
+)sql";
+
+constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 
 int userVersion(Database& db) {
   auto statement = db.prepare("PRAGMA user_version");

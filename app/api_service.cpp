@@ -138,7 +138,7 @@ ApiResponse ApiService::signIn(const ApiRequest& request, const json& body) {
   if (!user || !password || !device) {
     return fail(400, "bad-request", "Send user, password and device_id as strings.");
   }
-  auto check = store_.checkPassword(*user, *password, nowSeconds());
+  auto check = store_.checkPassword(*user, *password, request.remoteAddress, nowSeconds());
   if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
   std::string platform = field(body, "platform", 64).value_or("");
   if (store_.registerDevice("user:" + *user, *user, *device, platform) != "active") {
@@ -203,7 +203,7 @@ ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
     if (!passcode || !password) {
       return fail(400, "bad-request", "Send passcode and password as strings.");
     }
-    auto check = store_.checkPassword(who.userName, *password, nowSeconds());
+    auto check = store_.checkPassword(who.userName, *password, request.remoteAddress, nowSeconds());
     if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
     store_.setPasscode("user:" + who.userName, who.userName, *passcode);
     return reply(200, issueTokens(who.userName, who.deviceId));
@@ -213,7 +213,7 @@ ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
     // stolen access token alone cannot.
     auto password = field(body, "password", 256);
     if (!password) return fail(400, "bad-request", "Send password as a string.");
-    auto check = store_.checkPassword(who.userName, *password, nowSeconds());
+    auto check = store_.checkPassword(who.userName, *password, request.remoteAddress, nowSeconds());
     if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
     return reply(
         200, {{"otpauth_uri", store_.enrollOneTimeCodes("user:" + who.userName, who.userName)}});

@@ -186,26 +186,30 @@ TEST_F(StoreTest, FailedSignInsLockWithADoublingDelayAndSuccessResets) {
   store->setPassword("t", "alice", "correct horse");
   const int64_t t0 = 1'000'000;
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(store->checkPassword("alice", "wrong", t0).result, CredentialCheck::BadCredentials);
+    EXPECT_EQ(store->checkPassword("alice", "wrong", "10.0.0.1", t0).result,
+              CredentialCheck::BadCredentials);
   }
-  auto fifth = store->checkPassword("alice", "wrong", t0);
+  auto fifth = store->checkPassword("alice", "wrong", "10.0.0.1", t0);
   EXPECT_EQ(fifth.result, CredentialCheck::Locked);
   EXPECT_EQ(fifth.retryAfterSeconds, 1);
   // Locked through the second the lock ends in, even for the right password.
-  EXPECT_EQ(store->checkPassword("alice", "correct horse", t0 + 1).result, CredentialCheck::Locked);
-  auto sixth = store->checkPassword("alice", "wrong", t0 + 2);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.0.0.1", t0 + 1).result,
+            CredentialCheck::Locked);
+  auto sixth = store->checkPassword("alice", "wrong", "10.0.0.1", t0 + 2);
   EXPECT_EQ(sixth.result, CredentialCheck::Locked);
   EXPECT_EQ(sixth.retryAfterSeconds, 2);
-  auto seventh = store->checkPassword("alice", "wrong", t0 + 5);
+  auto seventh = store->checkPassword("alice", "wrong", "10.0.0.1", t0 + 5);
   EXPECT_EQ(seventh.retryAfterSeconds, 4);
-  EXPECT_EQ(store->checkPassword("alice", "correct horse", t0 + 10).result, CredentialCheck::Ok);
-  EXPECT_EQ(store->checkPassword("alice", "wrong", t0 + 11).result, CredentialCheck::BadCredentials)
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.0.0.1", t0 + 10).result,
+            CredentialCheck::Ok);
+  EXPECT_EQ(store->checkPassword("alice", "wrong", "10.0.0.1", t0 + 11).result,
+            CredentialCheck::BadCredentials)
       << "success resets the count";
   // The delay never exceeds an hour, however long the attack goes on.
   int64_t now = t0 + 20;
   CredentialCheck last;
   for (int i = 0; i < 40; ++i) {
-    last = store->checkPassword("alice", "wrong", now);
+    last = store->checkPassword("alice", "wrong", "10.0.0.1", now);
     if (last.result == CredentialCheck::Locked) now += last.retryAfterSeconds + 1;
   }
   EXPECT_EQ(last.result, CredentialCheck::Locked);
@@ -214,8 +218,49 @@ TEST_F(StoreTest, FailedSignInsLockWithADoublingDelayAndSuccessResets) {
   // Disabled users and unknown users never get in.
   store->setUserStatus("t", "bob", UserStatus::Disabled);
   store->setPassword("t", "bob", "bob password");
-  EXPECT_EQ(store->checkPassword("bob", "bob password", now).result, CredentialCheck::Inactive);
-  EXPECT_EQ(store->checkPassword("nobody", "x", now).result, CredentialCheck::BadCredentials);
+  EXPECT_EQ(store->checkPassword("bob", "bob password", "10.0.0.1", now).result,
+            CredentialCheck::Inactive);
+  EXPECT_EQ(store->checkPassword("nobody", "x", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials);
+}
+
+// Issue 12: five wrong passwords from anywhere locked the account everywhere, the user's own
+// device included.
+TEST_F(StoreTest, WrongPasswordsLockTheirSourceOnlyUpToAnAccountWideCeiling) {
+  store->setPassword("t", "alice", "correct horse");
+  store->setPasscode("t", "alice", "4711");
+  store->registerDevice("t", "alice", "phone", "ios");
+  const int64_t t0 = 1'200'000;
+  for (int i = 0; i < 5; ++i)
+    store->checkPassword("alice", "wrong", "203.0.113.9", t0);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "203.0.113.9", t0).result,
+            CredentialCheck::Locked)
+      << "the attacker's address is locked";
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.1.1.1", t0).result,
+            CredentialCheck::Ok)
+      << "the user's own address is not";
+  // Unknown names lock the same way: the lock tells nothing about which names exist.
+  for (int i = 0; i < 5; ++i)
+    store->checkPassword("nobody", "wrong", "203.0.113.9", t0);
+  EXPECT_EQ(store->checkPassword("nobody", "wrong", "203.0.113.9", t0).result,
+            CredentialCheck::Locked);
+  // Many sources together hit the account-wide ceiling (50 in 15 minutes): then the password
+  // is refused from everywhere, but a registered device's passcode still unlocks.
+  CredentialCheck last;
+  for (int i = 0; i < DirectoryStore::kSignInCeiling; ++i)
+    last = store->checkPassword("alice", "wrong", "198.51.100." + std::to_string(i), t0 + 1);
+  EXPECT_EQ(last.result, CredentialCheck::Locked);
+  EXPECT_GE(last.retryAfterSeconds, DirectoryStore::kSignInCeilingWindowSeconds - 2);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.1.1.1", t0 + 2).result,
+            CredentialCheck::Locked);
+  EXPECT_EQ(store->checkPasscode("alice", "phone", "4711", t0 + 2).result, CredentialCheck::Ok)
+      << "the registered device's passcode is not stopped by the password lock";
+  // The window ends: the user's own address signs in again.
+  EXPECT_EQ(store
+                ->checkPassword("alice", "correct horse", "10.1.1.1",
+                                t0 + 2 + DirectoryStore::kSignInCeilingWindowSeconds)
+                .result,
+            CredentialCheck::Ok);
 }
 
 // Issue 12: a disabled account answered "inactive" before its password was checked, telling
@@ -224,12 +269,16 @@ TEST_F(StoreTest, EveryFailureAnswersAlikeUntilThePasswordIsRight) {
   const int64_t now = 1'500'000;
   store->setPassword("t", "bob", "bob password");
   store->setUserStatus("t", "bob", UserStatus::Disabled);
-  EXPECT_EQ(store->checkPassword("bob", "wrong", now).result, CredentialCheck::BadCredentials)
+  EXPECT_EQ(store->checkPassword("bob", "wrong", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials)
       << "a disabled account with a wrong password looks like any other failure";
-  EXPECT_EQ(store->checkPassword("nobody", "wrong", now).result, CredentialCheck::BadCredentials);
-  EXPECT_EQ(store->checkPassword("alice", "wrong", now).result, CredentialCheck::BadCredentials)
+  EXPECT_EQ(store->checkPassword("nobody", "wrong", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials);
+  EXPECT_EQ(store->checkPassword("alice", "wrong", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials)
       << "no password set";
-  EXPECT_EQ(store->checkPassword("bob", "bob password", now).result, CredentialCheck::Inactive)
+  EXPECT_EQ(store->checkPassword("bob", "bob password", "10.0.0.1", now).result,
+            CredentialCheck::Inactive)
       << "only the right password learns that the account is disabled";
 }
 
@@ -383,7 +432,8 @@ TEST_F(StoreTest, OneTimeCodesWorkOnceWithinTheDriftWindowAndCountAsFailures) {
   for (int i = 0; i < 5 && last.result != CredentialCheck::Locked; ++i)
     last = store->checkOneTimeCode("alice", "000000", now);
   EXPECT_EQ(last.result, CredentialCheck::Locked);
-  EXPECT_EQ(store->checkPassword("alice", "correct horse", now).result, CredentialCheck::Locked)
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.0.0.1", now).result,
+            CredentialCheck::Locked)
       << "the lock covers password sign-in too";
   // The secret never appears in the audit trail.
   AuditQuery everything;
