@@ -171,11 +171,20 @@ class DirectoryStore {
 
   // The audit trail in the same database (admin changes append their own records).
   virtual void appendAudit(const AuditEntry& entry) = 0;
-  virtual AuditVerification verifyAudit() = 0;
+  // Several records in one transaction (the asynchronous audit writer's batches).
+  virtual void appendAuditBatch(const std::vector<AuditEntry>& entries) = 0;
+  // The chain with the key; with `expected` (a head exported earlier) also that the record it
+  // names is unchanged and still there (a cut tail fails).
+  virtual AuditVerification verifyAudit(
+      const std::optional<AuditHead>& expected = std::nullopt) = 0;
+  // The current end of the chain, signed with the key: export it to detect truncation.
+  virtual AuditHead auditHead() = 0;
   virtual std::vector<AuditRecord> queryAudit(const AuditQuery& query) = 0;
 };
 
-// Opens (creating and migrating) `<dataDir>/medrelay.db`.
+// Opens (creating and migrating) `<dataDir>/medrelay.db`, with the audit key
+// `<dataDir>/audit-key` (created on first start; StoreError "storage" when it is missing but
+// the log was keyed with it).
 std::unique_ptr<DirectoryStore> openSqliteDirectoryStore(const std::string& dataDir);
 
 // Names of tenants, users, groups and streams: 1-64 of A-Z a-z 0-9 . _ - @, not starting with

@@ -157,7 +157,14 @@ CREATE TABLE sign_in_failures (
 );
 )sql";
 
-constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+// The audit chain is keyed (HMAC-SHA-256, key outside the database): each record says which
+// scheme made its MAC; records from before are plain SHA-256 ("sha256"), a legacy prefix.
+constexpr const char* kVersion6 = R"sql(
+ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256';
+)sql";
+
+constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3,
+                                    kVersion4, kVersion5, kVersion6};
 
 int userVersion(Database& db) {
   auto statement = db.prepare("PRAGMA user_version");

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "access/audit_key.hpp"
 #include "access/digest.hpp"
 #include "access/directory_store.hpp"
 #include "access/password_hash.hpp"
@@ -47,8 +48,17 @@ struct StreamRow {
 class SqliteDirectoryStore final : public DirectoryStore {
  public:
   explicit SqliteDirectoryStore(const std::string& dataDir)
-      : db_(std::filesystem::path(dataDir) / "medrelay.db"), audit_(db_) {
-    migrateSchema(db_);
+      : db_(std::filesystem::path(dataDir) / "medrelay.db"),
+        schemaVersion_(migrateSchema(db_)),
+        audit_(db_, auditKey(dataDir)) {
+    if (keyCreated_ && audit_.head().seq > 0) {
+      // A chain written before the key: the first keyed record seals it as a legacy prefix
+      // (its MAC covers the last plain hash, so the prefix can no longer be rewritten).
+      auto s = db_.prepare("SELECT COUNT(*) FROM audit_log");
+      s.step();
+      audit_.append(
+          {"system", "audit.chain.keyed", "audit", "success", {{"legacy_records", s.integer(0)}}});
+    }
   }
 
   void addTenant(const std::string& actor, const std::string& name) override {
@@ -894,9 +904,17 @@ class SqliteDirectoryStore final : public DirectoryStore {
     std::lock_guard lock(mutex_);
     audit_.append(entry);
   }
-  AuditVerification verifyAudit() override {
+  void appendAuditBatch(const std::vector<AuditEntry>& entries) override {
     std::lock_guard lock(mutex_);
-    return audit_.verify();
+    audit_.appendBatch(entries);
+  }
+  AuditVerification verifyAudit(const std::optional<AuditHead>& expected) override {
+    std::lock_guard lock(mutex_);
+    return audit_.verify(expected);
+  }
+  AuditHead auditHead() override {
+    std::lock_guard lock(mutex_);
+    return audit_.head();
   }
   std::vector<AuditRecord> queryAudit(const AuditQuery& query) override {
     std::lock_guard lock(mutex_);
@@ -1124,9 +1142,27 @@ class SqliteDirectoryStore final : public DirectoryStore {
     return uri.substr(0, scheme + 3) + "***@" + uri.substr(at + 1);
   }
 
+  // The audit key from DATA_DIR/audit-key, made on first start. A missing key while the log
+  // holds keyed records is an error, never a new key: that would hide the old chain's state.
+  std::string auditKey(const std::string& dataDir) {
+    if (auto key = readAuditKey(dataDir)) return *key;
+    auto keyed = db_.prepare("SELECT 1 FROM audit_log WHERE scheme = 'hmac-sha256' LIMIT 1");
+    if (keyed.step()) {
+      throw StoreError(
+          "storage", "the audit key " + (std::filesystem::path(dataDir) / kAuditKeyFile).string() +
+                         " is missing, but the audit log was written with it: restore the key "
+                         "from the data directory's backup (without it the chain can be "
+                         "neither verified nor extended)");
+    }
+    keyCreated_ = true;
+    return createAuditKey(dataDir);
+  }
+
   std::mutex mutex_;
   int64_t localChanges_ = 0;
   Database db_;
+  int schemaVersion_;
+  bool keyCreated_ = false;
   AuditLog audit_;
 };
 

@@ -11,6 +11,7 @@
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
 #include "app/api_service.hpp"
+#include "app/audit_head_reporter.hpp"
 #include "app/dicom_gateway.hpp"
 #include "app/directory_seed.hpp"
 #include "app/relay_service.hpp"
@@ -130,6 +131,8 @@ int runServe(const ServeOptions& options) {
     seeds.push_back({plan.name, plan.kind, plan.ingest.source});
   seedEmbeddedDefault(*store, seeds, options.dataDir);
   access::DirectoryAuthorizer authorizer(*store);
+  // Declared before the services: its last report ("stop") follows their last audit records.
+  AuditHeadReporter auditHeads(*store);
 
   // State changes arrive on the supervisor's thread; Stream::setState is atomic.
   struct SupervisorEvents final : pipelines::Supervisor::Listener {

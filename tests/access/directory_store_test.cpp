@@ -282,6 +282,84 @@ TEST_F(StoreTest, EveryFailureAnswersAlikeUntilThePasswordIsRight) {
       << "only the right password learns that the account is disabled";
 }
 
+// A data directory from before the keyed chain: its plain SHA-256 records stay verifiable as a
+// legacy prefix, sealed by the first keyed record, which the first start with a key appends.
+TEST(AuditKey, AChainFromBeforeTheKeyVerifiesAsASealedLegacyPrefix) {
+  TempDir dir;
+  auto writeLegacy = [&](Database& db, int from, int to, std::string prev, const char* outcome) {
+    for (int seq = from; seq <= to; ++seq) {
+      AuditEntry e{"admin-cli", "tenant.add", "tenant:t" + std::to_string(seq), outcome, {}};
+      std::string hash = auditRecordHash(prev, seq, 1000 + seq, e, "{}");
+      db.prepare(
+            "INSERT OR REPLACE INTO audit_log (seq, at_ms, actor, action, target, outcome, "
+            "details, prev_hash, hash, scheme) VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?, 'sha256')")
+          .bind(1, int64_t{seq})
+          .bind(2, int64_t{1000 + seq})
+          .bind(3, e.actor)
+          .bind(4, e.action)
+          .bind(5, e.target)
+          .bind(6, e.outcome)
+          .bind(7, prev)
+          .bind(8, hash)
+          .run();
+      prev = hash;
+    }
+    return prev;
+  };
+  {
+    Database db(dir.path / "medrelay.db");
+    migrateSchema(db);
+    writeLegacy(db, 1, 3, std::string(64, '0'), "success");
+  }
+  auto store = openSqliteDirectoryStore(dir.path.string());
+  auto key = dir.path / "audit-key";
+  ASSERT_TRUE(std::filesystem::exists(key));
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  store->addTenant("t", "north");
+  auto result = store->verifyAudit();
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.legacyRecords, 3);
+  EXPECT_EQ(result.records, 5);  // 3 legacy, the seal, the new tenant
+  store.reset();
+  // Rewriting the legacy prefix, plain chain recomputed: the seal's MAC no longer links.
+  {
+    Database db(dir.path / "medrelay.db");
+    db.execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;");
+    auto prev = db.prepare("SELECT hash FROM audit_log WHERE seq = 1");
+    ASSERT_TRUE(prev.step());
+    writeLegacy(db, 2, 3, prev.text(0), "failure");
+  }
+  store = openSqliteDirectoryStore(dir.path.string());
+  result = store->verifyAudit();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 4) << result.problem;
+  // And cutting every keyed record leaves a chain that ends unkeyed: refused too.
+  store.reset();
+  {
+    Database db(dir.path / "medrelay.db");
+    db.execute("DELETE FROM audit_log WHERE scheme = 'hmac-sha256'");
+    writeLegacy(db, 1, 3, std::string(64, '0'), "success");
+  }
+  store = openSqliteDirectoryStore(dir.path.string());
+  result = store->verifyAudit();
+  EXPECT_FALSE(result.intact) << "the key exists, so keyed records were cut";
+}
+
+TEST(AuditKey, AMissingKeyIsAClearErrorNotANewKey) {
+  TempDir dir;
+  openSqliteDirectoryStore(dir.path.string())->addTenant("t", "north");
+  std::filesystem::remove(dir.path / "audit-key");
+  try {
+    openSqliteDirectoryStore(dir.path.string());
+    FAIL() << "opened without the audit key";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), "storage");
+    EXPECT_NE(std::string(e.what()).find("audit-key is missing"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "audit-key")) << "no new key was made";
+}
+
 TEST_F(StoreTest, PasscodesUnlockOnlyRegisteredActiveDevicesAndLockPerDevice) {
   store->setPasscode("t", "alice", "4711");
   store->registerDevice("t", "alice", "phone", "ios");
