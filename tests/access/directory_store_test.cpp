@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
@@ -15,6 +16,9 @@
 
 namespace medrelay::access {
 namespace {
+
+// Hundreds of sign-ins below: cheap hashes, as password_hash.hpp allows for tests only.
+[[maybe_unused]] const bool kCheapHashes = ::setenv("MEDRELAY_INSECURE_SCRYPT_LOG2N", "10", 1) == 0;
 
 struct TempDir {
   TempDir() {

@@ -7,6 +7,7 @@
 #include <openssl/hmac.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <ctime>
 
 #include <algorithm>
@@ -26,6 +27,9 @@ using nlohmann::json;
 class Api : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    // Dozens of sign-ins: cheap hashes for this server and the admin commands (tests only;
+    // the server warns loudly). The sign-in load test below runs its own full-cost server.
+    ::setenv("MEDRELAY_INSECURE_SCRYPT_LOG2N", "10", 1);
     server_ = new ServerProcess();
     admin({"user", "add", "--tenant", "demo", "alice", "--password", "alice-password-1"});
     admin({"group", "add", "--tenant", "demo", "ward"});
@@ -122,8 +126,12 @@ TEST_F(Api, RepeatedFailuresLockTheAccountWithGrowingDelay) {
                     json{{"user", "locky"}, {"password", "nope-nope"}, {"device_id", "d"}});
   EXPECT_EQ(fifth.status, 423);
   EXPECT_EQ(fifth.headers["retry-after"], "1");
-  // Locked: even the right password is refused until the delay has passed.
-  EXPECT_EQ(signInStatus("locky", "locky-password-1"), 423);
+  auto lockedAt = std::chrono::steady_clock::now();
+  // Locked: even the right password is refused until the delay has passed (from this address;
+  // checked only while the second lasts: a loaded machine may answer later than that).
+  int right = signInStatus("locky", "locky-password-1");
+  if (std::chrono::steady_clock::now() - lockedAt < 1s) EXPECT_EQ(right, 423);
+  if (right == 200) GTEST_SKIP() << "the machine was too slow to see the 1 s lock";
   std::this_thread::sleep_for(2100ms);
   // One more failure after the lock doubles the delay.
   auto sixth = call("POST", "/auth/sign-in", "",
@@ -155,8 +163,19 @@ TEST_F(Api, PasscodeUnlocksTheRegisteredDeviceOnly) {
   EXPECT_EQ(unlock("unknown-device", "482915").status, 401) << "only registered devices unlock";
   for (int i = 0; i < 4; ++i)
     EXPECT_EQ(unlock("alice-tablet", "000000").status, 401);
-  EXPECT_EQ(unlock("alice-tablet", "000000").status, 423);
-  EXPECT_EQ(unlock("alice-tablet", "482915").status, 423) << "the device is locked";
+  auto fifth = unlock("alice-tablet", "000000");
+  auto lockedAt = std::chrono::steady_clock::now();
+  EXPECT_EQ(fifth.status, 423);
+  ASSERT_EQ(fifth.headers["retry-after"], "1");
+  // The lock lasts a second at least: the right passcode is refused within it. On a loaded
+  // machine the next call may come later than that; then only the lock's end is seen, which
+  // is not what this checks (no assertion on how long a call takes).
+  auto right = unlock("alice-tablet", "482915");
+  if (std::chrono::steady_clock::now() - lockedAt < 1s) {
+    EXPECT_EQ(right.status, 423) << "the device is locked";
+  } else {
+    EXPECT_TRUE(right.status == 423 || right.status == 200) << right.body;
+  }
 }
 
 // Issue 12: a stolen access token alone set the passcode, and /auth/unlock then turned it into
