@@ -1,5 +1,7 @@
 #include "signaling/server.hpp"
 
+#include <poll.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -446,6 +448,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     beast::error_code ec;
     auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) call.remoteAddress = peer.address().to_string();
+    // The session stays alive until the answer (the callback holds it), so the descriptor is
+    // this connection's; poll() from a pool thread only looks, it changes nothing.
+    call.clientGone = [fd = beast::get_lowest_layer(stream_).socket().native_handle()] {
+      pollfd p{fd, POLLRDHUP, 0};
+      return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+    };
     server_.backend.handleApi(
         std::move(call), [self = shared_from_this(), request](ApiResponse answer) {
           net::post(self->stream_.get_executor(), [self, request, answer = std::move(answer)] {
