@@ -130,9 +130,10 @@ int runServe(const ServeOptions& options) {
   for (const auto& plan : plans)
     seeds.push_back({plan.name, plan.kind, plan.ingest.source});
   seedEmbeddedDefault(*store, seeds, options.dataDir);
-  access::DirectoryAuthorizer authorizer(*store);
-  // Declared before the services: its last report ("stop") follows their last audit records.
+  // Declared before the authorizer (whose audit writer drains when it is destroyed) and the
+  // services: its last report ("stop") follows the last audit record.
   AuditHeadReporter auditHeads(*store);
+  access::DirectoryAuthorizer authorizer(*store);
 
   // State changes arrive on the supervisor's thread; Stream::setState is atomic.
   struct SupervisorEvents final : pipelines::Supervisor::Listener {
