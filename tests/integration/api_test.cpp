@@ -414,7 +414,13 @@ TEST_F(Api, AStreamThatAsksForAOneTimeCodeAdmitsTheCurrentCodeOnce) {
   EXPECT_EQ(replayed.status, 403);
   EXPECT_EQ(json::parse(replayed.body)["code"], "one-time-code-wrong");
   // Both refusals and the success are in the audit trail.
-  auto trail = admin({"audit", "export", "--user", "alice"});
+  // The denial is audited by the server's audit writer, a moment later: wait for it.
+  std::string trail;
+  for (auto end = std::chrono::steady_clock::now() + 20s;
+       trail.find("one-time-code-required") == std::string::npos &&
+       std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(50ms))
+    trail = admin({"audit", "export", "--user", "alice"});
   EXPECT_NE(trail.find("one-time-code-required"), std::string::npos);
   EXPECT_NE(trail.find("\"action\":\"one-time-code\""), std::string::npos);
   admin({"stream", "one-time-code", "demo", "off"});
