@@ -573,6 +573,27 @@ TEST_F(Api, HostileInputToEveryFieldGetsAClearClientError) {
 namespace medrelay::testing {
 namespace {
 
+// Issue 12: the audit chain is keyed with DATA_DIR/audit-key, and its exported head detects a
+// cut log. Here through the real CLI against a running server's data directory.
+TEST_F(Api, TheAuditHeadIsPrintedAndTheLogVerifiedAgainstIt) {
+  EXPECT_TRUE(std::filesystem::exists(server_->dataDir() / "audit-key"));
+  auto head = admin({"audit", "head"});
+  ASSERT_EQ(std::count(head.begin(), head.end(), ':'), 2) << head;
+  auto verdict = admin({"audit", "verify", "--head", head});
+  EXPECT_NE(verdict.find("intact"), std::string::npos) << verdict;
+  // A head this log never had (another MAC at that record) fails with exit status 1, and so
+  // does a malformed one.
+  auto forged = head.substr(0, head.find(':')) + ":" + std::string(64, '0');
+  EXPECT_THROW(admin({"audit", "verify", "--head", forged}), std::runtime_error);
+  EXPECT_THROW(admin({"audit", "verify", "--head", "12:not-a-mac"}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace medrelay::testing
+
+namespace medrelay::testing {
+namespace {
+
 // Issue 12: 40 parallel sign-ins kept the REST API busy for minutes (one 2-thread pool for every
 // REST call, 503 only past 64 pending). Sign-ins now have their own pool and a short queue, and
 // are rate-limited per user and address. A server of its own, at the real scrypt cost.
