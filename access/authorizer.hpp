@@ -37,7 +37,9 @@ class Authorizer {
   // Called from the authorizer's own thread several times a second; `directoryChanged` says
   // whether decisions may differ from the last call. The relay re-checks its sessions there.
   virtual void setReviewCallback(std::function<void(bool directoryChanged)> callback) = 0;
-  // Appends to the audit trail (synchronously: it is on disk when this returns).
+  // Appends to the audit trail: queued and written in order by a writer thread (never on the
+  // caller's thread, never dropped; blocks only while the queue is full), all of it on disk
+  // when the authorizer is destroyed.
   virtual void audit(const AuditEntry& entry) = 0;
 };
 

@@ -1,20 +1,37 @@
 #include "access/digest.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace medrelay::access {
+
+namespace {
+
+std::string hex(const unsigned char* digest, unsigned length) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < length; ++i) {
+    out += kDigits[digest[i] >> 4];
+    out += kDigits[digest[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string sha256Hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return hex(digest, length);
+}
+
+std::string hmacSha256Hex(std::string_view key, std::string_view text) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &length);
+  return hex(mac, length);
 }
 
 }  // namespace medrelay::access

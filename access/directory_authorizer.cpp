@@ -143,13 +143,11 @@ void DirectoryAuthorizer::setReviewCallback(std::function<void(bool)> callback) 
 }
 
 void DirectoryAuthorizer::audit(const AuditEntry& entry) {
-  try {
-    store_.appendAudit(entry);
-  } catch (const std::exception& e) {
-    // Never silently: an audit trail with holes must be noticed by operators.
-    log()->error("audit record {} {} could not be written: {}", entry.action, entry.target,
-                 e.what());
-  }
+  auditWriter_.append(entry);  // the writer retries and reports failures itself
+}
+
+void DirectoryAuthorizer::flushAudit() {
+  auditWriter_.flush();
 }
 
 void DirectoryAuthorizer::watch() {

@@ -1,7 +1,9 @@
 // Authorizer over a DirectoryStore: decisions come from an in-memory snapshot; a watcher thread
 // polls the store's change counter (every 100 ms) and swaps in a fresh snapshot when anything
 // changed, in this process or another (`medrelay admin` on the same data directory), then calls
-// the review callback so the relay can cut off whoever lost access.
+// the review callback so the relay can cut off whoever lost access. Audit records go through an
+// AuditWriter (queued, written by its own thread in batches), so the relay's I/O thread never
+// waits on SQLite for them.
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <thread>
 #include <tuple>
 
+#include "access/audit_writer.hpp"
 #include "access/authorizer.hpp"
 #include "access/directory_store.hpp"
 
@@ -37,6 +40,8 @@ class DirectoryAuthorizer final : public Authorizer {
                                             const std::string& device) override;
   void setReviewCallback(std::function<void(bool directoryChanged)> callback) override;
   void audit(const AuditEntry& entry) override;
+  // Waits until every audit record queued so far is written.
+  void flushAudit();
 
   std::shared_ptr<const Directory> snapshot();
 
@@ -62,6 +67,8 @@ class DirectoryAuthorizer final : public Authorizer {
   std::map<std::tuple<std::string, std::string, std::string>, std::chrono::steady_clock::time_point>
       codePasses_;
   static constexpr std::chrono::hours kCodePass{1};
+  // Last: destroyed first, writing what is still queued while everything else is there.
+  AuditWriter auditWriter_{store_};
 };
 
 }  // namespace medrelay::access

@@ -132,11 +132,19 @@ class DirectoryStore {
   virtual void endCollaboration(const std::string& actor, const std::string& a,
                                 const std::string& b) = 0;
 
-  // Sign-in. Secrets are compared inside the store and never leave it. Five failures in a row
-  // lock the account (password) or the device (passcode) for 1 s, doubling with each further
-  // failure up to an hour; success resets the count.
+  // Sign-in. Secrets are compared inside the store and never leave it. Five wrong passwords in
+  // a row from one `source` (the client's address) lock the account for that source only, for
+  // 1 s doubling with each further failure up to an hour; success from that source resets its
+  // count. From all sources together, 50 failures within 15 minutes lock the account for the
+  // rest of that window (kSignInCeiling). Unknown names count and lock alike. Passcodes lock
+  // per device the same way, and a registered device's passcode unlock is not stopped by a
+  // password lock. Wrong one-time codes lock the account (password sign-in too) as before.
+  static constexpr int64_t kSignInCeiling = 50;
+  static constexpr int64_t kSignInCeilingWindowSeconds = 15 * 60;
   virtual CredentialCheck checkPassword(const std::string& user, const std::string& password,
-                                        int64_t now) = 0;
+                                        const std::string& source, int64_t now) = 0;
+  // Also revokes every refresh token of the user's devices: whoever signed in under the old
+  // passcode signs in again.
   virtual void setPasscode(const std::string& actor, const std::string& user,
                            const std::string& passcode) = 0;
   virtual CredentialCheck checkPasscode(const std::string& user, const std::string& device,
@@ -163,11 +171,20 @@ class DirectoryStore {
 
   // The audit trail in the same database (admin changes append their own records).
   virtual void appendAudit(const AuditEntry& entry) = 0;
-  virtual AuditVerification verifyAudit() = 0;
+  // Several records in one transaction (the asynchronous audit writer's batches).
+  virtual void appendAuditBatch(const std::vector<AuditEntry>& entries) = 0;
+  // The chain with the key; with `expected` (a head exported earlier) also that the record it
+  // names is unchanged and still there (a cut tail fails).
+  virtual AuditVerification verifyAudit(
+      const std::optional<AuditHead>& expected = std::nullopt) = 0;
+  // The current end of the chain, signed with the key: export it to detect truncation.
+  virtual AuditHead auditHead() = 0;
   virtual std::vector<AuditRecord> queryAudit(const AuditQuery& query) = 0;
 };
 
-// Opens (creating and migrating) `<dataDir>/medrelay.db`.
+// Opens (creating and migrating) `<dataDir>/medrelay.db`, with the audit key
+// `<dataDir>/audit-key` (created on first start; StoreError "storage" when it is missing but
+// the log was keyed with it).
 std::unique_ptr<DirectoryStore> openSqliteDirectoryStore(const std::string& dataDir);
 
 // Names of tenants, users, groups and streams: 1-64 of A-Z a-z 0-9 . _ - @, not starting with

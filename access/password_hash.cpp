@@ -4,16 +4,45 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
 #include "access/token_authority.hpp"
+#include "common/logger.hpp"
 
 namespace medrelay::access {
 
 namespace {
 
 constexpr int kLog2N = 15;  // N = 32768, r = 8: 32 MiB of memory per hash
+constexpr const char* kInsecureCostVariable = "MEDRELAY_INSECURE_SCRYPT_LOG2N";
+
+// The cost of new hashes. Tests that sign in many times set MEDRELAY_INSECURE_SCRYPT_LOG2N
+// (10..14) to lower it; honoured with a loud warning on every process that does, never lower
+// than 10, never above the production cost. Stored hashes keep the cost they were made with.
+int costLog2N() {
+  static const int log2n = [] {
+    const char* text = std::getenv(kInsecureCostVariable);
+    if (text == nullptr || *text == '\0') return kLog2N;
+    int value = std::atoi(text);
+    if (value < 10 || value >= kLog2N) {
+      std::fprintf(stderr, "medrelay: %s=%s ignored (10..%d); scrypt keeps N = 2^%d\n",
+                   kInsecureCostVariable, text, kLog2N - 1, kLog2N);
+      return kLog2N;
+    }
+    std::fprintf(stderr,
+                 "medrelay: WARNING: %s=%d: password hashes are WEAKENED (scrypt N = 2^%d instead "
+                 "of 2^%d). For tests only; never set this in production.\n",
+                 kInsecureCostVariable, value, value, kLog2N);
+    medrelay::logger("access")->warn(
+        "{}={}: password hashes are WEAKENED (scrypt N = 2^{}); for tests only",
+        kInsecureCostVariable, value, value);
+    return value;
+  }();
+  return log2n;
+}
 constexpr int kR = 8;
 constexpr int kP = 1;
 constexpr size_t kKeyBytes = 32;
@@ -49,8 +78,9 @@ std::string hashSecret(std::string_view secret) {
     throw std::runtime_error("no randomness for a salt");
   }
   std::string key;
-  if (!derive(secret, salt, kLog2N, kR, kP, key)) throw std::runtime_error("scrypt failed");
-  return "scrypt$" + std::to_string(kLog2N) + "$" + std::to_string(kR) + "$" + std::to_string(kP) +
+  const int log2n = costLog2N();
+  if (!derive(secret, salt, log2n, kR, kP, key)) throw std::runtime_error("scrypt failed");
+  return "scrypt$" + std::to_string(log2n) + "$" + std::to_string(kR) + "$" + std::to_string(kP) +
          "$" + base64UrlEncode(salt) + "$" + base64UrlEncode(key);
 }
 

@@ -7,7 +7,9 @@
 
 namespace medrelay::access {
 
-std::string hashSecret(std::string_view secret);  // ~0.1 s by design
+// ~0.1 s by design. MEDRELAY_INSECURE_SCRYPT_LOG2N (10..14, tests only, warned about loudly)
+// lowers the cost of new hashes.
+std::string hashSecret(std::string_view secret);
 // Constant-time comparison; false for malformed stored values.
 bool verifySecret(std::string_view secret, std::string_view stored);
 

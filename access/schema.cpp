@@ -142,7 +142,29 @@ ALTER TABLE users ADD COLUMN totp_key TEXT;
 ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4};
+// Password sign-in failures per account and source, so that nobody can lock a user out from
+// elsewhere: `account` is the name as typed (unknown names lock alike and tell nothing),
+// `source` the client ("address:IP"), or "*" for the account-wide ceiling counted in a window
+// that starts at `since`. For a source row `since` is its last failure (stale rows are pruned).
+constexpr const char* kVersion5 = R"sql(
+CREATE TABLE sign_in_failures (
+  account TEXT NOT NULL,
+  source TEXT NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  since INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (account, source)
+);
+)sql";
+
+// The audit chain is keyed (HMAC-SHA-256, key outside the database): each record says which
+// scheme made its MAC; records from before are plain SHA-256 ("sha256"), a legacy prefix.
+constexpr const char* kVersion6 = R"sql(
+ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256';
+)sql";
+
+constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3,
+                                    kVersion4, kVersion5, kVersion6};
 
 int userVersion(Database& db) {
   auto statement = db.prepare("PRAGMA user_version");

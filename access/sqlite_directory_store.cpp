@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "access/audit_key.hpp"
 #include "access/digest.hpp"
 #include "access/directory_store.hpp"
 #include "access/password_hash.hpp"
@@ -47,8 +48,17 @@ struct StreamRow {
 class SqliteDirectoryStore final : public DirectoryStore {
  public:
   explicit SqliteDirectoryStore(const std::string& dataDir)
-      : db_(std::filesystem::path(dataDir) / "medrelay.db"), audit_(db_) {
-    migrateSchema(db_);
+      : db_(std::filesystem::path(dataDir) / "medrelay.db"),
+        schemaVersion_(migrateSchema(db_)),
+        audit_(db_, auditKey(dataDir)) {
+    if (keyCreated_ && audit_.head().seq > 0) {
+      // A chain written before the key: the first keyed record seals it as a legacy prefix
+      // (its MAC covers the last plain hash, so the prefix can no longer be rewritten).
+      auto s = db_.prepare("SELECT COUNT(*) FROM audit_log");
+      s.step();
+      audit_.append(
+          {"system", "audit.chain.keyed", "audit", "success", {{"legacy_records", s.integer(0)}}});
+    }
   }
 
   void addTenant(const std::string& actor, const std::string& name) override {
@@ -185,6 +195,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
       update.bind(1, hash);
     }
     update.bind(2, row.id).run();
+    db_.prepare("DELETE FROM sign_in_failures WHERE account = ?").bind(1, user).run();
     record(actor, password.empty() ? "user.password.clear" : "user.password.set", "user:" + user,
            json::object());  // never the hash itself
     t.commit();
@@ -596,34 +607,52 @@ class SqliteDirectoryStore final : public DirectoryStore {
   }
 
   CredentialCheck checkPassword(const std::string& user, const std::string& password,
-                                int64_t now) override {
+                                const std::string& source, int64_t now) override {
+    // Every failure answers alike until the password is right (a disabled account, one without
+    // a password and an unknown name all cost one scrypt and say "bad credentials"): the answer
+    // must not tell which accounts exist or are disabled.
+    const std::string from = "address:" + (source.empty() ? std::string("unknown") : source);
     std::string hash;
+    bool exists = false, disabled = false;
     {
       std::lock_guard lock(mutex_);
+      if (auto locked = signInLock(user, from, now)) return *locked;
       auto s = db_.prepare("SELECT status, password_hash, locked_until FROM users WHERE name = ?");
       s.bind(1, user);
-      if (!s.step()) {
-        verifySecret(password, dummyHash());  // same time as a real check: no user probing
-        return {CredentialCheck::BadCredentials, 0};
+      if (s.step()) {
+        exists = true;
+        // One-time-code lock (whole seconds: it lasts through the second it ends in).
+        if (s.integer(2) >= now) return {CredentialCheck::Locked, s.integer(2) - now + 1};
+        if (!s.isNull(1)) hash = s.text(1);
+        disabled = s.text(0) == "disabled";
       }
-      // Whole seconds: the lock lasts through the second it ends in, so never less than asked.
-      if (s.integer(2) >= now) return {CredentialCheck::Locked, s.integer(2) - now + 1};
-      if (s.isNull(1)) return {CredentialCheck::BadCredentials, 0};
-      if (s.text(0) == "disabled") return {CredentialCheck::Inactive, 0};
-      hash = s.text(1);
     }
-    bool ok = verifySecret(password, hash);  // slow: outside the lock
+    // Slow: outside the lock. No such user or no stored password: the dummy's work, then a
+    // failure (same time as a real check: no user probing).
+    bool ok = verifySecret(password, hash.empty() ? dummyHash() : hash) && !hash.empty();
     std::lock_guard lock(mutex_);
     Transaction t(db_);
-    auto result =
-        countAttempt("users", "failed_sign_ins", "name = ?1", user, std::nullopt, ok, now);
-    audit_.append({"user:" + user,
-                   "sign-in",
-                   "user:" + user,
-                   ok ? "success" : "failure",
-                   {{"reason", ok                                         ? ""
-                               : result.result == CredentialCheck::Locked ? "locked"
-                                                                          : "bad-credentials"}}});
+    CredentialCheck result{CredentialCheck::Ok, 0};
+    if (ok) {
+      db_.prepare("DELETE FROM sign_in_failures WHERE account = ? AND source = ?")
+          .bind(1, user)
+          .bind(2, from)
+          .run();
+      if (disabled) result = {CredentialCheck::Inactive, 0};
+    } else {
+      result = countSignInFailure(user, from, now);
+    }
+    if (exists) {
+      audit_.append({"user:" + user,
+                     "sign-in",
+                     "user:" + user,
+                     result.result == CredentialCheck::Ok ? "success" : "failure",
+                     {{"reason", result.result == CredentialCheck::Ok         ? ""
+                                 : result.result == CredentialCheck::Inactive ? "inactive"
+                                 : result.result == CredentialCheck::Locked   ? "locked"
+                                                                              : "bad-credentials"},
+                      {"address", source}}});
+    }
     t.commit();
     return result;
   }
@@ -641,7 +670,12 @@ class SqliteDirectoryStore final : public DirectoryStore {
         .bind(1, hash)
         .bind(2, row.id)
         .run();
-    record(actor, "user.passcode.set", "user:" + user, json::object());
+    // The passcode turns a registered device into fresh tokens: sign-ins made under the old one
+    // (on any of the user's devices) must not outlive it.
+    db_.prepare("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0")
+        .bind(1, row.id)
+        .run();
+    record(actor, "user.passcode.set", "user:" + user, {{"refresh_tokens_revoked", db_.changes()}});
     t.commit();
   }
 
@@ -667,9 +701,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
     bool ok = verifySecret(passcode, hash);
     std::lock_guard lock(mutex_);
     Transaction t(db_);
-    auto result = countAttempt("devices", "failed_unlocks",
-                               "uuid = ?2 AND user_id = (SELECT id FROM users WHERE name = ?1)",
-                               user, device, ok, now);
+    auto result = countDeviceAttempt(user, device, ok, now);
     audit_.append({"user:" + user,
                    "unlock",
                    "user:" + user,
@@ -715,8 +747,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
           .bind(2, user)
           .run();
     }
-    auto result =
-        countAttempt("users", "failed_sign_ins", "name = ?1", user, std::nullopt, ok, now);
+    auto result = countUserAttempt(user, ok, now);
     audit_.append({"user:" + user,
                    "one-time-code",
                    "user:" + user,
@@ -873,9 +904,17 @@ class SqliteDirectoryStore final : public DirectoryStore {
     std::lock_guard lock(mutex_);
     audit_.append(entry);
   }
-  AuditVerification verifyAudit() override {
+  void appendAuditBatch(const std::vector<AuditEntry>& entries) override {
     std::lock_guard lock(mutex_);
-    return audit_.verify();
+    audit_.appendBatch(entries);
+  }
+  AuditVerification verifyAudit(const std::optional<AuditHead>& expected) override {
+    std::lock_guard lock(mutex_);
+    return audit_.verify(expected);
+  }
+  AuditHead auditHead() override {
+    std::lock_guard lock(mutex_);
+    return audit_.head();
   }
   std::vector<AuditRecord> queryAudit(const AuditQuery& query) override {
     std::lock_guard lock(mutex_);
@@ -889,31 +928,126 @@ class SqliteDirectoryStore final : public DirectoryStore {
     audit_.append({actor, action, target, "success", std::move(details)});
   }
 
-  // Counts a failed attempt (locking after five, 1 s doubling to an hour) or resets the count.
-  // `where` selects the row with ?1 = user, ?2 = device.
-  // Counts a failed attempt (or clears the count) on the row `where` selects; its parameters
-  // are ?1 = user and, for devices, ?2 = device uuid.
-  CredentialCheck countAttempt(const std::string& table, const std::string& counter,
-                               const std::string& where, const std::string& user,
-                               const std::optional<std::string>& device, bool ok, int64_t now) {
-    auto keyed = [&](const std::string& sql) {
+  // Five failures in a row lock for 1 s, doubling with each further one up to an hour.
+  static int64_t lockDelay(int64_t failures) {
+    if (failures < 5) return 0;
+    return std::min<int64_t>(int64_t{1} << std::min<int64_t>(failures - 5, 12), 3600);
+  }
+
+  // The password lock that applies to `from`, if any: its own, or the account-wide ceiling.
+  std::optional<CredentialCheck> signInLock(const std::string& user, const std::string& from,
+                                            int64_t now) {
+    auto s = db_.prepare(
+        "SELECT COALESCE(MAX(locked_until), 0) FROM sign_in_failures "
+        "WHERE account = ? AND source IN (?, '*')");
+    s.bind(1, user).bind(2, from);
+    int64_t until = s.step() ? s.integer(0) : 0;
+    if (until >= now) return CredentialCheck{CredentialCheck::Locked, until - now + 1};
+    return std::nullopt;
+  }
+
+  // A wrong password from `from`: counts for that source (the doubling lock) and for the
+  // account as a whole (the ceiling per window).
+  CredentialCheck countSignInFailure(const std::string& user, const std::string& from,
+                                     int64_t now) {
+    db_.prepare(
+           "INSERT INTO sign_in_failures (account, source, failures, since) VALUES (?1, ?2, 1, ?3) "
+           "ON CONFLICT (account, source) DO UPDATE SET failures = failures + 1, since = ?3")
+        .bind(1, user)
+        .bind(2, from)
+        .bind(3, now)
+        .run();
+    auto own =
+        db_.prepare("SELECT failures FROM sign_in_failures WHERE account = ? AND source = ?");
+    own.bind(1, user).bind(2, from);
+    int64_t delay = lockDelay(own.step() ? own.integer(0) : 0);
+    if (delay > 0) {
+      db_.prepare("UPDATE sign_in_failures SET locked_until = ? WHERE account = ? AND source = ?")
+          .bind(1, now + delay)
+          .bind(2, user)
+          .bind(3, from)
+          .run();
+    }
+    db_.prepare(
+           "INSERT INTO sign_in_failures (account, source, failures, since) "
+           "VALUES (?1, '*', 1, ?2) ON CONFLICT (account, source) DO UPDATE SET "
+           "failures = CASE WHEN since + ?3 <= ?2 THEN 1 ELSE failures + 1 END, "
+           "since = CASE WHEN since + ?3 <= ?2 THEN ?2 ELSE since END")
+        .bind(1, user)
+        .bind(2, now)
+        .bind(3, kSignInCeilingWindowSeconds)
+        .run();
+    auto all = db_.prepare(
+        "SELECT failures, since FROM sign_in_failures WHERE account = ? AND source = '*'");
+    all.bind(1, user);
+    if (all.step() && all.integer(0) >= kSignInCeiling) {
+      int64_t until = all.integer(1) + kSignInCeilingWindowSeconds;
+      db_.prepare("UPDATE sign_in_failures SET locked_until = ? WHERE account = ? AND source = '*'")
+          .bind(1, until)
+          .bind(2, user)
+          .run();
+      delay = std::max(delay, until - now);
+    }
+    // Quiet, unlocked rows go after a day: names typed once must not pile up for ever.
+    db_.prepare("DELETE FROM sign_in_failures WHERE since < ?1 AND locked_until < ?2")
+        .bind(1, now - 86400)
+        .bind(2, now)
+        .run();
+    if (delay > 0) return {CredentialCheck::Locked, delay};
+    return {CredentialCheck::BadCredentials, 0};
+  }
+
+  // One-time codes: the account's own count (users.failed_sign_ins), reset by a good code.
+  CredentialCheck countUserAttempt(const std::string& user, bool ok, int64_t now) {
+    if (ok) {
+      db_.prepare("UPDATE users SET failed_sign_ins = 0, locked_until = 0 WHERE name = ?")
+          .bind(1, user)
+          .run();
+      return {CredentialCheck::Ok, 0};
+    }
+    db_.prepare("UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE name = ?")
+        .bind(1, user)
+        .run();
+    auto s = db_.prepare("SELECT failed_sign_ins FROM users WHERE name = ?");
+    s.bind(1, user);
+    int64_t delay = lockDelay(s.step() ? s.integer(0) : 0);
+    if (delay == 0) return {CredentialCheck::BadCredentials, 0};
+    db_.prepare("UPDATE users SET locked_until = ? WHERE name = ?")
+        .bind(1, now + delay)
+        .bind(2, user)
+        .run();
+    return {CredentialCheck::Locked, delay};
+  }
+
+  // Passcodes: the device's own count (devices.failed_unlocks), reset by a good passcode.
+  // Fixed statements only: ?1 = user name, ?2 = device uuid.
+  CredentialCheck countDeviceAttempt(const std::string& user, const std::string& device, bool ok,
+                                     int64_t now) {
+    auto keyed = [&](const char* sql) {
       auto statement = db_.prepare(sql);
-      statement.bind(1, user);
-      if (device) statement.bind(2, *device);
+      statement.bind(1, user).bind(2, device);
       return statement;
     };
     if (ok) {
-      keyed("UPDATE " + table + " SET " + counter + " = 0, locked_until = 0 WHERE " + where).run();
+      keyed(
+          "UPDATE devices SET failed_unlocks = 0, locked_until = 0 "
+          "WHERE uuid = ?2 AND user_id = (SELECT id FROM users WHERE name = ?1)")
+          .run();
       return {CredentialCheck::Ok, 0};
     }
-    keyed("UPDATE " + table + " SET " + counter + " = " + counter + " + 1 WHERE " + where).run();
-    auto s = keyed("SELECT " + counter + " FROM " + table + " WHERE " + where);
-    int64_t failures = s.step() ? s.integer(0) : 0;
-    if (failures < 5) return {CredentialCheck::BadCredentials, 0};
-    int64_t delay = int64_t{1} << std::min<int64_t>(failures - 5, 12);  // 1 s .. 4096 s
-    delay = std::min<int64_t>(delay, 3600);
-    keyed("UPDATE " + table + " SET locked_until = " + std::to_string(now + delay) + " WHERE " +
-          where)
+    keyed(
+        "UPDATE devices SET failed_unlocks = failed_unlocks + 1 "
+        "WHERE uuid = ?2 AND user_id = (SELECT id FROM users WHERE name = ?1)")
+        .run();
+    auto s = keyed(
+        "SELECT failed_unlocks FROM devices "
+        "WHERE uuid = ?2 AND user_id = (SELECT id FROM users WHERE name = ?1)");
+    int64_t delay = lockDelay(s.step() ? s.integer(0) : 0);
+    if (delay == 0) return {CredentialCheck::BadCredentials, 0};
+    keyed(
+        "UPDATE devices SET locked_until = ?3 "
+        "WHERE uuid = ?2 AND user_id = (SELECT id FROM users WHERE name = ?1)")
+        .bind(3, now + delay)
         .run();
     return {CredentialCheck::Locked, delay};
   }
@@ -1008,9 +1142,27 @@ class SqliteDirectoryStore final : public DirectoryStore {
     return uri.substr(0, scheme + 3) + "***@" + uri.substr(at + 1);
   }
 
+  // The audit key from DATA_DIR/audit-key, made on first start. A missing key while the log
+  // holds keyed records is an error, never a new key: that would hide the old chain's state.
+  std::string auditKey(const std::string& dataDir) {
+    if (auto key = readAuditKey(dataDir)) return *key;
+    auto keyed = db_.prepare("SELECT 1 FROM audit_log WHERE scheme = 'hmac-sha256' LIMIT 1");
+    if (keyed.step()) {
+      throw StoreError(
+          "storage", "the audit key " + (std::filesystem::path(dataDir) / kAuditKeyFile).string() +
+                         " is missing, but the audit log was written with it: restore the key "
+                         "from the data directory's backup (without it the chain can be "
+                         "neither verified nor extended)");
+    }
+    keyCreated_ = true;
+    return createAuditKey(dataDir);
+  }
+
   std::mutex mutex_;
   int64_t localChanges_ = 0;
   Database db_;
+  int schemaVersion_;
+  bool keyCreated_ = false;
   AuditLog audit_;
 };
 

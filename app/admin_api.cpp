@@ -431,8 +431,18 @@ ApiResponse AdminApi::audit(const ApiRequest& request, const AdminScope& scope,
   // The trail spans every facility; it is for system admins.
   if (!scope.system) return fail(403, "forbidden", "The audit trail is for system admins.");
   if (parts.size() == 2 && parts[1] == "verify") {
-    auto result = store_.verifyAudit();
-    json out = {{"intact", result.intact}, {"records", result.records}};
+    std::optional<access::AuditHead> expected;
+    auto headText = queryValue(request.query, "head");
+    if (!headText.empty()) {
+      expected = access::AuditHead::parse(headText);
+      if (!expected) return fail(400, "bad-request", "head is SEQ:MAC or SEQ:MAC:SIGNATURE.");
+    }
+    auto result = store_.verifyAudit(expected);
+    auto head = store_.auditHead();
+    json out = {{"intact", result.intact},
+                {"records", result.records},
+                {"legacy_records", result.legacyRecords},
+                {"head", head.text()}};
     if (!result.intact) {
       out["first_broken_seq"] = *result.firstBrokenSeq;
       out["problem"] = result.problem;

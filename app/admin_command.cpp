@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
@@ -107,16 +108,40 @@ void exportAudit(const AdminOptions& options) {
   });
 }
 
+// Exit 1 when the chain is broken or does not reach an exported head given with --head.
 void verifyAudit(const AdminOptions& options) {
+  std::optional<access::AuditHead> expected;
+  if (!options.head.empty()) {
+    expected = access::AuditHead::parse(options.head);
+    if (!expected) {
+      std::cerr << "medrelay admin: --head is SEQ:MAC or SEQ:MAC:SIGNATURE, as `audit head` "
+                   "prints it"
+                << std::endl;
+      std::exit(1);
+    }
+  }
   withStore(options, [&](access::DirectoryStore& store) {
-    auto result = store.verifyAudit();
+    auto result = store.verifyAudit(expected);
     if (result.intact) {
-      std::cout << "audit log intact: " << result.records << " records" << std::endl;
+      std::cout << "audit log intact: " << result.records << " records";
+      if (result.legacyRecords > 0) {
+        std::cout << " (" << result.legacyRecords << " legacy unkeyed records first)";
+      }
+      if (expected) std::cout << ", reaching head " << expected->seq;
+      std::cout << std::endl;
       return;
     }
     std::cout << "audit log BROKEN at record " << *result.firstBrokenSeq << ": " << result.problem
               << " (" << result.records << " records)" << std::endl;
     std::exit(1);
+  });
+}
+
+// The current head, SEQ:MAC:SIGNATURE: keep it outside this machine (a ticket, a log server)
+// and give it to `audit verify --head` later to detect a cut or rewritten log.
+void printAuditHead(const AdminOptions& options) {
+  withStore(options, [&](access::DirectoryStore& store) {
+    std::cout << store.auditHead().text() << std::endl;
   });
 }
 
@@ -307,8 +332,14 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
 
   // audit verify|export
   auto* audit = admin->add_subcommand("audit", "The audit trail")->require_subcommand(1);
-  audit->add_subcommand("verify", "Check the hash chain; report the first broken record")
-      ->callback([&o] { verifyAudit(o); });
+  auto* verify =
+      audit->add_subcommand("verify", "Check the keyed chain; report the first broken record");
+  verify->add_option("--head", o.head,
+                     "A head printed earlier by `audit head` (SEQ:MAC[:SIGNATURE]): also check "
+                     "that the log still reaches it unchanged");
+  verify->callback([&o] { verifyAudit(o); });
+  audit->add_subcommand("head", "Print the chain's head (SEQ:MAC:SIGNATURE) to keep elsewhere")
+      ->callback([&o] { printAuditHead(o); });
   auto* exportCommand = audit->add_subcommand("export", "Print records as JSON lines or CSV");
   exportCommand->add_option("--format", o.format)->check(CLI::IsMember({"jsonl", "csv"}));
   exportCommand->add_option("--user", o.user);

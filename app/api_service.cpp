@@ -42,11 +42,35 @@ ApiService::ApiService(access::DirectoryStore& store, access::DirectoryAuthorize
     : store_(store), authorizer_(authorizer), tokens_(tokens), relay_(relay) {}
 
 ApiService::~ApiService() {
+  signInPool_.join();
   pool_.join();
 }
 
+bool ApiService::checksASecret(const ApiRequest& r) {
+  return (r.method == "POST" &&
+          (r.path == "/api/v1/auth/sign-in" || r.path == "/api/v1/auth/unlock" ||
+           r.path == "/api/v1/me/one-time-codes")) ||
+         (r.method == "PUT" && r.path == "/api/v1/me/passcode");
+}
+
+ApiResponse ApiService::respondSafely(const ApiRequest& request) {
+  try {
+    return respond(request);
+  } catch (const access::StoreError& e) {
+    auto response = fromStoreError(e);
+    if (response.status >= 500) {
+      log()->error("{} {} failed in the store ({}): {}", request.method, request.path, e.code(),
+                   e.what());
+    }
+    return response;
+  } catch (const std::exception& e) {
+    log()->error("{} {} failed: {}", request.method, request.path, e.what());
+    return fail(500, "internal", "The request could not be completed.");
+  }
+}
+
 void ApiService::handle(ApiRequest request, std::function<void(ApiResponse)> done) {
-  // Sign-ins cost ~0.1 s and 32 MiB of scrypt each: a flood must not queue without bound.
+  if (checksASecret(request)) return handleSignIn(std::move(request), std::move(done));
   if (pending_.fetch_add(1) >= kMaxPendingCalls) {
     pending_.fetch_sub(1);
     auto busy = fail(503, "busy", "The server is busy; try again in a moment.");
@@ -54,22 +78,50 @@ void ApiService::handle(ApiRequest request, std::function<void(ApiResponse)> don
     return done(std::move(busy));
   }
   boost::asio::post(pool_, [this, request = std::move(request), done = std::move(done)] {
-    ApiResponse response;
-    try {
-      response = respond(request);
-    } catch (const access::StoreError& e) {
-      response = fromStoreError(e);
-      if (response.status >= 500) {
-        log()->error("{} {} failed in the store ({}): {}", request.method, request.path, e.code(),
-                     e.what());
-      }
-    } catch (const std::exception& e) {
-      log()->error("{} {} failed: {}", request.method, request.path, e.what());
-      response = fail(500, "internal", "The request could not be completed.");
-    }
+    auto response = respondSafely(request);
     pending_.fetch_sub(1);
     done(std::move(response));
   });
+}
+
+void ApiService::handleSignIn(ApiRequest request, std::function<void(ApiResponse)> done) {
+  // The user name of a sign-in or unlock, for its bucket (the body is small: at most a few KiB
+  // reach here). Other calls that check a secret count per address only.
+  std::string user;
+  if (request.path.rfind("/api/v1/auth/", 0) == 0) {
+    auto body = json::parse(request.body, nullptr, false);
+    if (body.is_object()) user = field(body, "user", 64).value_or("");
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (int64_t wait = limiter_.admit(user, request.remoteAddress, now); wait > 0) {
+    auto limited = fail(429, "too-many-sign-ins",
+                        "Too many sign-in attempts; try again in " + std::to_string(wait) + " s.");
+    limited.headers.emplace_back("Retry-After", std::to_string(wait));
+    return done(std::move(limited));
+  }
+  // Sign-ins cost ~0.1 s and 32 MiB of scrypt each: a flood must not queue, and must not hold
+  // up the rest of the API.
+  if (signInsPending_.fetch_add(1) >= kMaxPendingSignIns) {
+    signInsPending_.fetch_sub(1);
+    auto busy = fail(503, "busy", "Too many sign-ins at once; try again in a moment.");
+    busy.headers.emplace_back("Retry-After", "1");
+    return done(std::move(busy));
+  }
+  auto deadline = now + kSignInDeadline;
+  boost::asio::post(signInPool_,
+                    [this, deadline, request = std::move(request), done = std::move(done)] {
+                      ApiResponse response;
+                      // Work nobody waits for any more is dropped before the scrypt is spent on it.
+                      if (std::chrono::steady_clock::now() > deadline ||
+                          (request.clientGone && request.clientGone())) {
+                        response = fail(503, "expired", "The sign-in waited too long; try again.");
+                        response.headers.emplace_back("Retry-After", "1");
+                      } else {
+                        response = respondSafely(request);
+                      }
+                      signInsPending_.fetch_sub(1);
+                      done(std::move(response));
+                    });
 }
 
 json ApiService::issueTokens(const std::string& user, const std::string& device) {
@@ -138,7 +190,7 @@ ApiResponse ApiService::signIn(const ApiRequest& request, const json& body) {
   if (!user || !password || !device) {
     return fail(400, "bad-request", "Send user, password and device_id as strings.");
   }
-  auto check = store_.checkPassword(*user, *password, nowSeconds());
+  auto check = store_.checkPassword(*user, *password, request.remoteAddress, nowSeconds());
   if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
   std::string platform = field(body, "platform", 64).value_or("");
   if (store_.registerDevice("user:" + *user, *user, *device, platform) != "active") {
@@ -195,17 +247,25 @@ ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
     return noContent();
   }
   if (request.method == "PUT" && request.path == "/api/v1/me/passcode") {
+    // The passcode turns a registered device into fresh tokens (/auth/unlock): setting it takes
+    // the password, so a stolen access token cannot become lasting access. Every refresh token
+    // of the user's devices ends with the old passcode; the caller gets a fresh pair.
     auto passcode = field(body, "passcode", 64);
-    if (!passcode) return fail(400, "bad-request", "Send passcode as a string.");
+    auto password = field(body, "password", 256);
+    if (!passcode || !password) {
+      return fail(400, "bad-request", "Send passcode and password as strings.");
+    }
+    auto check = store_.checkPassword(who.userName, *password, request.remoteAddress, nowSeconds());
+    if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
     store_.setPasscode("user:" + who.userName, who.userName, *passcode);
-    return noContent();
+    return reply(200, issueTokens(who.userName, who.deviceId));
   }
   if (request.method == "POST" && request.path == "/api/v1/me/one-time-codes") {
     // Enrolling a new authenticator replaces the second factor: it takes the password too, so a
     // stolen access token alone cannot.
     auto password = field(body, "password", 256);
     if (!password) return fail(400, "bad-request", "Send password as a string.");
-    auto check = store_.checkPassword(who.userName, *password, nowSeconds());
+    auto check = store_.checkPassword(who.userName, *password, request.remoteAddress, nowSeconds());
     if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
     return reply(
         200, {{"otpauth_uri", store_.enrollOneTimeCodes("user:" + who.userName, who.userName)}});

@@ -1,12 +1,16 @@
 // The REST API under /api/v1/ (described in docs/openapi.yaml): sign-in with password or
 // passcode, token refresh and sign-out, the caller's streams, and administration for system and
-// tenant admins (memberships, shares, users, audit trail). Runs on its own small thread pool:
-// password hashing is slow by design and must not stall signaling.
+// tenant admins (memberships, shares, users, audit trail). Runs on its own small thread pools:
+// password hashing is slow by design and must not stall signaling, nor other REST calls, so
+// calls that check a secret (sign-in, unlock, passcode, one-time-code enrollment) have their
+// own pool and short queue, rate limits per user and address, and a deadline.
+// handle() is called on the signaling I/O thread; respond() runs on the pools.
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <chrono>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +19,7 @@
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
 #include "app/admin_api.hpp"
+#include "app/sign_in_limiter.hpp"
 #include "signaling/signaling_backend.hpp"
 
 namespace medrelay::app {
@@ -25,6 +30,15 @@ class ApiService {
   static constexpr int64_t kRefreshTokenSeconds = 12 * 3600;
   // Calls queued or running at most; more are answered 503 at once.
   static constexpr int kMaxPendingCalls = 64;
+  // Calls that check a secret (scrypt, ~0.1 s and 32 MiB each): their own threads, a short
+  // queue (503 + Retry-After beyond it), and a deadline after which queued work is dropped.
+  static constexpr int kSignInThreads = 2;
+  static constexpr int kMaxPendingSignIns = 8;
+  static constexpr std::chrono::seconds kSignInDeadline{10};
+  // Token buckets: 20 at once per user name then one per 3 s; 100 per address then 2 per s
+  // (429 + Retry-After beyond).
+  static constexpr SignInLimiter::Rule kPerUser{20, 1.0 / 3};
+  static constexpr SignInLimiter::Rule kPerAddress{100, 2};
 
   ApiService(access::DirectoryStore& store, access::DirectoryAuthorizer& authorizer,
              const access::TokenAuthority& tokens, signaling::SignalingBackend& relay);
@@ -38,6 +52,11 @@ class ApiService {
   nlohmann::json issueTokens(const std::string& user, const std::string& device);
 
  private:
+  static bool checksASecret(const signaling::ApiRequest& request);
+  void handleSignIn(signaling::ApiRequest request,
+                    std::function<void(signaling::ApiResponse)> done);
+  // respond() with errors turned into responses (never throws).
+  signaling::ApiResponse respondSafely(const signaling::ApiRequest& request);
   signaling::ApiResponse signIn(const signaling::ApiRequest&, const nlohmann::json& body);
   signaling::ApiResponse unlock(const signaling::ApiRequest&, const nlohmann::json& body);
   signaling::ApiResponse refresh(const nlohmann::json& body);
@@ -51,7 +70,10 @@ class ApiService {
   signaling::SignalingBackend& relay_;
   AdminApi admin_{store_};
   std::atomic<int> pending_{0};
+  std::atomic<int> signInsPending_{0};
+  SignInLimiter limiter_{kPerUser, kPerAddress};
   boost::asio::thread_pool pool_{2};
+  boost::asio::thread_pool signInPool_{kSignInThreads};
 };
 
 }  // namespace medrelay::app

@@ -11,6 +11,7 @@
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
 #include "app/api_service.hpp"
+#include "app/audit_head_reporter.hpp"
 #include "app/dicom_gateway.hpp"
 #include "app/directory_seed.hpp"
 #include "app/host_port.hpp"
@@ -130,6 +131,9 @@ int runServe(const ServeOptions& options) {
   for (const auto& plan : plans)
     seeds.push_back({plan.name, plan.kind, plan.ingest.source});
   seedEmbeddedDefault(*store, seeds, options.dataDir);
+  // Declared before the authorizer (whose audit writer drains when it is destroyed) and the
+  // services: its last report ("stop") follows the last audit record.
+  AuditHeadReporter auditHeads(*store);
   access::DirectoryAuthorizer authorizer(*store);
 
   // State changes arrive on the supervisor's thread; Stream::setState is atomic.

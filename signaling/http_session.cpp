@@ -1,5 +1,7 @@
 #include "signaling/http_session.hpp"
 
+#include <poll.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
@@ -232,6 +234,12 @@ void HttpSession::api(Request&& request, const std::vector<std::string>&) {
   call.contentType = std::string(type.data(), type.size());
   call.body = request.body();
   call.remoteAddress = address_;
+  // The session reads nothing more until it answers (the callback holds it), so the descriptor
+  // stays this connection's; poll() from a pool thread only looks, it changes nothing.
+  call.clientGone = [fd = beast::get_lowest_layer(stream_).socket().native_handle()] {
+    pollfd p{fd, POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+  };
   auto head = std::make_shared<Request>();
   head->method(request.method());
   head->target(request.target());

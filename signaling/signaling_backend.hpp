@@ -72,6 +72,9 @@ struct ApiRequest {
   std::string contentType;
   std::string body;
   std::string remoteAddress;
+  // True once the client has hung up (queued slow work is then dropped). May be empty; safe
+  // to call from any thread while the call is pending.
+  std::function<bool()> clientGone;
 };
 
 struct ApiResponse {

@@ -1,6 +1,8 @@
-// The audit trail's hash chain: intact logs verify, and any edit, deletion or reordering made
-// behind the application's back (triggers dropped, rows rewritten) is reported at the first
-// record it breaks. Exports escape what CSV readers would misread.
+// The audit trail's keyed chain: intact logs verify, and any edit, deletion or reordering made
+// behind the application's back (triggers dropped, rows rewritten, the plain chain recomputed)
+// is reported at the first record it breaks; a cut tail fails against an exported head; a chain
+// from before the key verifies as a legacy prefix. Exports escape what CSV readers would
+// misread.
 #include "access/audit_log.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +10,9 @@
 #include <filesystem>
 #include <random>
 
+#include "access/audit_key.hpp"
+#include "access/digest.hpp"
+#include "access/directory_store.hpp"
 #include "access/schema.hpp"
 
 namespace medrelay::access {
@@ -21,7 +26,7 @@ class AuditLogTest : public ::testing::Test {
     std::filesystem::create_directories(dir);
     db = std::make_unique<Database>(dir / "medrelay.db");
     migrateSchema(*db);
-    log = std::make_unique<AuditLog>(*db);
+    log = std::make_unique<AuditLog>(*db, std::string(32, 'k'));
     for (int i = 1; i <= 10; ++i) {
       log->append({"user:u" + std::to_string(i),
                    "subscribe",
@@ -79,8 +84,8 @@ TEST_F(AuditLogTest, ADeletedRecordIsReported) {
 }
 
 TEST_F(AuditLogTest, ARecomputedHashStillBreaksTheNextLink) {
-  // Rewriting a record and its own hash consistently is not enough: the next record's link
-  // still points at the old hash.
+  // Rewriting a record and its own hash consistently is not enough: without the key its MAC
+  // cannot be made.
   auto records = log->query({});
   AuditEntry forged = records[3];  // seq 4: a denial, rewritten as granted
   ASSERT_EQ(forged.outcome, "denied");
@@ -92,15 +97,72 @@ TEST_F(AuditLogTest, ARecomputedHashStillBreaksTheNextLink) {
          "' WHERE seq = 4");
   auto result = log->verify();
   EXPECT_FALSE(result.intact);
-  EXPECT_EQ(result.firstBrokenSeq, 5);
+  EXPECT_EQ(result.firstBrokenSeq, 4);
 }
 
-TEST_F(AuditLogTest, TruncatingTheTailIsInvisibleToTheChainButNotToTheCount) {
-  // A chain cannot prove its own end; operators compare counts with exports. Document it.
-  tamper("DELETE FROM audit_log WHERE seq = 10");
+// Issue 12: the chain was plain SHA-256, so whoever could write the file rewrote a record and
+// recomputed every hash after it, and verify said "intact".
+TEST_F(AuditLogTest, RewritingARecordAndRecomputingThePlainChainFails) {
+  auto records = log->query({});
+  tamper("SELECT 1");  // (drops the triggers)
+  std::string prev = records[2].hash;
+  for (size_t i = 3; i < records.size(); ++i) {
+    AuditRecord r = records[i];
+    if (i == 3) r.outcome = "granted";
+    std::string details = r.details.dump();
+    std::string hash = auditRecordHash(prev, r.seq, r.atMs, r, details);
+    db->prepare(
+          "UPDATE audit_log SET outcome = ?, prev_hash = ?, hash = ?, scheme = 'sha256' "
+          "WHERE seq = ?")
+        .bind(1, r.outcome)
+        .bind(2, prev)
+        .bind(3, hash)
+        .bind(4, r.seq)
+        .run();
+    prev = hash;
+  }
   auto result = log->verify();
-  EXPECT_TRUE(result.intact);
-  EXPECT_EQ(result.records, 9);
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 4) << result.problem;
+  // Kept as keyed records, the recomputed plain hashes fail as MACs too.
+  db->execute("UPDATE audit_log SET scheme = 'hmac-sha256'");
+  result = log->verify();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 4) << result.problem;
+}
+
+TEST_F(AuditLogTest, ACutTailFailsAgainstAnExportedHead) {
+  auto head = log->head();
+  EXPECT_EQ(head.seq, 10);
+  auto parsed = AuditHead::parse(head.text());
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(log->verify(parsed).intact);
+  // The chain alone cannot see its own end: the exported head can.
+  tamper("DELETE FROM audit_log WHERE seq >= 9");
+  EXPECT_TRUE(log->verify().intact);
+  auto result = log->verify(parsed);
+  EXPECT_FALSE(result.intact);
+  EXPECT_NE(result.problem.find("cut"), std::string::npos) << result.problem;
+  // Appending new records in place of the cut ones does not reach the old head either.
+  log->append({"user:x", "subscribe", "stream:s", "granted", {}});
+  log->append({"user:x", "subscribe", "stream:s", "granted", {}});
+  result = log->verify(parsed);
+  EXPECT_FALSE(result.intact);
+  EXPECT_NE(result.problem.find("rewritten"), std::string::npos) << result.problem;
+  // A head forged for this log without the key is refused, and so is a malformed one.
+  auto forged = log->head();
+  forged.signature = std::string(64, 'a');
+  EXPECT_FALSE(log->verify(forged).intact);
+  EXPECT_FALSE(AuditHead::parse("10:xyz"));
+  EXPECT_FALSE(AuditHead::parse("-1:" + std::string(64, 'a')));
+  EXPECT_TRUE(AuditHead::parse("3:" + std::string(64, 'a')));
+}
+
+TEST_F(AuditLogTest, AnotherKeyDoesNotVerifyTheChain) {
+  AuditLog other(*db, std::string(32, 'x'));
+  auto result = other.verify();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 1);
 }
 
 TEST_F(AuditLogTest, QueriesFilterAndExportsEscape) {

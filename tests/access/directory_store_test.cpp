@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
@@ -15,6 +16,9 @@
 
 namespace medrelay::access {
 namespace {
+
+// Hundreds of sign-ins below: cheap hashes, as password_hash.hpp allows for tests only.
+[[maybe_unused]] const bool kCheapHashes = ::setenv("MEDRELAY_INSECURE_SCRYPT_LOG2N", "10", 1) == 0;
 
 struct TempDir {
   TempDir() {
@@ -186,26 +190,30 @@ TEST_F(StoreTest, FailedSignInsLockWithADoublingDelayAndSuccessResets) {
   store->setPassword("t", "alice", "correct horse");
   const int64_t t0 = 1'000'000;
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(store->checkPassword("alice", "wrong", t0).result, CredentialCheck::BadCredentials);
+    EXPECT_EQ(store->checkPassword("alice", "wrong", "10.0.0.1", t0).result,
+              CredentialCheck::BadCredentials);
   }
-  auto fifth = store->checkPassword("alice", "wrong", t0);
+  auto fifth = store->checkPassword("alice", "wrong", "10.0.0.1", t0);
   EXPECT_EQ(fifth.result, CredentialCheck::Locked);
   EXPECT_EQ(fifth.retryAfterSeconds, 1);
   // Locked through the second the lock ends in, even for the right password.
-  EXPECT_EQ(store->checkPassword("alice", "correct horse", t0 + 1).result, CredentialCheck::Locked);
-  auto sixth = store->checkPassword("alice", "wrong", t0 + 2);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.0.0.1", t0 + 1).result,
+            CredentialCheck::Locked);
+  auto sixth = store->checkPassword("alice", "wrong", "10.0.0.1", t0 + 2);
   EXPECT_EQ(sixth.result, CredentialCheck::Locked);
   EXPECT_EQ(sixth.retryAfterSeconds, 2);
-  auto seventh = store->checkPassword("alice", "wrong", t0 + 5);
+  auto seventh = store->checkPassword("alice", "wrong", "10.0.0.1", t0 + 5);
   EXPECT_EQ(seventh.retryAfterSeconds, 4);
-  EXPECT_EQ(store->checkPassword("alice", "correct horse", t0 + 10).result, CredentialCheck::Ok);
-  EXPECT_EQ(store->checkPassword("alice", "wrong", t0 + 11).result, CredentialCheck::BadCredentials)
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.0.0.1", t0 + 10).result,
+            CredentialCheck::Ok);
+  EXPECT_EQ(store->checkPassword("alice", "wrong", "10.0.0.1", t0 + 11).result,
+            CredentialCheck::BadCredentials)
       << "success resets the count";
   // The delay never exceeds an hour, however long the attack goes on.
   int64_t now = t0 + 20;
   CredentialCheck last;
   for (int i = 0; i < 40; ++i) {
-    last = store->checkPassword("alice", "wrong", now);
+    last = store->checkPassword("alice", "wrong", "10.0.0.1", now);
     if (last.result == CredentialCheck::Locked) now += last.retryAfterSeconds + 1;
   }
   EXPECT_EQ(last.result, CredentialCheck::Locked);
@@ -214,8 +222,146 @@ TEST_F(StoreTest, FailedSignInsLockWithADoublingDelayAndSuccessResets) {
   // Disabled users and unknown users never get in.
   store->setUserStatus("t", "bob", UserStatus::Disabled);
   store->setPassword("t", "bob", "bob password");
-  EXPECT_EQ(store->checkPassword("bob", "bob password", now).result, CredentialCheck::Inactive);
-  EXPECT_EQ(store->checkPassword("nobody", "x", now).result, CredentialCheck::BadCredentials);
+  EXPECT_EQ(store->checkPassword("bob", "bob password", "10.0.0.1", now).result,
+            CredentialCheck::Inactive);
+  EXPECT_EQ(store->checkPassword("nobody", "x", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials);
+}
+
+// Issue 12: five wrong passwords from anywhere locked the account everywhere, the user's own
+// device included.
+TEST_F(StoreTest, WrongPasswordsLockTheirSourceOnlyUpToAnAccountWideCeiling) {
+  store->setPassword("t", "alice", "correct horse");
+  store->setPasscode("t", "alice", "4711");
+  store->registerDevice("t", "alice", "phone", "ios");
+  const int64_t t0 = 1'200'000;
+  for (int i = 0; i < 5; ++i)
+    store->checkPassword("alice", "wrong", "203.0.113.9", t0);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "203.0.113.9", t0).result,
+            CredentialCheck::Locked)
+      << "the attacker's address is locked";
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.1.1.1", t0).result,
+            CredentialCheck::Ok)
+      << "the user's own address is not";
+  // Unknown names lock the same way: the lock tells nothing about which names exist.
+  for (int i = 0; i < 5; ++i)
+    store->checkPassword("nobody", "wrong", "203.0.113.9", t0);
+  EXPECT_EQ(store->checkPassword("nobody", "wrong", "203.0.113.9", t0).result,
+            CredentialCheck::Locked);
+  // Many sources together hit the account-wide ceiling (50 in 15 minutes): then the password
+  // is refused from everywhere, but a registered device's passcode still unlocks.
+  CredentialCheck last;
+  for (int i = 0; i < DirectoryStore::kSignInCeiling; ++i)
+    last = store->checkPassword("alice", "wrong", "198.51.100." + std::to_string(i), t0 + 1);
+  EXPECT_EQ(last.result, CredentialCheck::Locked);
+  EXPECT_GE(last.retryAfterSeconds, DirectoryStore::kSignInCeilingWindowSeconds - 2);
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.1.1.1", t0 + 2).result,
+            CredentialCheck::Locked);
+  EXPECT_EQ(store->checkPasscode("alice", "phone", "4711", t0 + 2).result, CredentialCheck::Ok)
+      << "the registered device's passcode is not stopped by the password lock";
+  // The window ends: the user's own address signs in again.
+  EXPECT_EQ(store
+                ->checkPassword("alice", "correct horse", "10.1.1.1",
+                                t0 + 2 + DirectoryStore::kSignInCeilingWindowSeconds)
+                .result,
+            CredentialCheck::Ok);
+}
+
+// Issue 12: a disabled account answered "inactive" before its password was checked, telling
+// anyone which names exist.
+TEST_F(StoreTest, EveryFailureAnswersAlikeUntilThePasswordIsRight) {
+  const int64_t now = 1'500'000;
+  store->setPassword("t", "bob", "bob password");
+  store->setUserStatus("t", "bob", UserStatus::Disabled);
+  EXPECT_EQ(store->checkPassword("bob", "wrong", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials)
+      << "a disabled account with a wrong password looks like any other failure";
+  EXPECT_EQ(store->checkPassword("nobody", "wrong", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials);
+  EXPECT_EQ(store->checkPassword("alice", "wrong", "10.0.0.1", now).result,
+            CredentialCheck::BadCredentials)
+      << "no password set";
+  EXPECT_EQ(store->checkPassword("bob", "bob password", "10.0.0.1", now).result,
+            CredentialCheck::Inactive)
+      << "only the right password learns that the account is disabled";
+}
+
+// A data directory from before the keyed chain: its plain SHA-256 records stay verifiable as a
+// legacy prefix, sealed by the first keyed record, which the first start with a key appends.
+TEST(AuditKey, AChainFromBeforeTheKeyVerifiesAsASealedLegacyPrefix) {
+  TempDir dir;
+  auto writeLegacy = [&](Database& db, int from, int to, std::string prev, const char* outcome) {
+    for (int seq = from; seq <= to; ++seq) {
+      AuditEntry e{"admin-cli", "tenant.add", "tenant:t" + std::to_string(seq), outcome, {}};
+      std::string hash = auditRecordHash(prev, seq, 1000 + seq, e, "{}");
+      db.prepare(
+            "INSERT OR REPLACE INTO audit_log (seq, at_ms, actor, action, target, outcome, "
+            "details, prev_hash, hash, scheme) VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?, 'sha256')")
+          .bind(1, int64_t{seq})
+          .bind(2, int64_t{1000 + seq})
+          .bind(3, e.actor)
+          .bind(4, e.action)
+          .bind(5, e.target)
+          .bind(6, e.outcome)
+          .bind(7, prev)
+          .bind(8, hash)
+          .run();
+      prev = hash;
+    }
+    return prev;
+  };
+  {
+    Database db(dir.path / "medrelay.db");
+    migrateSchema(db);
+    writeLegacy(db, 1, 3, std::string(64, '0'), "success");
+  }
+  auto store = openSqliteDirectoryStore(dir.path.string());
+  auto key = dir.path / "audit-key";
+  ASSERT_TRUE(std::filesystem::exists(key));
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  store->addTenant("t", "north");
+  auto result = store->verifyAudit();
+  EXPECT_TRUE(result.intact) << result.problem;
+  EXPECT_EQ(result.legacyRecords, 3);
+  EXPECT_EQ(result.records, 5);  // 3 legacy, the seal, the new tenant
+  store.reset();
+  // Rewriting the legacy prefix, plain chain recomputed: the seal's MAC no longer links.
+  {
+    Database db(dir.path / "medrelay.db");
+    db.execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;");
+    auto prev = db.prepare("SELECT hash FROM audit_log WHERE seq = 1");
+    ASSERT_TRUE(prev.step());
+    writeLegacy(db, 2, 3, prev.text(0), "failure");
+  }
+  store = openSqliteDirectoryStore(dir.path.string());
+  result = store->verifyAudit();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.firstBrokenSeq, 4) << result.problem;
+  // And cutting every keyed record leaves a chain that ends unkeyed: refused too.
+  store.reset();
+  {
+    Database db(dir.path / "medrelay.db");
+    db.execute("DELETE FROM audit_log WHERE scheme = 'hmac-sha256'");
+    writeLegacy(db, 1, 3, std::string(64, '0'), "success");
+  }
+  store = openSqliteDirectoryStore(dir.path.string());
+  result = store->verifyAudit();
+  EXPECT_FALSE(result.intact) << "the key exists, so keyed records were cut";
+}
+
+TEST(AuditKey, AMissingKeyIsAClearErrorNotANewKey) {
+  TempDir dir;
+  openSqliteDirectoryStore(dir.path.string())->addTenant("t", "north");
+  std::filesystem::remove(dir.path / "audit-key");
+  try {
+    openSqliteDirectoryStore(dir.path.string());
+    FAIL() << "opened without the audit key";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), "storage");
+    EXPECT_NE(std::string(e.what()).find("audit-key is missing"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "audit-key")) << "no new key was made";
 }
 
 TEST_F(StoreTest, PasscodesUnlockOnlyRegisteredActiveDevicesAndLockPerDevice) {
@@ -233,6 +379,27 @@ TEST_F(StoreTest, PasscodesUnlockOnlyRegisteredActiveDevicesAndLockPerDevice) {
   store->revokeDevice("t", "alice", "tablet");
   EXPECT_NE(store->checkPasscode("alice", "tablet", "4711", t0 + 100).result, CredentialCheck::Ok);
   EXPECT_EQ(codeOf([&] { store->setPasscode("t", "alice", "12"); }), "invalid");
+}
+
+TEST_F(StoreTest, SettingThePasscodeRevokesEveryRefreshTokenOfTheUser) {
+  store->registerDevice("t", "alice", "phone", "ios");
+  store->registerDevice("t", "alice", "tablet", "ios");
+  const int64_t now = 2'500'000;
+  auto phone = store->issueRefreshToken("alice", "phone", 3600, now);
+  auto tablet = store->issueRefreshToken("alice", "tablet", 3600, now);
+  auto bobs = store->issueRefreshToken("bob", "bob-phone", 3600, now);
+  store->setPasscode("user:alice", "alice", "4711");
+  EXPECT_FALSE(store->redeemRefreshToken(phone, now + 1).ok);
+  EXPECT_FALSE(store->redeemRefreshToken(tablet, now + 1).ok);
+  EXPECT_TRUE(store->redeemRefreshToken(bobs, now + 1).ok) << "only alice's sign-ins end";
+  AuditQuery query;
+  query.user = "alice";
+  bool recorded = false;
+  for (const auto& r : store->queryAudit(query)) {
+    if (r.action == "user.passcode.set")
+      recorded = r.details.value("refresh_tokens_revoked", 0) == 2;
+  }
+  EXPECT_TRUE(recorded);
 }
 
 TEST_F(StoreTest, RefreshTokensAreSingleUseAndReuseRevokesTheDevice) {
@@ -347,7 +514,8 @@ TEST_F(StoreTest, OneTimeCodesWorkOnceWithinTheDriftWindowAndCountAsFailures) {
   for (int i = 0; i < 5 && last.result != CredentialCheck::Locked; ++i)
     last = store->checkOneTimeCode("alice", "000000", now);
   EXPECT_EQ(last.result, CredentialCheck::Locked);
-  EXPECT_EQ(store->checkPassword("alice", "correct horse", now).result, CredentialCheck::Locked)
+  EXPECT_EQ(store->checkPassword("alice", "correct horse", "10.0.0.1", now).result,
+            CredentialCheck::Locked)
       << "the lock covers password sign-in too";
   // The secret never appears in the audit trail.
   AuditQuery everything;

@@ -1,8 +1,10 @@
 // kill -9 at any moment loses no committed change: a child process commits directory changes
-// one after another and reports each one after its commit returned; the parent kills it at a
-// random moment, then reopens the database. Every reported change must be there, the schema
-// intact and the audit chain unbroken. Five rounds on the same file, killed at different times.
+// one after another and reports each one after its commit returned; the parent waits for the
+// first report, kills it at a random moment after that, then reopens the database. Every reported
+// change must be there, the schema intact and the audit chain unbroken. Five rounds on the same
+// file, killed at different times.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,13 +44,20 @@ TEST(Durability, KillNineLosesNoCommittedChange) {
       ::_exit(0);
     }
     ::close(pipeFds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + random() % 250));
+    // Kill only after the first commit was reported (on a loaded machine opening the store
+    // alone can take longer than any fixed sleep), then at a random moment after it.
+    std::vector<int> confirmed;
+    pollfd ready{pipeFds[0], POLLIN, 0};
+    int value = 0;
+    if (::poll(&ready, 1, 120'000) == 1 &&
+        ::read(pipeFds[0], &value, sizeof value) == sizeof value) {
+      confirmed.push_back(value);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 250));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status));
-    std::vector<int> confirmed;
-    int value = 0;
     while (::read(pipeFds[0], &value, sizeof value) == sizeof value)
       confirmed.push_back(value);
     ::close(pipeFds[0]);

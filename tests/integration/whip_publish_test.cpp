@@ -134,7 +134,13 @@ TEST_F(WhipPublish, RevokingThePermissionStopsARunningPublisher) {
        std::this_thread::sleep_for(50ms))
     state = streamState("ward3");
   EXPECT_EQ(state, "down") << "the publisher was not stopped";
-  auto audit = server_->admin({"audit", "export", "--user", "paramedic"});
+  // Audit records are written by the server's audit writer, a moment after the event: wait
+  // for the last one (generous deadline), then check.
+  std::string audit;
+  for (auto end = Clock::now() + 20s;
+       audit.find("\"outcome\":\"revoked\"") == std::string::npos && Clock::now() < end;
+       std::this_thread::sleep_for(50ms))
+    audit = server_->admin({"audit", "export", "--user", "paramedic"});
   EXPECT_NE(audit.find("\"action\":\"publish\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"outcome\":\"revoked\""), std::string::npos) << audit;
 }
