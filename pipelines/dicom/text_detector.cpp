@@ -61,10 +61,10 @@ TextDetector::~TextDetector() {
 namespace {
 
 constexpr int kMaxCandidates = 96;  // per polarity; beyond this the rest count as text
-constexpr float kMinConfidence = 40;
+constexpr float kMinConfidence = 55;
 
-// Whether recognition reads at least one alphanumeric character with confidence in the
-// rectangle (in the prepared image's pixels).
+// Whether recognition reads a word with confidence in the rectangle (in the prepared image's
+// pixels): two alphanumeric characters, or one read with high confidence.
 bool holdsCharacters(tesseract::TessBaseAPI& api, int left, int top, int width, int height) {
   api.SetRectangle(left, top, width, height);
   if (api.Recognize(nullptr) != 0) return true;  // cannot tell: keep it (fail closed)
@@ -72,9 +72,12 @@ bool holdsCharacters(tesseract::TessBaseAPI& api, int left, int top, int width, 
   if (!it) return false;
   do {
     std::unique_ptr<char[]> word(it->GetUTF8Text(tesseract::RIL_WORD));
-    if (!word || it->Confidence(tesseract::RIL_WORD) < kMinConfidence) continue;
+    const float confidence = it->Confidence(tesseract::RIL_WORD);
+    if (!word || confidence < kMinConfidence) continue;
+    int alnum = 0;
     for (const char* c = word.get(); *c; ++c)
-      if (std::isalnum(static_cast<unsigned char>(*c))) return true;
+      alnum += std::isalnum(static_cast<unsigned char>(*c)) ? 1 : 0;
+    if (alnum >= 2 || (alnum == 1 && confidence >= 80)) return true;
   } while (it->Next(tesseract::RIL_WORD));
   return false;
 }
@@ -112,7 +115,9 @@ std::vector<Box> TextDetector::detect(const GrayView& frame) {
     do {
       int left = 0, top = 0, right = 0, bottom = 0;
       if (!it->BoundingBox(tesseract::RIL_TEXTLINE, &left, &top, &right, &bottom)) continue;
-      if ((bottom - top) / scale > frame.height / 4) continue;  // a structure, not a label
+      // Burned-in labels are small: a "line" taller than a sixteenth of the picture (32 pixels
+      // at least) is a structure of the image, or speckle.
+      if ((bottom - top) / scale > std::max(32, frame.height / 16)) continue;
       const bool verified = ++candidates > kMaxCandidates ||
                             holdsCharacters(impl_->verifier, left, top, right - left, bottom - top);
       (verified ? kept : doubtful).push_back(toFrame(left, top, right, bottom));
