@@ -124,7 +124,10 @@ bool DicomGateway::decideRedaction(const std::string& stream,
              .first;
   }
   auto record = it->second;
-  if (pipelines::dicom::mayCarryBurnedInText(context.burnedIn)) {
+  // A route that names a policy applies it to all its objects; the default only to objects
+  // that may carry text.
+  if (routePolicy) record.everyObject = true;
+  if (routePolicy || pipelines::dicom::mayCarryBurnedInText(context.burnedIn)) {
     auto policy =
         std::string(pipelines::dicom::burnedInPolicyName(routePolicy.value_or(config_.burnedIn)));
     // The strictest decision of the series' objects holds: block over redact over allow.

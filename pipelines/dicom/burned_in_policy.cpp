@@ -192,6 +192,10 @@ std::optional<SeriesRedaction> readSeriesRedaction(const std::filesystem::path& 
       std::string value;
       words >> value;
       record.released = value == "yes";
+    } else if (key == "objects") {
+      std::string value;
+      words >> value;
+      record.everyObject = value == "all";
     } else if (key == "mask") {
       Box box;
       if (!(words >> box.x >> box.y >> box.width >> box.height)) return blocked;
@@ -204,8 +208,8 @@ std::optional<SeriesRedaction> readSeriesRedaction(const std::filesystem::path& 
 }
 
 void writeSeriesRedaction(const std::filesystem::path& folder, const SeriesRedaction& record) {
-  std::string text =
-      "policy " + record.policy + "\nreleased " + (record.released ? "yes" : "no") + "\n";
+  std::string text = "policy " + record.policy + "\nreleased " + (record.released ? "yes" : "no") +
+                     "\nobjects " + (record.everyObject ? "all" : "suspected") + "\n";
   for (const auto& box : record.masks) {
     text += "mask " + std::to_string(box.x) + " " + std::to_string(box.y) + " " +
             std::to_string(box.width) + " " + std::to_string(box.height) + "\n";

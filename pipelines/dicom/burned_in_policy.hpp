@@ -52,7 +52,10 @@ bool maskRuleMatches(const MaskRule& rule, const BurnedInFacts& facts);
 struct SeriesRedaction {
   // "none": no object so far may carry text; else the policy applied.
   std::string policy = "none";
-  bool released = false;   // a blocked series an administrator let play
+  bool released = false;  // a blocked series an administrator let play
+  // A route named the policy explicitly: it holds for every object of the series, also those
+  // the rules would not suspect (an original CT with the institution burned in, say).
+  bool everyObject = false;
   std::vector<Box> masks;  // from the mask rules that matched its objects
   bool operator==(const SeriesRedaction&) const = default;
 };

@@ -78,7 +78,8 @@ bool FrameRedactor::apply(size_t object, unsigned long frames, const BurnedInFac
   std::vector<Box> boxes = record_ ? record_->masks : std::vector<Box>{};
   // Detection unless an administrator allowed or released the series (then only the masks).
   const bool allowed = record_ && (record_->policy == "allow" || record_->released);
-  if (!allowed && mayCarryBurnedInText(facts)) {
+  const bool suspected = mayCarryBurnedInText(facts) || (record_ && record_->everyObject);
+  if (!allowed && suspected) {
     auto found = boxesFor(object, frames, frame);
     if (!found) {  // no detector: never show what may carry patient data
       stats_.framesWithheld++;

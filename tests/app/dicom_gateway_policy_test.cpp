@@ -12,6 +12,7 @@
 
 #include "access/directory_store.hpp"
 #include "app/dicom_gateway.hpp"
+#include "pipelines/dicom/frame_redactor.hpp"
 #include "tests/support/dicom_test_images.hpp"
 #include "tests/support/free_port.hpp"
 
@@ -129,6 +130,41 @@ TEST_F(GatewayPolicyTest, BlockedSeriesPlaysOnlyAfterRelease) {
     audited = audited || (record.action == "dicom.burned-in.release" &&
                           record.target == "stream:" + stream && record.actor == "admin:test");
   EXPECT_TRUE(audited);
+}
+
+// Issue 13: an original CT with the institution and a date burned in carries no flag and is
+// not suspected by the rules; a route that names the policy covers every object it routes.
+TEST_F(GatewayPolicyTest, ARouteNamingThePolicyCoversEveryObject) {
+  std::string error;
+  config.routes.push_back(*parseDicomRoute("modality=CT,burned-in=redact:demo/demo", error));
+  gateway = std::make_unique<DicomGateway>(config, *store);
+  ASSERT_TRUE(gateway->start());
+  testing::DicomImageSpec spec;
+  spec.modality = "CT";
+  spec.imageType = "ORIGINAL\\PRIMARY\\AXIAL";
+  auto file = dataDir / "ct.dcm";
+  testing::writeDicomImage(spec, file);
+  ASSERT_EQ(storescu(config.receiver.port, file), 0);
+  std::string stream;
+  for (const auto& entry : std::filesystem::directory_iterator(config.folder))
+    stream = entry.path().filename().string();
+  auto record = pipelines::dicom::readSeriesRedaction(config.folder / stream);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->policy, "redact");
+  EXPECT_TRUE(record->everyObject);
+  // And the renderer's redactor then looks at the CT too.
+  pipelines::dicom::FrameRedactor redactor({});
+  redactor.setRecord(record);
+  pipelines::dicom::BurnedInFacts ct;
+  ct.modality = "CT";
+  pipelines::dicom::RenderedFrame frame;
+  frame.width = frame.height = 64;
+  frame.pixels.assign(64 * 64, 10);
+  ASSERT_TRUE(redactor.apply(0, 1, ct, frame));
+  EXPECT_EQ(redactor.stats().objectsScanned.load(), 1u);
+  pipelines::dicom::FrameRedactor unsuspecting({});
+  ASSERT_TRUE(unsuspecting.apply(0, 1, ct, frame));
+  EXPECT_EQ(unsuspecting.stats().objectsScanned.load(), 0u);
 }
 
 // play() only takes note: it returns while the stream's start is still under way (here, held
