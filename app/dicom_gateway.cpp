@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 #include "access/digest.hpp"
 #include "access/token_authority.hpp"
 #include "common/logger.hpp"
+#include "pipelines/dicom/dcmtk_log_bridge.hpp"
 
 namespace medrelay::app {
 
@@ -63,6 +65,7 @@ std::string DicomGateway::streamNameFor(DcmDataset& dataset) {
 }
 
 bool DicomGateway::start() {
+  pipelines::dicom::installDcmtkLogBridge();  // DCMTK's own lines, formatted as ours
   std::error_code ec;
   std::filesystem::create_directories(config_.folder, ec);
   receiver_ = std::make_unique<pipelines::dicom::StoreReceiver>(
@@ -80,12 +83,16 @@ void DicomGateway::stop() {
 void DicomGateway::onObject(std::unique_ptr<DcmDataset> dataset,
                             const pipelines::dicom::StoreContext& context) {
   const auto stream = streamNameFor(*dataset);
-  std::lock_guard lock(mutex_);
+  auto route = chooseDicomRoute(config_.routes, context, config_.defaultGroup);
+  std::unique_lock lock(mutex_);
+  // The series' redaction record is on disk before any of its objects: the player never sees
+  // an object without the decision that goes with it.
+  decideRedaction(stream, context, route.burnedIn);
   if (!registered_.count(stream)) {
     // Registered before the object is kept: if the directory cannot take the stream (its
     // facility was removed, say), the peer hears a failure instead of feeding a stream nobody
     // may watch.
-    auto group = routeDicomObject(config_.routes, context, config_.defaultGroup);
+    const auto& group = route.group;
     auto tenant = group.substr(0, group.find('/'));
     if (directory_.ensureStream(kActor, tenant, stream, "dicom", "dicom:" + context.callingAe)) {
       try {
@@ -97,9 +104,104 @@ void DicomGateway::onObject(std::unique_ptr<DcmDataset> dataset,
     log()->info("DICOM series from {} ({}) is stream {}, shared into {}", context.callingAe,
                 context.modality, stream, group);
   }
-  keep(*dataset.release(), config_.folder / stream);
   registered_.insert(stream);
-  if (onSeries_) onSeries_(stream);
+  lock.unlock();
+  // Written and synced outside the lock: associations of other series keep going meanwhile.
+  keep(*dataset.release(), config_.folder / stream);
+  if (onSeries_) onSeries_(stream);  // the player only takes note; the answer goes out now
+}
+
+bool DicomGateway::decideRedaction(const std::string& stream,
+                                   const pipelines::dicom::StoreContext& context,
+                                   std::optional<pipelines::dicom::BurnedInPolicy> routePolicy) {
+  using pipelines::dicom::BurnedInPolicy;
+  const auto folder = config_.folder / stream;
+  auto it = redactions_.find(stream);
+  if (it == redactions_.end()) {
+    it = redactions_
+             .emplace(stream, pipelines::dicom::readSeriesRedaction(folder).value_or(
+                                  pipelines::dicom::SeriesRedaction{}))
+             .first;
+  }
+  auto record = it->second;
+  // A route that names a policy applies it to all its objects; the default only to objects
+  // that may carry text.
+  if (routePolicy) record.everyObject = true;
+  if (routePolicy || pipelines::dicom::mayCarryBurnedInText(context.burnedIn)) {
+    auto policy =
+        std::string(pipelines::dicom::burnedInPolicyName(routePolicy.value_or(config_.burnedIn)));
+    // The strictest decision of the series' objects holds: block over redact over allow.
+    auto rank = [](const std::string& p) {
+      return p == "block" ? 3 : p == "redact" ? 2 : p == "allow" ? 1 : 0;
+    };
+    if (rank(policy) > rank(record.policy)) record.policy = policy;
+  }
+  for (const auto& rule : config_.masks) {
+    if (!pipelines::dicom::maskRuleMatches(rule, context.burnedIn)) continue;
+    for (const auto& box : rule.boxes)
+      if (std::find(record.masks.begin(), record.masks.end(), box) == record.masks.end())
+        record.masks.push_back(box);
+  }
+  if (record == it->second && std::filesystem::exists(folder / pipelines::dicom::kRedactionFile))
+    return false;
+  const bool policyChanged = record.policy != it->second.policy;
+  pipelines::dicom::writeSeriesRedaction(folder, record);  // throws: the peer hears 0xA700
+  it->second = record;
+  if (policyChanged) {
+    if (record.policy == "block") {
+      ++seriesBlocked_;
+      log()->warn(
+          "stream {}: burned-in annotation possible, blocked until an administrator "
+          "releases it",
+          stream);
+    } else if (record.policy == "allow") {
+      ++seriesAllowed_;
+      log()->warn(
+          "stream {}: burned-in annotation possible, played unredacted (allowed by the "
+          "route)",
+          stream);
+      access::AuditEntry entry{kActor,
+                               "dicom.burned-in.allow",
+                               "stream:" + stream,
+                               "success",
+                               {{"reason", "the route allows burned-in annotation"}}};
+      directory_.appendAudit(entry);
+    } else if (record.policy == "redact") {
+      ++seriesRedacted_;
+      log()->info("stream {}: burned-in annotation possible, text will be redacted", stream);
+    }
+  }
+  return true;
+}
+
+bool DicomGateway::releaseSeries(const std::string& stream, const std::string& actor) {
+  std::lock_guard lock(mutex_);
+  const auto folder = config_.folder / stream;
+  auto record = pipelines::dicom::readSeriesRedaction(folder);
+  if (!record || record->policy != "block" || record->released) return false;
+  record->released = true;
+  pipelines::dicom::writeSeriesRedaction(folder, *record);
+  redactions_[stream] = *record;
+  access::AuditEntry entry{actor, "dicom.burned-in.release", "stream:" + stream, "success", {}};
+  directory_.appendAudit(entry);
+  log()->warn("stream {}: blocked series released by {}", stream, actor);
+  return true;
+}
+
+DicomGateway::Stats DicomGateway::stats() const {
+  Stats out;
+  if (receiver_) {
+    const auto& r = receiver_->stats();
+    out.associations = r.associations;
+    out.associationsRefused = r.associationsRefused;
+    out.contextsRefused = r.contextsRefused;
+    out.stored = r.stored;
+    out.refused = r.refused;
+  }
+  out.seriesRedacted = seriesRedacted_;
+  out.seriesBlocked = seriesBlocked_;
+  out.seriesAllowed = seriesAllowed_;
+  return out;
 }
 
 void DicomGateway::keep(DcmDataset& dataset, const std::filesystem::path& folder) {
@@ -120,7 +222,14 @@ void DicomGateway::keep(DcmDataset& dataset, const std::filesystem::path& folder
 
 DicomSeriesPlayer::DicomSeriesPlayer(std::filesystem::path folder, StreamLauncher& launcher,
                                      pipelines::IngestOptions ingest)
-    : folder_(std::move(folder)), launcher_(launcher), ingest_(std::move(ingest)) {}
+    : DicomSeriesPlayer(
+          std::move(folder), [&launcher](const StreamPlan& plan) { launcher.launch(plan); },
+          std::move(ingest)) {}
+
+DicomSeriesPlayer::DicomSeriesPlayer(std::filesystem::path folder,
+                                     std::function<void(const StreamPlan&)> launch,
+                                     pipelines::IngestOptions ingest)
+    : folder_(std::move(folder)), launch_(std::move(launch)), ingest_(std::move(ingest)) {}
 
 DicomSeriesPlayer::~DicomSeriesPlayer() {
   stop();
@@ -144,9 +253,19 @@ void DicomSeriesPlayer::start() {
   scan();
   thread_ = std::thread([this] {
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+    auto lastScan = std::chrono::steady_clock::now();
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::seconds(1),
+                     [this] { return stopping_ || !pending_.empty(); });
+      if (stopping_) break;
+      auto pending = std::exchange(pending_, {});
       lock.unlock();
-      scan();
+      for (const auto& stream : pending)
+        launch(stream);
+      if (std::chrono::steady_clock::now() - lastScan >= std::chrono::seconds(1)) {
+        lastScan = std::chrono::steady_clock::now();
+        scan();
+      }
       lock.lock();
     }
   });
@@ -159,7 +278,7 @@ void DicomSeriesPlayer::scan() {
     if (!entry.is_directory() || name.rfind("dicom-", 0) != 0) continue;
     for (const auto& file : std::filesystem::directory_iterator(entry.path(), ec)) {
       if (file.path().extension() == ".dcm") {
-        play(name);
+        launch(name);  // the player's thread (or start()'s, before the thread runs)
         break;
       }
     }
@@ -167,6 +286,21 @@ void DicomSeriesPlayer::scan() {
 }
 
 void DicomSeriesPlayer::play(const std::string& stream) {
+  {
+    std::lock_guard lock(mutex_);
+    if (playing_.count(stream) || !pending_.insert(stream).second) return;
+  }
+  wake_.notify_all();
+}
+
+void DicomSeriesPlayer::launch(const std::string& stream) {
+  {
+    std::lock_guard lock(mutex_);
+    if (playing_.count(stream)) return;
+  }
+  // A blocked series waits for its release (seen by a later scan).
+  if (!pipelines::dicom::seriesMayPlay(pipelines::dicom::readSeriesRedaction(folder_ / stream)))
+    return;
   {
     std::lock_guard lock(mutex_);
     if (!playing_.insert(stream).second) return;
@@ -178,7 +312,7 @@ void DicomSeriesPlayer::play(const std::string& stream) {
   plan.ingest.source = "dicom://" + std::filesystem::absolute(folder_ / stream).string();
   plan.ingest.streamName = stream;
   plan.encodings = encodedSourceEncodings();
-  launcher_.launch(plan);
+  launch_(plan);
 }
 
 std::vector<unsigned char> loadOrCreatePseudonymKey(const std::filesystem::path& dataDir) {

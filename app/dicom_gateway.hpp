@@ -4,16 +4,26 @@
 // never reaches disk). The first object of a series registers the stream (kind "dicom") in the
 // directory and shares it into the group its routing rules pick. Who plays the folders is not
 // the gateway's business: inside `medrelay serve` it tells the DicomSeriesPlayer at once; as
-// `medrelay gateway` on its own, serve's player finds the new folder within a second.
+// `medrelay gateway` on its own, serve's player finds the new folder within a second. Either
+// way the peer hears back as soon as the object is durably kept: the stream starts afterwards,
+// on the player's thread (a PACS with a 10 s DIMSE timeout must not wait for a pipeline).
+// Burned-in text: each series' decision (redact, block or allow, and the fixed masks of the
+// devices that sent it) is written next to its files before the first of them
+// (burned_in_policy.hpp); a blocked series plays only after releaseSeries().
+// Threads: the receiver calls onObject from its association threads (several at once); the
+// registration and the redaction record are guarded by one mutex, the object's write is not.
 #pragma once
 
 #include <dcmtk/dcmdata/dcdatset.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,6 +39,9 @@ namespace medrelay::app {
 struct DicomGatewayConfig {
   pipelines::dicom::StoreReceiverConfig receiver;
   std::vector<DicomRoute> routes;
+  // For objects that may carry burned-in text, when their route names no policy.
+  pipelines::dicom::BurnedInPolicy burnedIn = pipelines::dicom::BurnedInPolicy::Redact;
+  std::vector<pipelines::dicom::MaskRule> masks;  // fixed regions per device
   std::string defaultGroup;      // "tenant/group" when no route matches; "" shares nowhere
   std::filesystem::path folder;  // DATA_DIR/dicom
 };
@@ -47,7 +60,22 @@ class DicomGateway {
   // The stream a de-identified object belongs to.
   static std::string streamNameFor(DcmDataset& dataset);
 
+  // Lets a blocked series play (an administrator's decision, audited as `actor`); false when
+  // the stream has no blocked series here.
+  bool releaseSeries(const std::string& stream, const std::string& actor);
+
+  // Counters for /metrics.
+  struct Stats {
+    uint64_t associations = 0, associationsRefused = 0, contextsRefused = 0;
+    uint64_t stored = 0, refused = 0;                                   // C-STORE answers
+    uint64_t seriesRedacted = 0, seriesBlocked = 0, seriesAllowed = 0;  // this run's decisions
+  };
+  Stats stats() const;
+
  private:
+  // Updates the series' redaction record for one object (under mutex_); true when it changed.
+  bool decideRedaction(const std::string& stream, const pipelines::dicom::StoreContext& context,
+                       std::optional<pipelines::dicom::BurnedInPolicy> routePolicy);
   void onObject(std::unique_ptr<DcmDataset> dataset, const pipelines::dicom::StoreContext& context);
   void keep(DcmDataset& dataset, const std::filesystem::path& folder);
 
@@ -55,8 +83,10 @@ class DicomGateway {
   access::DirectoryStore& directory_;
   std::function<void(const std::string&)> onSeries_;
   std::unique_ptr<pipelines::dicom::StoreReceiver> receiver_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::set<std::string> registered_;  // series whose stream this run has registered
+  std::map<std::string, pipelines::dicom::SeriesRedaction> redactions_;  // as on disk
+  std::atomic<uint64_t> seriesRedacted_{0}, seriesBlocked_{0}, seriesAllowed_{0};
 };
 
 // Plays every series folder under DATA_DIR/dicom as a stream (a `dicom://` ingest child each):
@@ -66,22 +96,29 @@ class DicomSeriesPlayer {
  public:
   DicomSeriesPlayer(std::filesystem::path folder, StreamLauncher& launcher,
                     pipelines::IngestOptions ingest);
+  // The same with any way of starting a stream (tests).
+  DicomSeriesPlayer(std::filesystem::path folder, std::function<void(const StreamPlan&)> launch,
+                    pipelines::IngestOptions ingest);
   ~DicomSeriesPlayer();  // stop()
 
   void start();
   void stop();  // stops looking for new folders (streams already playing stay)
-  void play(const std::string& stream);  // any thread; no-op when it plays already
+  // Any thread, returns at once: the stream starts on the player's thread (no-op when it plays
+  // already, or while its series is blocked).
+  void play(const std::string& stream);
 
  private:
   void scan();
+  void launch(const std::string& stream);  // the player's thread
 
   std::filesystem::path folder_;
-  StreamLauncher& launcher_;
+  std::function<void(const StreamPlan&)> launch_;
   pipelines::IngestOptions ingest_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::set<std::string> playing_;
+  std::set<std::string> pending_;  // asked to play, not launched yet
   std::thread thread_;
 };
 

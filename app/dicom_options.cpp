@@ -22,13 +22,15 @@ void addDicomOptions(CLI::App& command, DicomOptions& o) {
                      "Calling AE title allowed to send (repeatable; required unless loopback)");
   command
       .add_option("--dicom-profile", o.profile,
-                  "De-identification: minimum (hospital) or strict (PS3.15 Basic Profile)")
+                  "De-identification: minimum (hospital: name and birth date), basic-keep-dates "
+                  "(PS3.15 Basic Profile, dates kept) or strict (PS3.15 Basic Profile)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"minimum", "strict"}));
+      ->check(CLI::IsMember({"minimum", "basic-keep-dates", "strict"}));
   command
       .add_option("--dicom-route", o.routes,
                   "Share rule CONDITIONS:TENANT/GROUP, conditions ae=, modality=, study= "
-                  "joined by commas (repeatable, first match wins)")
+                  "joined by commas, and burned-in=redact|block|allow (repeatable, first match "
+                  "wins)")
       ->check([](const std::string& value) {
         std::string error;
         return parseDicomRoute(value, error) ? std::string() : error;
@@ -38,6 +40,20 @@ void addDicomOptions(CLI::App& command, DicomOptions& o) {
   command.add_option("--dicom-ct-window", o.ctWindow, "CT window preset")
       ->capture_default_str()
       ->check(CLI::IsMember({"soft-tissue", "brain", "lung", "bone"}));
+  command
+      .add_option("--dicom-burned-in", o.burnedIn,
+                  "Objects that may carry patient data in their pixels: redact, block (until "
+                  "released) or allow (audited), unless their route says")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"redact", "block", "allow"}));
+  command
+      .add_option("--dicom-mask", o.masks,
+                  "Fixed region to black out, CONDITIONS:X,Y,W,H[;X,Y,W,H], conditions "
+                  "modality=, manufacturer=, model=, rows=, columns= (repeatable)")
+      ->check([](const std::string& value) {
+        std::string error;
+        return pipelines::dicom::parseMaskRule(value, error) ? std::string() : error;
+      });
 }
 
 DicomGatewayConfig dicomGatewayConfig(const DicomOptions& options,
@@ -54,9 +70,17 @@ DicomGatewayConfig dicomGatewayConfig(const DicomOptions& options,
         "a DICOM port reachable from other hosts accepts only configured senders: add "
         "--dicom-calling-ae TITLE (or listen on 127.0.0.1)");
   }
-  if (options.profile == "strict") {
-    config.receiver.profile = pipelines::dicom::DeidProfile::BasicConfidentiality;
+  if (options.profile == "strict" || options.profile == "basic-keep-dates") {
+    config.receiver.profile = options.profile == "strict"
+                                  ? pipelines::dicom::DeidProfile::BasicConfidentiality
+                                  : pipelines::dicom::DeidProfile::BasicKeepDates;
     config.receiver.pseudonymKey = loadOrCreatePseudonymKey(dataDir);
+  }
+  config.burnedIn = pipelines::dicom::parseBurnedInPolicy(options.burnedIn)
+                        .value_or(pipelines::dicom::BurnedInPolicy::Redact);
+  for (const auto& text : options.masks) {
+    std::string error;
+    config.masks.push_back(*pipelines::dicom::parseMaskRule(text, error));  // validated
   }
   for (const auto& text : options.routes) {
     std::string error;

@@ -16,10 +16,12 @@ struct DicomOptions {
   std::string listen = "127.0.0.1:11112";
   std::string aeTitle = "MEDRELAY";
   std::vector<std::string> callingAeTitles;  // empty: any (loopback listen only)
-  std::string profile = "minimum";           // or "strict" (PS3.15 Basic Profile)
+  std::string profile = "minimum";           // "basic-keep-dates", "strict" (README)
   std::vector<std::string> routes;           // CONDITIONS:TENANT/GROUP, validated
   std::string group = "demo/demo";           // when no route matches
   std::string ctWindow = "soft-tissue";
+  std::string burnedIn = "redact";  // for routes that name no policy
+  std::vector<std::string> masks;   // CONDITIONS:X,Y,W,H[;...], validated
 };
 
 void addDicomOptions(CLI::App& command, DicomOptions& options);

@@ -53,8 +53,14 @@ std::optional<DicomRoute> parseDicomRoute(const std::string& text, std::string& 
       route.modality = value;
     } else if (key == "study") {
       route.studyContains = value;
+    } else if (key == "burned-in") {
+      route.burnedIn = pipelines::dicom::parseBurnedInPolicy(value);
+      if (!route.burnedIn) {
+        error = "burned-in must be redact, block or allow";
+        return std::nullopt;
+      }
     } else {
-      error = "unknown condition \"" + key + "\" (expected ae, modality or study)";
+      error = "unknown condition \"" + key + "\" (expected ae, modality, study or burned-in)";
       return std::nullopt;
     }
     if (comma == std::string::npos) break;
@@ -66,15 +72,21 @@ std::optional<DicomRoute> parseDicomRoute(const std::string& text, std::string& 
 std::string routeDicomObject(const std::vector<DicomRoute>& routes,
                              const pipelines::dicom::StoreContext& facts,
                              const std::string& fallback) {
+  return chooseDicomRoute(routes, facts, fallback).group;
+}
+
+DicomRouteChoice chooseDicomRoute(const std::vector<DicomRoute>& routes,
+                                  const pipelines::dicom::StoreContext& facts,
+                                  const std::string& fallback) {
   for (const auto& route : routes) {
     if (!route.ae.empty() && lower(route.ae) != lower(facts.callingAe)) continue;
     if (!route.modality.empty() && lower(route.modality) != lower(facts.modality)) continue;
     if (!route.studyContains.empty() &&
         lower(facts.studyDescription).find(lower(route.studyContains)) == std::string::npos)
       continue;
-    return route.group;
+    return {route.group, route.burnedIn};
   }
-  return fallback;
+  return {fallback, std::nullopt};
 }
 
 }  // namespace medrelay::app

@@ -21,7 +21,28 @@ constexpr auto kMostBehind = std::chrono::seconds(1);  // later than this: start
 }  // namespace
 
 DicomFeed::DicomFeed(std::filesystem::path folder, dicom::SeriesPlaylist::Settings settings)
-    : folder_(std::move(folder)), playlist_(settings) {}
+    : folder_(std::move(folder)),
+      playlist_(settings),
+      redactor_([this](size_t object, unsigned long frame, dicom::RenderedFrame& out) {
+        std::string error;
+        return playlist_.render({object, frame, {}}, out, error);
+      }) {}
+
+std::string DicomFeed::captionMarkup(const std::string& caption) {
+  std::unique_ptr<gchar, decltype(&g_free)> escaped(
+      g_markup_escape_text(caption.c_str(), static_cast<gssize>(caption.size())), g_free);
+  return escaped.get();
+}
+
+void DicomFeed::readRecord() {
+  auto record = dicom::readSeriesRedaction(folder_);
+  if (record == record_ && !cache_.empty()) return;
+  // Another decision (a release, masks for a new device): frames made under the old one go.
+  record_ = record;
+  redactor_.setRecord(record);
+  cache_.clear();
+  cachedBytes_ = 0;
+}
 
 DicomFeed::~DicomFeed() {
   stop();
@@ -32,10 +53,17 @@ bool DicomFeed::load(std::string& error) {
     error = "no such folder: " + folder_.string();
     return false;
   }
+  readRecord();
+  if (!redactor_.seriesMayPlay()) {
+    failure_ = LoadFailure::Blocked;
+    error = "the series is blocked (burned-in annotation) until an administrator releases it";
+    return false;
+  }
   playlist_.addFolder(folder_);
   for (const auto& entry : playlist_.entries()) {
     if ((first_ = frameFor(entry))) return true;
   }
+  failure_ = playlist_.entries().empty() ? LoadFailure::NoImages : LoadFailure::Undecodable;
   error = playlist_.entries().empty() ? "no readable DICOM image in " + folder_.string()
                                       : "no frame of " + folder_.string() + " could be rendered";
   return false;
@@ -61,7 +89,17 @@ std::shared_ptr<const dicom::RenderedFrame> DicomFeed::frameFor(const dicom::Pla
   auto frame = std::make_shared<dicom::RenderedFrame>();
   std::string error;
   if (!playlist_.render(entry, *frame, error)) {
-    if (reported_.insert(key).second) log()->warn("DICOM frame skipped: {}", error);
+    // Once per object: a short or damaged object must not write a line per frame per loop.
+    if (reported_.insert({entry.object, 0}).second)
+      log()->warn("DICOM frame skipped: {} (further failures of this object are not logged)",
+                  error);
+    return nullptr;
+  }
+  // Burned-in text goes before the frame can be cached, encoded or shown.
+  if (!redactor_.apply(entry.object, playlist_.frameCount(entry.object),
+                       playlist_.facts(entry.object), *frame)) {
+    if (reported_.insert({entry.object, 1}).second)
+      log()->warn("DICOM frame withheld: it may carry patient data that cannot be redacted");
     return nullptr;
   }
   if (cachedBytes_ + frame->pixels.size() <= kCacheBudgetBytes) {
@@ -104,7 +142,7 @@ void DicomFeed::push(const dicom::RenderedFrame& frame, const std::string& capti
     capsHeight_ = frame.height;
     capsColor_ = frame.color;
   }
-  if (overlay_) g_object_set(overlay_, "text", caption.c_str(), nullptr);
+  if (overlay_) g_object_set(overlay_, "text", captionMarkup(caption).c_str(), nullptr);
   GstBuffer* buffer = gst_buffer_new_memdup(frame.pixels.data(), frame.pixels.size());
   gst_app_src_push_buffer(GST_APP_SRC(source_), buffer);  // takes the buffer
 }
@@ -113,12 +151,13 @@ void DicomFeed::run() {
   using Clock = std::chrono::steady_clock;
   auto due = Clock::now();
   auto lastScan = due;
-  size_t index = 0;
+  size_t index = 0, failedInARow = 0;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
     if (Clock::now() - lastScan >= kRescanEvery) {
       lastScan = Clock::now();
+      readRecord();
       if (size_t added = playlist_.addFolder(folder_)) {
         log()->info("DICOM series: {} more object(s), {} frames", added,
                     playlist_.entries().size());
@@ -128,8 +167,15 @@ void DicomFeed::run() {
     if (!playlist_.entries().empty()) {
       if (index >= playlist_.entries().size()) index = 0;
       const auto entry = playlist_.entries()[index];
-      if (auto frame = frameFor(entry)) push(*frame, playlist_.caption(index));
-      delay = entry.duration;
+      if (auto frame = frameFor(entry)) {
+        push(*frame, playlist_.caption(index));
+        delay = entry.duration;
+        failedInARow = 0;
+      } else {
+        // A frame that cannot be shown takes no screen time; a whole loop of them waits a bit.
+        delay = ++failedInARow >= playlist_.entries().size() ? std::chrono::milliseconds(100)
+                                                             : std::chrono::milliseconds(0);
+      }
       ++index;
     }
     due += delay;

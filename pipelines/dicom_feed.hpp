@@ -13,11 +13,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "pipelines/dicom/frame_redactor.hpp"
 #include "pipelines/dicom/series_playlist.hpp"
 
 namespace medrelay::pipelines {
@@ -27,8 +29,11 @@ class DicomFeed {
   DicomFeed(std::filesystem::path folder, dicom::SeriesPlaylist::Settings settings);
   ~DicomFeed();  // stop()
 
-  // Reads the folder and renders the first frame; false with `error` when nothing can be shown.
+  enum class LoadFailure { None, NoImages, Blocked, Undecodable };
+  // Reads the folder and renders the first frame; false with `error` when nothing can be shown
+  // (failure() says why: no images, a blocked series, or nothing that decodes).
   bool load(std::string& error);
+  LoadFailure failure() const { return failure_; }
   // The picture the encoders get: the first frame's size, scaled to fit maxWidth x maxHeight
   // (small images scaled up to at least 320 on the long side), even numbers.
   std::pair<int, int> outputSize(int maxWidth, int maxHeight) const;
@@ -39,17 +44,25 @@ class DicomFeed {
 
   static constexpr size_t kCacheBudgetBytes = size_t{256} << 20;
 
+  const dicom::RedactionStats& redactionStats() const { return redactor_.stats(); }
+  // The caption as textoverlay needs it: markup-escaped plain text.
+  static std::string captionMarkup(const std::string& caption);
+
  private:
   using Key = std::pair<size_t, unsigned long>;  // object, frame
   std::shared_ptr<const dicom::RenderedFrame> frameFor(const dicom::PlaylistEntry& entry);
   void push(const dicom::RenderedFrame& frame, const std::string& caption);
   void run();
+  void readRecord();
 
   std::filesystem::path folder_;
   dicom::SeriesPlaylist playlist_;
+  dicom::FrameRedactor redactor_;
+  std::optional<dicom::SeriesRedaction> record_;
+  LoadFailure failure_ = LoadFailure::None;
   std::map<Key, std::shared_ptr<const dicom::RenderedFrame>> cache_;
   size_t cachedBytes_ = 0;
-  std::set<Key> reported_;  // frames that failed: one log line each, not one per loop
+  std::set<Key> reported_;  // (object, 0 skipped / 1 withheld): one log line each, not per frame
   std::shared_ptr<const dicom::RenderedFrame> first_;
   GstElement* source_ = nullptr;
   GstElement* overlay_ = nullptr;

@@ -15,6 +15,7 @@
 #include "common/clock.hpp"
 #include "common/logger.hpp"
 #include "pipelines/camera_audio.hpp"
+#include "pipelines/dicom/dcmtk_log_bridge.hpp"
 #include "pipelines/dicom_feed.hpp"
 #include "pipelines/ingest_handoff.hpp"
 #include "pipelines/pipeline_description.hpp"
@@ -337,7 +338,7 @@ int runIngest(const IngestOptions& given) {
   IngestOptions effective = options;
   std::unique_ptr<DicomFeed> feed;
   if (options.source.rfind(kDicomScheme, 0) == 0) {
-    OFLog::configure(OFLogger::WARN_LOG_LEVEL);  // DCMTK's own chatter stays out of our logs
+    dicom::installDcmtkLogBridge();  // DCMTK's warnings as our log lines, its chatter not at all
     dicom::SeriesPlaylist::Settings settings;
     settings.ctWindow = dicom::parseCtWindow(options.ctWindow).value_or(settings.ctWindow);
     settings.sliceDuration = std::chrono::milliseconds(options.sliceMilliseconds);
@@ -345,7 +346,9 @@ int runIngest(const IngestOptions& given) {
     std::string error;
     if (!feed->load(error)) {
       log()->error("{}: {}", options.streamName, error);
-      return kIngestBadSource;
+      // Objects that do not decode are the source failing, not its address.
+      return feed->failure() == DicomFeed::LoadFailure::Undecodable ? kIngestStreamError
+                                                                    : kIngestBadSource;
     }
     std::tie(effective.width, effective.height) = feed->outputSize(options.width, options.height);
     effective.fps = feed->nominalFps();

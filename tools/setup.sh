@@ -16,8 +16,9 @@ packages=(
   libnice-dev libsrtp2-dev libssl-dev
   # signaling, access, tools
   libboost1.81-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  # DICOM
-  libdcmtk-dev dcmtk
+  # DICOM (Tesseract: finds burned-in patient text in rendered frames; English data for the
+  # tests' OCR check, from Debian, nothing downloaded)
+  libdcmtk-dev dcmtk libtesseract-dev tesseract-ocr-eng
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev chromium chromium-driver
   curl openssl iproute2 procps

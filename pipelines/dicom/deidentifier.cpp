@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "pipelines/dicom/basic_profile_table.hpp"
+#include "pipelines/dicom/burned_in_policy.hpp"
 
 namespace medrelay::pipelines::dicom {
 
@@ -101,7 +102,10 @@ std::string hmacHex(const std::string& text, const std::vector<unsigned char>& k
 }
 
 // Applies the basic profile to one item, then to every sequence item below it.
-void applyBasicProfile(DcmItem& item, const std::vector<unsigned char>& key, DeidReport& report) {
+// `keepDates`: the Retain Longitudinal Temporal Information with Full Dates Option (PS3.15
+// E.3.6), whose column keeps ("K") the profile's dates and times.
+void applyBasicProfile(DcmItem& item, const std::vector<unsigned char>& key, bool keepDates,
+                       DeidReport& report) {
   // Private attributes (odd groups) and overlays/curves (60xx, 50xx) go entirely.
   for (unsigned long i = item.card(); i-- > 0;) {
     DcmElement* element = item.getElement(i);
@@ -117,6 +121,8 @@ void applyBasicProfile(DcmItem& item, const std::vector<unsigned char>& key, Dei
     if (element == nullptr || element->getTag() == DCM_PatientID) continue;
     const ProfileEntry* entry = profileEntry(element->getTag());
     if (entry == nullptr) continue;
+    const DcmEVR vr = element->ident();
+    if (keepDates && (vr == EVR_DA || vr == EVR_TM || vr == EVR_DT)) continue;
     Action action = choose(entry->action);
     if (action == Action::Dummy && element->ident() == EVR_SQ) action = Action::Remove;
     if (action == Action::NewUid && element->ident() != EVR_UI) action = Action::Remove;
@@ -154,7 +160,8 @@ void applyBasicProfile(DcmItem& item, const std::vector<unsigned char>& key, Dei
     if (element == nullptr || element->ident() != EVR_SQ) continue;
     auto* sequence = static_cast<DcmSequenceOfItems*>(element);
     for (unsigned long j = 0; j < sequence->card(); ++j) {
-      if (DcmItem* nested = sequence->getItem(j)) applyBasicProfile(*nested, key, report);
+      if (DcmItem* nested = sequence->getItem(j))
+        applyBasicProfile(*nested, key, keepDates, report);
     }
   }
 }
@@ -208,6 +215,11 @@ const std::vector<DcmTagKey>& hospitalMinimumRemovals() {
 DeidReport deidentify(DcmDataset& dataset, DeidProfile profile,
                       const std::vector<unsigned char>& key) {
   DeidReport report;
+  OFString burnedIn;
+  if (dataset.findAndGetOFString(DCM_BurnedInAnnotation, burnedIn).bad() || burnedIn.empty()) {
+    if (mayCarryBurnedInText(burnedInFacts(dataset)))
+      dataset.putAndInsertString(DCM_BurnedInAnnotation, "YES");
+  }
   if (profile == DeidProfile::HospitalMinimum) {
     report.removed = removeRecursively(dataset, hospitalMinimumRemovals());
     // Say what was done (PS3.3 C.7.1.1): later readers must not take this for the original.
@@ -222,16 +234,29 @@ DeidReport deidentify(DcmDataset& dataset, DeidProfile profile,
   // Never less than the minimum profile (it names a few attributes the table does not, such as
   // the responsible person's role), then the standard's table.
   report.removed = removeRecursively(dataset, hospitalMinimumRemovals());
-  applyBasicProfile(dataset, key, report);
+  const bool keepDates = profile == DeidProfile::BasicKeepDates;
+  applyBasicProfile(dataset, key, keepDates, report);
   dataset.putAndInsertString(DCM_PatientIdentityRemoved, "YES");
-  dataset.putAndInsertString(DCM_DeidentificationMethod,
-                             "MedRelay: PS3.15 Basic Application Level Confidentiality Profile");
+  dataset.putAndInsertString(
+      DCM_DeidentificationMethod,
+      keepDates ? "MedRelay: PS3.15 Basic Profile, Retain Longitudinal Temporal Information "
+                  "with Full Dates Option"
+                : "MedRelay: PS3.15 Basic Application Level Confidentiality Profile");
+  if (keepDates)
+    dataset.putAndInsertString(DCM_LongitudinalTemporalInformationModified, "UNMODIFIED");
   // The profile's code (DCM 113100) in the Deidentification Method Code Sequence.
   DcmItem* code = nullptr;
   if (dataset.findOrCreateSequenceItem(DCM_DeidentificationMethodCodeSequence, code, -2).good()) {
     code->putAndInsertString(DCM_CodeValue, "113100");
     code->putAndInsertString(DCM_CodingSchemeDesignator, "DCM");
     code->putAndInsertString(DCM_CodeMeaning, "Basic Application Confidentiality Profile");
+  }
+  if (keepDates &&
+      dataset.findOrCreateSequenceItem(DCM_DeidentificationMethodCodeSequence, code, -2).good()) {
+    code->putAndInsertString(DCM_CodeValue, "113106");
+    code->putAndInsertString(DCM_CodingSchemeDesignator, "DCM");
+    code->putAndInsertString(DCM_CodeMeaning,
+                             "Retain Longitudinal Temporal Information Full Dates Option");
   }
   return report;
 }

@@ -1,5 +1,5 @@
 // De-identification of a DICOM dataset in memory, on arrival, before anything is stored or
-// sent (the identified original never reaches disk). Two profiles:
+// sent (the identified original never reaches disk). Three profiles:
 //  - HospitalMinimum: the direct identifiers of the patient are removed (name, birth date and
 //    time, other names and IDs, address, phone numbers, ...); PatientID and StudyDate stay, as
 //    the hospital's keys.
@@ -10,6 +10,13 @@
 //    consistently, all private attributes and overlays/curves removed, and the patient ID
 //    replaced by a stable pseudonym (HMAC of the ID under the installation's key), so that
 //    studies of one patient still belong together.
+//  - BasicKeepDates: the basic profile with PS3.15's Retain Longitudinal Temporal Information
+//    with Full Dates Option (E.3.6): every date, time and date-time (DA, TM, DT) stays as
+//    written (a stroke CT is read against its timings), everything else as the strict profile;
+//    the patient's birth date and time still go (the minimum profile's removals come first).
+// Every profile writes Burned In Annotation YES on an object that may carry text in its pixels
+// (burned_in_policy.hpp) and did not say: the kept file's pixels are not redacted (only the
+// video made from them is), so no later reader may take it for clean.
 // Applied to nested sequences too: identifiers hide in items (Referenced Patient, Request
 // Attributes, ...).
 #pragma once
@@ -22,7 +29,7 @@
 
 namespace medrelay::pipelines::dicom {
 
-enum class DeidProfile { HospitalMinimum, BasicConfidentiality };
+enum class DeidProfile { HospitalMinimum, BasicConfidentiality, BasicKeepDates };
 
 struct DeidReport {
   size_t removed = 0;   // attributes removed, nested ones included

@@ -1,7 +1,10 @@
 #include "pipelines/dicom/series_playlist.hpp"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmimage/diregist.h>  // colour images (RGB, YBR) for DicomImage
 #include <dcmtk/dcmimgle/dcmimage.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
@@ -93,9 +96,39 @@ struct SeriesPlaylist::Object {
   std::optional<std::array<double, 3>> position;
   std::optional<std::array<double, 6>> orientation;
   std::optional<Millis> frameDuration;
-  std::optional<WindowLevel> minMaxWindow;  // fixed at the first frame rendered
-  std::string name;                         // file name, for log lines
+  std::optional<WindowLevel> minMaxWindow;  // set once its range joined the series'
+  bool originalCt = false;                  // CT presets apply
+  BurnedInFacts facts;
+  std::string name;  // file name, for log lines
 };
+
+namespace {
+
+// Original CT images (not secondary captures or derived, presentation-ready objects). A CT
+// image without Image Type (type 1, but seen) counts as original.
+bool isOriginalCt(DcmDataset& dataset) {
+  OFString sopClass, type;
+  dataset.findAndGetOFString(DCM_SOPClassUID, sopClass);
+  if (sopClass != UID_CTImageStorage && sopClass != UID_EnhancedCTImageStorage) return false;
+  if (dataset.findAndGetOFString(DCM_ImageType, type, 0).bad() || type.empty()) return true;
+  return type == "ORIGINAL";
+}
+
+// The fragments of an encapsulated pixel data element (the offset table item excluded).
+std::optional<unsigned long> fragmentCount(DcmDataset& dataset, E_TransferSyntax xfer) {
+  DcmElement* element = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
+    return std::nullopt;
+  DcmPixelSequence* sequence = nullptr;
+  if (static_cast<DcmPixelData*>(element)
+          ->getEncapsulatedRepresentation(xfer, nullptr, sequence)
+          .bad() ||
+      sequence == nullptr)
+    return std::nullopt;
+  return sequence->card() > 0 ? sequence->card() - 1 : 0;
+}
+
+}  // namespace
 
 SeriesPlaylist::SeriesPlaylist(Settings settings) : settings_(settings) {
   registerDicomCodecs();
@@ -126,18 +159,33 @@ bool SeriesPlaylist::addFile(const std::filesystem::path& path) {
   // Large values (the pixel data) stay on disk until a frame needs them.
   OFCondition status = object->file.loadFile(path.c_str());
   DcmDataset& dataset = *object->file.getDataset();
-  Uint16 rows = 0, columns = 0;
-  if (status.bad() || dataset.findAndGetUint16(DCM_Rows, rows).bad() ||
-      dataset.findAndGetUint16(DCM_Columns, columns).bad() || rows == 0 || columns == 0 ||
-      !dataset.tagExists(DCM_PixelData)) {
-    log()->warn("{}: not a readable image ({}); skipped", object->name,
-                status.bad() ? status.text() : "no rows, columns or pixel data");
+  std::string problem = status.bad() ? status.text() : checkImageObject(dataset, settings_.limits);
+  if (!problem.empty()) {
+    log()->warn("{}: not a readable image ({}); skipped", object->name, problem);
     return false;
   }
   object->xfer = dataset.getOriginalXfer();
   Sint32 frames = 1;
   if (dataset.findAndGetSint32(DCM_NumberOfFrames, frames).good() && frames > 1)
     object->frames = static_cast<unsigned long>(frames);
+  if (object->frames > 1 && DcmXfer(object->xfer).isEncapsulated()) {
+    // Each frame needs one fragment at least: fewer fragments than frames means the object is
+    // short. DCMTK cannot find any frame's start then, so the object is told (in memory only)
+    // the number it holds, and plays those.
+    auto fragments = fragmentCount(dataset, object->xfer);
+    if (!fragments || *fragments == 0) {
+      log()->warn("{}: compressed pixel data holds no fragment; skipped", object->name);
+      return false;
+    }
+    if (*fragments < object->frames) {
+      log()->warn("{}: declares {} frames but holds {} fragments; playing {}", object->name,
+                  object->frames, *fragments, *fragments);
+      object->frames = *fragments;
+      dataset.putAndInsertString(DCM_NumberOfFrames, std::to_string(*fragments).c_str());
+    }
+  }
+  object->originalCt = isOriginalCt(dataset);
+  object->facts = burnedInFacts(dataset);
   object->modality = stringOf(dataset, DCM_Modality);
   object->description = stringOf(dataset, DCM_SeriesDescription);
   Sint32 instance = 0;
@@ -232,9 +280,33 @@ void SeriesPlaylist::rebuild() {
   }
 }
 
+unsigned long SeriesPlaylist::frameCount(size_t object) const {
+  return object < objects_.size() ? objects_[object]->frames : 0;
+}
+
+const BurnedInFacts& SeriesPlaylist::facts(size_t object) const {
+  static const BurnedInFacts none;
+  return object < objects_.size() ? objects_[object]->facts : none;
+}
+
 std::string SeriesPlaylist::caption(size_t entryIndex) const {
   return entryIndex < captions_.size() ? captions_[entryIndex] : std::string();
 }
+
+namespace {
+
+// Selects the file's first usable VOI window; false when it has none. A width below 1 is no
+// window (PS3.3 C.11.2.1.2: "shall be >= 1"), nor is one wider than any 32-bit value range.
+bool usableWindow(DicomImage& image) {
+  for (unsigned long i = 0; i < image.getWindowCount(); ++i) {
+    double center = 0, width = 0;
+    if (!image.setWindow(i) || !image.getWindow(center, width)) continue;
+    if (std::isfinite(center) && std::isfinite(width) && width >= 1 && width < 4.3e9) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 bool SeriesPlaylist::render(const PlaylistEntry& entry, RenderedFrame& out, std::string& error) {
   if (entry.object >= objects_.size()) {
@@ -249,18 +321,30 @@ bool SeriesPlaylist::render(const PlaylistEntry& entry, RenderedFrame& out, std:
     return false;
   }
   if (image.isMonochrome()) {
-    if (o.modality == "CT") {
+    if (o.originalCt) {
       auto window = ctWindowLevel(settings_.ctWindow);
       image.setWindow(window.center, window.width);
-    } else if (image.getWindowCount() > 0) {
-      image.setWindow(0);
-    } else if (o.minMaxWindow) {
-      image.setWindow(o.minMaxWindow->center, o.minMaxWindow->width);
+    } else if (usableWindow(image)) {
+      // set by usableWindow
+    } else if (image.getVoiLutCount() > 0) {
+      image.setVoiLut(0);
     } else {
-      image.setMinMaxWindow(0);
-      double center = 0, width = 0;
-      image.getWindow(center, width);
-      o.minMaxWindow = WindowLevel{center, width};
+      // The series' range: every object's first frame rendered widens it, so the slices of a
+      // volume share one window instead of each stretching its own values.
+      if (!o.minMaxWindow) {
+        double low = 0, high = 0;
+        if (image.getMinMaxValues(low, high) && std::isfinite(low) && std::isfinite(high)) {
+          seriesLow_ = std::min(seriesLow_.value_or(low), low);
+          seriesHigh_ = std::max(seriesHigh_.value_or(high), high);
+        }
+        o.minMaxWindow = WindowLevel{0, 0};  // this object's range is in the series' now
+      }
+      if (seriesLow_ && seriesHigh_) {
+        image.setWindow((*seriesLow_ + *seriesHigh_) / 2,
+                        std::max(1.0, *seriesHigh_ - *seriesLow_ + 1));
+      } else {
+        image.setMinMaxWindow(0);
+      }
     }
   }
   const auto* data = static_cast<const uint8_t*>(image.getOutputData(8, 0, 0));

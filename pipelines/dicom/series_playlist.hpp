@@ -4,12 +4,17 @@
 //    (Frame Time, else Cine Rate or Recommended Display Frame Rate), in Instance Number order.
 //  - Single-frame objects (CT, MR slices) make a slice sweep ordered by position along the slice
 //    normal (Image Position/Orientation Patient), Instance Number when positions are missing.
-//  - Monochrome frames get a window: a CT preset (brain, lung, bone, soft tissue) for CT, the
-//    file's own VOI window otherwise, else one min/max window per object (so a cine does not
-//    flicker frame to frame). MONOCHROME1 is shown inverted as the standard says; RGB and YBR
-//    come out as RGB. Compressed syntaxes decode through DCMTK's codecs (registerDicomCodecs).
-// Objects come from de-identified files the gateway wrote; unreadable ones are skipped with a
-// log line and never retried, so one bad file cannot stop a series.
+//  - Monochrome frames get a window: a CT preset (brain, lung, bone, soft tissue) for original
+//    CT images only (secondary captures and derived objects are presentation-ready: their own
+//    window stays), else the file's first usable VOI window (a width of 0, negative or beyond
+//    any pixel range is no window), else its VOI LUT, else the min/max of the series (one window
+//    for all its objects, so neither a cine nor a sweep flickers). MONOCHROME1 is shown inverted as
+//    the standard says; RGB and YBR come out as RGB. Compressed syntaxes decode through DCMTK's
+//    codecs (registerDicomCodecs).
+// Objects come from de-identified files the gateway wrote, checked with the same limits as the
+// network path (object_check.hpp); unreadable ones are skipped with a log line and never
+// retried, so one bad file cannot stop a series. An encapsulated multi-frame object holding
+// fewer fragments than the frames it declares plays the frames it holds (logged once).
 #pragma once
 
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -23,6 +28,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "pipelines/dicom/burned_in_policy.hpp"
+#include "pipelines/dicom/object_check.hpp"
 
 namespace medrelay::pipelines::dicom {
 
@@ -55,6 +63,7 @@ class SeriesPlaylist {
     CtWindow ctWindow = CtWindow::SoftTissue;
     std::chrono::milliseconds sliceDuration{100};        // per slice of a sweep
     std::chrono::milliseconds defaultFrameDuration{40};  // cine without any timing attribute
+    ObjectLimits limits;                                 // the network path's, by default
   };
 
   explicit SeriesPlaylist(Settings settings);
@@ -65,6 +74,9 @@ class SeriesPlaylist {
 
   const std::vector<PlaylistEntry>& entries() const { return entries_; }
   size_t objectCount() const { return objects_.size(); }
+  unsigned long frameCount(size_t object) const;
+  // What the object's attributes say about burned-in text (for the redactor).
+  const BurnedInFacts& facts(size_t object) const;
   // Renders one entry; false (with `error`) when the decoder refuses that frame.
   bool render(const PlaylistEntry& entry, RenderedFrame& out, std::string& error);
   // Non-identifying caption: modality, series description, "frame 12/100" or "slice 3/40".
@@ -80,6 +92,7 @@ class SeriesPlaylist {
   std::set<std::string> seenFiles_;
   std::vector<PlaylistEntry> entries_;
   std::vector<std::string> captions_;
+  std::optional<double> seriesLow_, seriesHigh_;  // min/max window of the series (render)
 };
 
 }  // namespace medrelay::pipelines::dicom

@@ -6,7 +6,14 @@
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmnet/scp.h>
 
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <semaphore>
+#include <utility>
+#include <vector>
 
 #include "common/logger.hpp"
 
@@ -29,43 +36,55 @@ std::string stringOf(DcmDataset& dataset, const DcmTagKey& tag) {
   return dataset.findAndGetOFString(tag, value).good() ? value.c_str() : "";
 }
 
-}  // namespace
+// The transfer syntaxes we decode; everything else (JPEG 2000, MPEG, deflate, ...) is refused.
+constexpr const char* kTransferSyntaxes[] = {
+    UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
+    UID_BigEndianExplicitTransferSyntax,    UID_JPEGProcess1TransferSyntax,
+    UID_JPEGProcess2_4TransferSyntax,       UID_JPEGProcess14SV1TransferSyntax,
+    UID_JPEGLSLosslessTransferSyntax,       UID_JPEGLSLossyTransferSyntax,
+    UID_RLELosslessTransferSyntax};
 
-std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& config) {
-  OFString sopClass;
-  if (dataset.findAndGetOFString(DCM_SOPClassUID, sopClass).bad() ||
-      !dcmIsaStorageSOPClassUID(sopClass.c_str(), ESSC_Image)) {
-    return "not an image storage object";
-  }
-  Uint16 rows = 0, columns = 0, bitsAllocated = 0, samples = 1;
-  if (dataset.findAndGetUint16(DCM_Rows, rows).bad() ||
-      dataset.findAndGetUint16(DCM_Columns, columns).bad() ||
-      dataset.findAndGetUint16(DCM_BitsAllocated, bitsAllocated).bad()) {
-    return "rows, columns or bits allocated missing";
-  }
-  // Optional attributes keep their defaults when absent (DCMTK zeroes the output on failure).
-  Uint16 value = 0;
-  if (dataset.findAndGetUint16(DCM_SamplesPerPixel, value).good()) samples = value;
-  Sint32 frames = 1, count = 0;
-  if (dataset.findAndGetSint32(DCM_NumberOfFrames, count).good()) frames = count;
-  if (rows == 0 || columns == 0 || rows > config.maxRows || columns > config.maxColumns ||
-      frames < 1 || static_cast<uint32_t>(frames) > config.maxFrames || samples < 1 ||
-      samples > 4 || (bitsAllocated != 8 && bitsAllocated != 16)) {
-    return "absurd dimensions";
-  }
-  uint64_t expected =
-      uint64_t{rows} * columns * static_cast<uint64_t>(frames) * samples * (bitsAllocated / 8);
-  if (expected > config.maxPixelBytes) return "too large";
-  DcmElement* pixels = nullptr;
-  if (dataset.findAndGetElement(DCM_PixelData, pixels).bad() || pixels == nullptr) {
-    return "no pixel data";
-  }
-  // Native (uncompressed) pixel data must hold every frame; encapsulated data is checked by
-  // the decoder when rendered.
-  if (!dataset.getOriginalXfer() || DcmXfer(dataset.getOriginalXfer()).isEncapsulated()) return "";
-  if (pixels->getLength() < expected) return "pixel data shorter than its attributes announce";
-  return "";
+bool acceptedSyntax(const char* uid) {
+  for (const char* ours : kTransferSyntaxes)
+    if (std::strcmp(ours, uid) == 0) return true;
+  return false;
 }
+
+bool acceptedClass(const char* uid) {
+  if (std::strcmp(uid, UID_VerificationSOPClass) == 0) return true;
+  for (int i = 0; i < numberOfDcmImageSOPClassUIDs; ++i)
+    if (std::strcmp(dcmImageSOPClassUIDs[i], uid) == 0) return true;
+  return false;
+}
+
+// A UID's name from DCMTK's dictionary (standard UIDs only: never a value of the object).
+std::string uidName(const char* uid) {
+  const char* name = dcmFindNameOfUID(uid, nullptr);
+  return name ? name : "an unknown UID";
+}
+
+const char* refuseReasonText(DcmRefuseReasonType reason) {
+  switch (reason) {
+    case DCMSCP_TOO_MANY_ASSOCIATIONS:
+      return "too many associations";
+    case DCMSCP_BAD_APPLICATION_CONTEXT_NAME:
+      return "bad application context name";
+    case DCMSCP_CALLING_HOST_NOT_ALLOWED:
+      return "calling host not allowed";
+    case DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED:
+      return "called AE title not ours";
+    case DCMSCP_CALLING_AE_TITLE_NOT_RECOGNIZED:
+      return "calling AE title not allowed";
+    case DCMSCP_NO_IMPLEMENTATION_CLASS_UID:
+      return "no implementation class UID";
+    case DCMSCP_NO_PRESENTATION_CONTEXTS:
+      return "no presentation context we accept (SOP class or transfer syntax)";
+    default:
+      return "refused";
+  }
+}
+
+}  // namespace
 
 class StoreReceiver::Scp final : public DcmSCP {
  public:
@@ -81,14 +100,8 @@ class StoreReceiver::Scp final : public DcmSCP {
     setHostLookupEnabled(OFFalse);
     setMaxReceivePDULength(65536);
     OFList<OFString> syntaxes;
-    for (const char* xfer :
-         {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
-          UID_BigEndianExplicitTransferSyntax, UID_JPEGProcess1TransferSyntax,
-          UID_JPEGProcess2_4TransferSyntax, UID_JPEGProcess14SV1TransferSyntax,
-          UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
-          UID_RLELosslessTransferSyntax}) {
+    for (const char* xfer : kTransferSyntaxes)
       syntaxes.push_back(xfer);
-    }
     addPresentationContext(UID_VerificationSOPClass, syntaxes);
     for (int i = 0; i < numberOfDcmImageSOPClassUIDs; ++i) {
       addPresentationContext(dcmImageSOPClassUIDs[i], syntaxes);
@@ -96,18 +109,77 @@ class StoreReceiver::Scp final : public DcmSCP {
   }
 
  protected:
+  // One line for what the peer proposed and we refuse (names of standard UIDs, never values),
+  // before DCMTK answers; refusals of the whole association are logged in refuseAssociation.
+  void notifyAssociationRequest(const T_ASC_Parameters& params,
+                                DcmSCPActionType& desiredAction) override {
+    // DCMTK has read the request from the connection it took from dcmExternalSocketHandle:
+    // the next association may have the global now.
+    handOver();
+    auto& parameters = const_cast<T_ASC_Parameters&>(params);
+    std::vector<std::string> reasons;  // distinct, in the order proposed
+    int refused = 0, accepted = 0;
+    bool syntaxRefused = false;
+    auto note = [&](std::string reason) {
+      ++refused;
+      if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end())
+        reasons.push_back(std::move(reason));
+    };
+    const int count = ASC_countPresentationContexts(&parameters);
+    for (int i = 0; i < count; ++i) {
+      T_ASC_PresentationContext context;
+      if (ASC_getPresentationContext(&parameters, i, &context).bad()) continue;
+      if (!acceptedClass(context.abstractSyntax)) {
+        note(uidName(context.abstractSyntax) + " (not an image we render)");
+        continue;
+      }
+      bool any = false;
+      std::string offered;
+      for (int t = 0; t < context.transferSyntaxCount; ++t) {
+        any = any || acceptedSyntax(context.proposedTransferSyntaxes[t]);
+        if (t < 3) offered += (t ? ", " : "") + uidName(context.proposedTransferSyntaxes[t]);
+      }
+      if (any) {
+        ++accepted;
+      } else {
+        syntaxRefused = true;
+        note(uidName(context.abstractSyntax) + " in " + offered +
+             " (a transfer syntax we do not decode)");
+      }
+    }
+    if (refused > 0) {
+      // One line per association. A peer offering every storage class it knows (storescu,
+      // PACS) is normal and worth a note; a refusal that loses images (only undecodable
+      // transfer syntaxes, or nothing acceptable at all) is a warning.
+      std::string list;
+      for (size_t i = 0; i < reasons.size() && i < 6; ++i)
+        list += (i ? "; " : "") + reasons[i];
+      if (reasons.size() > 6) list += "; and " + std::to_string(reasons.size() - 6) + " more";
+      owner_.stats_.contextsRefused += static_cast<uint64_t>(refused);
+      log()->log(accepted == 0 || syntaxRefused ? spdlog::level::warn : spdlog::level::info,
+                 "association from {}: refused {} of {} presentation contexts: {}",
+                 printableAe(params.DULparams.callingAPTitle), refused, count, list);
+    }
+    DcmSCP::notifyAssociationRequest(params, desiredAction);
+  }
+  void refuseAssociation(const DcmRefuseReasonType reason) override {
+    owner_.stats_.associationsRefused++;
+    log()->warn("association from {} refused: {}", printableAe(getPeerAETitle().c_str()),
+                refuseReasonText(reason));
+    DcmSCP::refuseAssociation(reason);
+  }
+  void notifyAssociationAcknowledge() override { owner_.stats_.associations++; }
+
   OFBool checkCallingAETitleAccepted(const OFString& callingAE) override {
     const auto& allowed = owner_.config_.callingAeTitles;
-    bool ok = allowed.empty() || allowed.count(callingAE.c_str()) > 0;
-    if (!ok) log()->warn("refused an association from calling AE title {}", callingAE.c_str());
-    return ok;
+    return allowed.empty() || allowed.count(callingAE.c_str()) > 0;  // refusal logged above
   }
   OFBool checkCallingHostAccepted(const OFString&) override {
     if (!owner_.config_.loopbackOnly) return OFTrue;
     // The peer's IP address (DCMTK passes an empty host name when host lookup is off).
     std::string host = getPeerIP().c_str();
     bool ok = host.rfind("127.", 0) == 0 || host == "::1" || host == "::ffff:127.0.0.1";
-    if (!ok) log()->warn("refused an association from {} (loopback only)", host);
+    if (!ok) log()->warn("association from {}: this receiver takes loopback peers only", host);
     return ok;
   }
   // The object arrives whole in memory before it can be checked: a peer that keeps sending
@@ -139,7 +211,7 @@ class StoreReceiver::Scp final : public DcmSCP {
       return cond;
     }
     StoreOutcome outcome;
-    StoreContext context{getPeerAETitle().c_str(), "", ""};
+    StoreContext context{getPeerAETitle().c_str(), "", "", {}};
     try {
       auto problem = dataset ? checkStoredObject(*dataset, owner_.config_) : "empty";
       if (!problem.empty()) {
@@ -151,6 +223,7 @@ class StoreReceiver::Scp final : public DcmSCP {
       } else {
         context.modality = stringOf(*dataset, DCM_Modality);
         context.studyDescription = stringOf(*dataset, DCM_StudyDescription);
+        context.burnedIn = burnedInFacts(*dataset);
         deidentify(*dataset, owner_.config_.profile, owner_.config_.pseudonymKey);
       }
     } catch (const std::exception& e) {
@@ -169,11 +242,26 @@ class StoreReceiver::Scp final : public DcmSCP {
                   outcome.status, outcome.reason);
     }
     sendSTOREResponse(info.presentationContextID, request, outcome.status);
+    (outcome.status == kStatusSuccess ? owner_.stats_.stored : owner_.stats_.refused)++;
     report(outcome);
     return EC_Normal;
   }
 
+ public:
+  // Called once the association request was read from the connection (or the association
+  // ended before that): releases the process-wide handover for the next association.
+  std::function<void()> onHandedOver;
+  void handOver() {
+    if (onHandedOver) std::exchange(onHandedOver, nullptr)();
+  }
+
  private:
+  static std::string printableAe(const std::string& ae) {
+    std::string out;
+    for (char c : ae.substr(0, 16))
+      out.push_back(c >= 0x20 && c < 0x7F ? c : '?');
+    return out.empty() ? "(no AE title yet)" : out;
+  }
   void report(const StoreOutcome& outcome) {
     if (owner_.outcomes_) owner_.outcomes_(outcome);
   }
@@ -202,23 +290,60 @@ bool StoreReceiver::start() {
   return true;
 }
 
+namespace {
+// DCMTK takes an accepted connection through a process-wide global (dcmExternalSocketHandle),
+// read until the association request is in: associations (of every receiver in the process)
+// take turns for that moment only, then run side by side.
+std::binary_semaphore externalSocket{1};
+}  // namespace
+
 void StoreReceiver::serve() {
-  // DCMTK takes an accepted connection through a process-wide global: receivers in one process
-  // take turns.
-  static std::mutex externalSocket;
   while (!stopping_.load()) {
+    {
+      std::unique_lock lock(sessionsMutex_);
+      sessionsChanged_.wait_for(lock, std::chrono::milliseconds(500),
+                                [this] { return active_ < config_.maxAssociations; });
+      if (active_ >= config_.maxAssociations) continue;
+    }
     int connection = listener_.accept(500);  // wakes twice a second to see whether to stop
     if (connection < 0) continue;
-    std::lock_guard lock(externalSocket);
-    dcmExternalSocketHandle.set(connection);
+    {
+      std::lock_guard lock(sessionsMutex_);
+      ++active_;
+    }
+    std::thread([this, connection] {
+      associate(connection);
+      std::lock_guard lock(sessionsMutex_);
+      --active_;
+      sessionsChanged_.notify_all();
+    }).detach();
+  }
+  std::unique_lock lock(sessionsMutex_);
+  sessionsChanged_.wait(lock, [this] { return active_ == 0; });  // stop() returns after them
+}
+
+void StoreReceiver::associate(int connection) {
+  externalSocket.acquire();
+  bool released = false;
+  auto release = [&released] {
+    if (!released) {
+      dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+      released = true;
+      externalSocket.release();
+    }
+  };
+  dcmExternalSocketHandle.set(connection);
+  {
     Scp scp(*this);
+    scp.onHandedOver = release;
     OFCondition result = scp.listen();  // one association; DCMTK closes the connection
-    dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+    scp.handOver();
     if (result.bad() && result != NET_EC_StopAfterAssociation &&
         result != NET_EC_StopAfterConnectionTimeout) {
       log()->warn("DICOM association ended: {}", result.text());
     }
   }
+  release();
 }
 
 void StoreReceiver::stop() {

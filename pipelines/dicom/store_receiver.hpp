@@ -1,23 +1,31 @@
 // The DICOM C-STORE receiver (DCMTK DcmSCP) on one address and port: accepts associations for
 // the image storage SOP classes from configured calling AE titles, receives each object in memory,
 // checks it (an image with sane dimensions whose pixel data has the length its attributes
-// announce), and de-identifies it before anyone else sees it; the identified original is never
-// written anywhere. Refusals carry a DICOM failure status and leave a log line.
+// announce, object_check.hpp), and de-identifies it before anyone else sees it; the identified
+// original is never written anywhere. Refusals carry a DICOM failure status and leave one log
+// line, refusals at association negotiation (a SOP class or transfer syntax we do not take,
+// JPEG 2000, waveforms, RT objects) included.
+// Threads: start()/stop() on the owner's; an accepting thread, and one thread per association
+// (up to maxAssociations at once, so one slow peer does not hold the others' answers back).
 #pragma once
 
 #include <dcmtk/dcmdata/dcdatset.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "pipelines/dicom/burned_in_policy.hpp"
 #include "pipelines/dicom/deidentifier.hpp"
 #include "pipelines/dicom/listen_socket.hpp"
+#include "pipelines/dicom/object_check.hpp"
 
 namespace medrelay::pipelines::dicom {
 
@@ -32,6 +40,17 @@ struct StoreReceiverConfig {
   // Refuse objects beyond these (a hostile header must not make us allocate gigabytes).
   uint32_t maxRows = 4096, maxColumns = 4096, maxFrames = 5000;
   uint64_t maxPixelBytes = uint64_t{1} << 30;
+  unsigned maxAssociations = 8;  // served at once; more wait to be accepted
+  ObjectLimits limits() const { return {maxRows, maxColumns, maxFrames, maxPixelBytes}; }
+};
+
+// Counters for /metrics (any thread).
+struct StoreReceiverStats {
+  std::atomic<uint64_t> associations{0};         // accepted associations
+  std::atomic<uint64_t> associationsRefused{0};  // refused at negotiation (any reason)
+  std::atomic<uint64_t> contextsRefused{0};      // proposed presentation contexts refused
+  std::atomic<uint64_t> stored{0};               // objects acknowledged with success
+  std::atomic<uint64_t> refused{0};              // C-STOREs answered with a failure status
 };
 
 // What became of one C-STORE (for the caller's log and tests).
@@ -41,19 +60,23 @@ struct StoreOutcome {
 };
 
 // Checks a received object; "" when fine, else the reason (without patient data).
-std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& config);
+inline std::string checkStoredObject(DcmDataset& dataset, const StoreReceiverConfig& config) {
+  return checkImageObject(dataset, config.limits());
+}
 
 // Facts about a received object for routing, read before de-identification (the strict profile
 // removes the study description). Kept in memory only, never written.
 struct StoreContext {
   std::string callingAe, modality, studyDescription;
+  BurnedInFacts burnedIn;  // what decides redaction and fixed masks
 };
 
 class StoreReceiver {
  public:
-  // Gets every accepted object, already de-identified. Runs on the receiver's thread before the
-  // peer hears back, so an object is acknowledged only once it is kept: if the handler throws,
-  // the peer gets 0xA700 (out of resources) and may send again. It may keep the dataset.
+  // Gets every accepted object, already de-identified. Runs on the association's thread before
+  // the peer hears back, so an object is acknowledged only once it is kept: if the handler
+  // throws, the peer gets 0xA700 (out of resources) and may send again. It may keep the
+  // dataset. Calls for different associations may run at the same time.
   using Handler =
       std::function<void(std::unique_ptr<DcmDataset> dataset, const StoreContext& context)>;
   using OutcomeListener = std::function<void(const StoreOutcome&)>;
@@ -65,17 +88,23 @@ class StoreReceiver {
   bool start();
   void stop();
   uint16_t boundPort() const { return listener_.port(); }
+  const StoreReceiverStats& stats() const { return stats_; }
 
  private:
   class Scp;
   StoreReceiverConfig config_;
   Handler handler_;
   OutcomeListener outcomes_;
-  void serve();  // the receiver's thread: one association at a time
+  void serve();                    // the accepting thread
+  void associate(int connection);  // one association's thread
 
   std::atomic<bool> stopping_{false};
   ListenSocket listener_;
   std::thread thread_;
+  std::mutex sessionsMutex_;
+  std::condition_variable sessionsChanged_;
+  unsigned active_ = 0;  // association threads running (guarded by sessionsMutex_)
+  StoreReceiverStats stats_;
 };
 
 }  // namespace medrelay::pipelines::dicom

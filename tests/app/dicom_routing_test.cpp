@@ -47,5 +47,23 @@ TEST(DicomRouting, FirstMatchingRuleWinsElseTheFallback) {
   EXPECT_EQ(routeDicomObject({}, Facts{"X", "MR", ""}, "h/all"), "h/all");
 }
 
+// Issue 13: a route may say what to do with burned-in text; the choice carries it.
+TEST(DicomRouting, RoutesCarryTheirBurnedInPolicy) {
+  auto route = parsed("modality=US,burned-in=block:h/echo");
+  ASSERT_TRUE(route.burnedIn);
+  EXPECT_EQ(*route.burnedIn, pipelines::dicom::BurnedInPolicy::Block);
+  std::string error;
+  EXPECT_FALSE(parseDicomRoute("burned-in=maybe:h/echo", error));
+  EXPECT_NE(error.find("redact, block or allow"), std::string::npos) << error;
+  pipelines::dicom::StoreContext us{"ECHO1", "US", "", {}};
+  auto choice = chooseDicomRoute({route, parsed("modality=CT:h/ct")}, us, "h/default");
+  EXPECT_EQ(choice.group, "h/echo");
+  EXPECT_EQ(choice.burnedIn, pipelines::dicom::BurnedInPolicy::Block);
+  pipelines::dicom::StoreContext mr{"MR1", "MR", "", {}};
+  auto fallback = chooseDicomRoute({route}, mr, "h/default");
+  EXPECT_EQ(fallback.group, "h/default");
+  EXPECT_FALSE(fallback.burnedIn);
+}
+
 }  // namespace
 }  // namespace medrelay::app

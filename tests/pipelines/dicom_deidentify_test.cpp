@@ -375,5 +375,55 @@ TEST(Deidentify, StrictProfileNeedsAKey) {
   EXPECT_EQ(text(dataset, DCM_PatientName), "Doe^Jane") << "left untouched, not half done";
 }
 
+// Issue 13: the middle profile, PS3.15's Basic Profile with the Retain Longitudinal Temporal
+// Information with Full Dates Option: dates and times stay (a stroke CT is read against them),
+// staff, institution, accession and device identity go as in the strict profile, and the
+// patient's birth date still goes.
+TEST(Deidentify, BasicKeepDatesKeepsDatesAndRemovesStaffAndInstitution) {
+  DcmFileFormat file;
+  DcmDataset& d = *file.getDataset();
+  buildIdentifiedObject(d, "1.2.826.0.1.3680043.2.1143.12");
+  d.putAndInsertString(DCM_AcquisitionDate, "20261125");
+  d.putAndInsertString(DCM_AcquisitionTime, "101112");
+  d.putAndInsertString(DCM_SeriesTime, "101010");
+  d.putAndInsertString(DCM_OperatorsName, "SECRET^OPERATOR");
+  d.putAndInsertString(DCM_PerformingPhysicianName, "SECRET^PHYSICIAN");
+  d.putAndInsertString(DCM_InstitutionName, "SECRET HOSPITAL");
+  d.putAndInsertString(DCM_InstitutionAddress, "SECRET STREET");
+  d.putAndInsertString(DCM_StationName, "SECRETSTATION");
+  d.putAndInsertString(DCM_DeviceSerialNumber, "SECRET-SN");
+  d.putAndInsertString(DCM_AccessionNumber, "SECRET-ACC");
+  deidentify(d, DeidProfile::BasicKeepDates, testKey());
+  auto dump = dumpEverything(d);
+  for (const char* forbidden : {"SECRET", "19450102", "HOSP-000123", "ACME"})
+    EXPECT_EQ(dump.find(forbidden), std::string::npos) << forbidden << " survived:\n" << dump;
+  EXPECT_EQ(text(d, DCM_StudyDate), "20261125");
+  EXPECT_EQ(text(d, DCM_AcquisitionDate), "20261125");
+  EXPECT_EQ(text(d, DCM_AcquisitionTime), "101112");
+  EXPECT_EQ(text(d, DCM_SeriesTime), "101010");
+  EXPECT_EQ(text(d, DCM_PatientID), pseudonymFor("HOSP-000123", testKey()));
+  EXPECT_EQ(text(d, DCM_LongitudinalTemporalInformationModified), "UNMODIFIED");
+  DcmItem* second = nullptr;
+  ASSERT_TRUE(d.findAndGetSequenceItem(DCM_DeidentificationMethodCodeSequence, second, 1).good());
+  EXPECT_EQ(text(*second, DCM_CodeValue), "113106");
+}
+
+// Issue 13: the kept file's pixels are not redacted (the video is): an object that may carry
+// burned-in text and did not say so is marked YES by every profile; a NO stays.
+TEST(Deidentify, BurnedInAnnotationIsMarkedWhereTextMayBe) {
+  for (auto profile : {DeidProfile::HospitalMinimum, DeidProfile::BasicConfidentiality,
+                       DeidProfile::BasicKeepDates}) {
+    DcmFileFormat us;
+    buildIdentifiedObject(*us.getDataset(), "1.2.826.0.1.3680043.2.1143.13");
+    deidentify(*us.getDataset(), profile, testKey());
+    EXPECT_EQ(text(*us.getDataset(), DCM_BurnedInAnnotation), "YES");
+    DcmFileFormat clean;
+    buildIdentifiedObject(*clean.getDataset(), "1.2.826.0.1.3680043.2.1143.14");
+    clean.getDataset()->putAndInsertString(DCM_BurnedInAnnotation, "NO");
+    deidentify(*clean.getDataset(), profile, testKey());
+    EXPECT_EQ(text(*clean.getDataset(), DCM_BurnedInAnnotation), "NO");
+  }
+}
+
 }  // namespace
 }  // namespace medrelay::pipelines::dicom

@@ -4,6 +4,7 @@
 // slices play in position order, and bad files are skipped without stopping the series.
 #include <gtest/gtest.h>
 
+#include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
 #include <fstream>
@@ -282,6 +283,105 @@ TEST_F(SeriesPlaylistTest, BadFilesAreSkippedAndGoodOnesStillPlay) {
   }
   EXPECT_EQ(failures, 1u);                    // the garbled frame only
   EXPECT_EQ(playlist.addFolder(folder), 0u);  // nothing is read twice
+}
+
+// Issue 13: an MR whose files carry Window Width 0 was a flat grey picture. A width of 0 (or
+// negative) is no window: the min/max of the object applies.
+TEST_F(SeriesPlaylistTest, WindowWidthZeroFallsBackToMinMax) {
+  DicomImageSpec spec;
+  spec.modality = "MR";
+  spec.bitsAllocated = 16;
+  spec.bitsStored = 12;
+  spec.left = {100};
+  spec.right = {900};
+  spec.window = std::array<double, 2>{500, 0};
+  write(spec, "mr.dcm");
+  SeriesPlaylist playlist(settings);
+  ASSERT_EQ(playlist.addFolder(folder), 1u);
+  auto frame = renderOne(playlist);
+  EXPECT_LT(halfMean(frame, false), 30);
+  EXPECT_GT(halfMean(frame, true), 220);
+}
+
+// Issue 13: the CT preset overrode the window of presentation-ready objects. A secondary
+// capture of a CT keeps its own window (here one that shows 0 black and 1000 white, where the
+// soft-tissue preset would make both halves white); an original CT image gets the preset.
+TEST_F(SeriesPlaylistTest, CtPresetOnlyForOriginalCtImages) {
+  DicomImageSpec spec;
+  spec.modality = "CT";
+  spec.sopClass = UID_SecondaryCaptureImageStorage;
+  spec.bitsAllocated = 16;
+  spec.bitsStored = 16;
+  spec.left = {1000};  // 1000 HU with intercept -1000: 0 HU; preset soft tissue: grey 50%
+  spec.right = {2000};
+  spec.rescaleIntercept = -1000;
+  spec.window = std::array<double, 2>{500, 1000};  // the file's: 0 HU black, 1000 HU white
+  write(spec, "sc.dcm");
+  SeriesPlaylist playlist(settings);
+  ASSERT_EQ(playlist.addFolder(folder), 1u);
+  auto frame = renderOne(playlist);
+  EXPECT_LT(halfMean(frame, false), 10);
+  EXPECT_GT(halfMean(frame, true), 245);
+
+  std::filesystem::remove(folder / "sc.dcm");
+  spec.sopClass = UID_CTImageStorage;
+  spec.imageType = "ORIGINAL\\PRIMARY\\AXIAL";
+  write(spec, "ct.dcm");
+  SeriesPlaylist original(settings);
+  ASSERT_EQ(original.addFolder(folder), 1u);
+  auto ct = renderOne(original);
+  EXPECT_NEAR(halfMean(ct, false), 96, 12);  // 0 HU in the 50/400 preset: (0-50+200)/400*255
+  EXPECT_GT(halfMean(ct, true), 245);
+}
+
+// Issue 13: a file in the data directory declaring 2,147,483,647 frames made the playlist
+// builder spin; the network path's limits apply to files read from disk too.
+TEST_F(SeriesPlaylistTest, FilesBeyondTheLimitsAreSkipped) {
+  DicomImageSpec spec;
+  auto image = testing::makeDicomImage(spec);
+  image->getDataset()->putAndInsertString(DCM_NumberOfFrames, "2147483647");
+  ASSERT_TRUE(image->saveFile((folder / "huge.dcm").c_str(), EXS_LittleEndianExplicit).good());
+  write(spec, "fine.dcm");
+  SeriesPlaylist playlist(settings);
+  EXPECT_EQ(playlist.addFolder(folder), 1u);
+  EXPECT_EQ(playlist.entries().size(), 1u);
+}
+
+// Issue 13: a multi-frame JPEG object declaring 96 frames but holding 10 fragments never
+// played. The frames that are there play; the object counts as 10 frames.
+TEST_F(SeriesPlaylistTest, MultiFrameJpegWithFewerFragmentsPlaysWhatIsThere) {
+  DicomImageSpec spec;
+  spec.frames = 10;
+  spec.frameStep = 10;
+  spec.syntax = EXS_JPEGProcess1;
+  auto image = testing::makeDicomImage(spec);
+  image->getDataset()->putAndInsertString(DCM_NumberOfFrames, "96");
+  ASSERT_TRUE(image->saveFile((folder / "short.dcm").c_str(), EXS_JPEGProcess1).good());
+  SeriesPlaylist playlist(settings);
+  ASSERT_EQ(playlist.addFolder(folder), 1u);
+  ASSERT_EQ(playlist.entries().size(), 10u);
+  for (size_t i = 0; i < playlist.entries().size(); ++i) {
+    auto frame = renderOne(playlist, i);
+    EXPECT_EQ(frame.width, 64);
+  }
+}
+
+// Issue 13: a YBR_FULL_422 uncompressed secondary capture (two bytes per pixel) was refused
+// with "pixel data shorter than its attributes announce". It plays, in colour.
+TEST_F(SeriesPlaylistTest, YbrFull422NativeSecondaryCapturePlays) {
+  DicomImageSpec spec;
+  spec.modality = "OT";
+  spec.sopClass = UID_SecondaryCaptureImageStorage;
+  spec.photometric = "YBR_FULL_422";
+  spec.left = {40, 128, 128};
+  spec.right = {220, 128, 128};
+  write(spec, "ybr.dcm");
+  SeriesPlaylist playlist(settings);
+  ASSERT_EQ(playlist.addFolder(folder), 1u);
+  auto frame = renderOne(playlist);
+  EXPECT_TRUE(frame.color);
+  EXPECT_LT(halfMean(frame, false), 60);
+  EXPECT_GT(halfMean(frame, true), 200);
 }
 
 }  // namespace

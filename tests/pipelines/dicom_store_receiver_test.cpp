@@ -28,7 +28,11 @@
 #include <random>
 #include <thread>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+
+#include "common/logger.hpp"
 #include "pipelines/dicom/store_receiver.hpp"
+#include "tests/support/dicom_test_images.hpp"
 #include "tests/support/free_port.hpp"
 
 namespace medrelay::pipelines::dicom {
@@ -287,6 +291,99 @@ TEST_F(StoreReceiverTest, ListensOnlyOnItsOwnAddress) {
   bad.bindAddress = "not-an-address";
   StoreReceiver refused(bad, [](std::unique_ptr<DcmDataset>, const StoreContext&) {});
   EXPECT_FALSE(refused.start());
+}
+
+// Issue 13: a valid YBR_FULL_422 uncompressed secondary capture (two bytes per pixel) was
+// refused with 0xC000, and Orthanc stopped the series' push there. Now it is stored; a 4:2:2
+// object that is short by one row still is refused.
+TEST_F(StoreReceiverTest, YbrFull422SecondaryCaptureIsStored) {
+  testing::DicomImageSpec spec;
+  spec.modality = "OT";
+  spec.sopClass = UID_SecondaryCaptureImageStorage;
+  spec.photometric = "YBR_FULL_422";
+  spec.left = {40, 128, 128};
+  spec.right = {220, 128, 128};
+  auto image = testing::makeDicomImage(spec);
+  std::unique_ptr<DcmDataset> dataset(image->getAndRemoveDataset());
+  EXPECT_EQ(send(*dataset, UID_SecondaryCaptureImageStorage), 0x0000);
+  auto short422 = testing::makeDicomImage(spec);
+  std::vector<Uint8> pixels(64 * 63 * 2, 0x80);
+  short422->getDataset()->putAndInsertUint8Array(DCM_PixelData, pixels.data(), pixels.size());
+  EXPECT_EQ(send(*short422->getDataset(), UID_SecondaryCaptureImageStorage), 0xC000);
+  ASSERT_TRUE(waitForReceived(1));
+}
+
+// Issue 13: the answer went out only after the stream had started; with associations served
+// one at a time, a slow one held every other sender's answer back. Three storescu processes
+// at once: all three objects are in the handler at the same time (it waits for that, with a
+// deadline), which one association at a time could never do.
+TEST_F(StoreReceiverTest, AssociationsAreServedSideBySide) {
+  receiver.reset();
+  std::mutex gate;
+  std::condition_variable changed;
+  int inside = 0, most = 0;
+  receiver = std::make_unique<StoreReceiver>(
+      config, [&](std::unique_ptr<DcmDataset>, const StoreContext&) {
+        std::unique_lock lock(gate);
+        most = std::max(most, ++inside);
+        changed.notify_all();
+        changed.wait_for(lock, 20s, [&] { return most >= 3; });
+        --inside;
+      });
+  ASSERT_TRUE(receiver->start());
+  std::vector<std::filesystem::path> files;
+  for (int i = 0; i < 3; ++i) {
+    files.push_back(std::filesystem::temp_directory_path() /
+                    ("medrelay-side-" + std::to_string(std::random_device{}()) + ".dcm"));
+    DcmFileFormat file(cine().release());
+    ASSERT_TRUE(file.saveFile(files.back().c_str(), EXS_LittleEndianExplicit).good());
+  }
+  std::vector<std::thread> senders;
+  std::atomic<int> succeeded{0};
+  for (const auto& file : files)
+    senders.emplace_back([&, file] { succeeded += storescu("MODALITY1", file) == 0; });
+  for (auto& sender : senders)
+    sender.join();
+  for (const auto& file : files)
+    std::filesystem::remove(file);
+  EXPECT_EQ(succeeded.load(), 3);
+  std::lock_guard lock(gate);
+  EXPECT_EQ(most, 3) << "associations were served one after another";
+}
+
+// Issue 13: refusals at negotiation (JPEG 2000, waveforms) left no line of ours. Each is
+// logged once, with its reason and the standard names of what was refused, and counted.
+TEST_F(StoreReceiverTest, RefusalsAtNegotiationAreLoggedOnce) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  auto logger = medrelay::logger("dicom");
+  logger->sinks().push_back(sink);
+  {
+    DcmSCU scu;
+    scu.setAETitle("MODALITY1");
+    scu.setPeerAETitle("MEDRELAY");
+    scu.setPeerHostName("127.0.0.1");
+    scu.setPeerPort(config.port);
+    OFList<OFString> j2k, plain;
+    j2k.push_back(UID_JPEG2000TransferSyntax);
+    plain.push_back(UID_LittleEndianExplicitTransferSyntax);
+    scu.addPresentationContext(UID_UltrasoundMultiframeImageStorage, j2k);
+    scu.addPresentationContext(UID_TwelveLeadECGWaveformStorage, plain);
+    ASSERT_TRUE(scu.initNetwork().good());
+    EXPECT_TRUE(scu.negotiateAssociation().bad()) << "nothing acceptable was offered";
+  }
+  logger->sinks().pop_back();
+  std::string all;
+  int j2kLines = 0, ecgLines = 0;
+  for (const auto& line : sink->last_formatted()) {
+    all += line;
+    j2kLines += line.find("JPEG2000") != std::string::npos;
+    ecgLines += line.find("ECG") != std::string::npos;
+  }
+  EXPECT_EQ(j2kLines, 1) << all;
+  EXPECT_EQ(ecgLines, 1) << all;
+  EXPECT_NE(all.find("no presentation context we accept"), std::string::npos) << all;
+  EXPECT_EQ(receiver->stats().contextsRefused.load(), 2u);
+  EXPECT_EQ(receiver->stats().associationsRefused.load(), 1u);
 }
 
 }  // namespace

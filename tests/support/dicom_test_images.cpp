@@ -42,7 +42,8 @@ std::unique_ptr<DcmFileFormat> makeDicomImage(const DicomImageSpec& spec) {
   registerDicomEncoders();
   auto file = std::make_unique<DcmFileFormat>();
   DcmDataset& d = *file->getDataset();
-  const int samples = spec.photometric == "RGB" || spec.photometric == "YBR_FULL" ? 3 : 1;
+  const bool ybr422 = spec.photometric == "YBR_FULL_422";
+  const int samples = spec.photometric == "RGB" || spec.photometric == "YBR_FULL" || ybr422 ? 3 : 1;
   std::string sopClass = spec.sopClass;
   if (sopClass.empty()) {
     sopClass = spec.frames > 1         ? UID_UltrasoundMultiframeImageStorage
@@ -59,6 +60,10 @@ std::unique_ptr<DcmFileFormat> makeDicomImage(const DicomImageSpec& spec) {
   d.putAndInsertString(DCM_Modality, spec.modality.c_str());
   d.putAndInsertString(DCM_PatientName, spec.patientName.c_str());
   d.putAndInsertString(DCM_PatientID, "TEST-0001");
+  if (!spec.imageType.empty()) d.putAndInsertString(DCM_ImageType, spec.imageType.c_str());
+  if (!spec.burnedIn.empty()) d.putAndInsertString(DCM_BurnedInAnnotation, spec.burnedIn.c_str());
+  if (!spec.manufacturer.empty()) d.putAndInsertString(DCM_Manufacturer, spec.manufacturer.c_str());
+  if (!spec.model.empty()) d.putAndInsertString(DCM_ManufacturerModelName, spec.model.c_str());
   if (!spec.seriesDescription.empty())
     d.putAndInsertString(DCM_SeriesDescription, spec.seriesDescription.c_str());
   d.putAndInsertUint16(DCM_Rows, spec.rows);
@@ -96,7 +101,21 @@ std::unique_ptr<DcmFileFormat> makeDicomImage(const DicomImageSpec& spec) {
     const auto& half = x < spec.columns / 2 ? spec.left : spec.right;
     return half[static_cast<size_t>(sample) % half.size()] + frame * spec.frameStep;
   };
-  if (spec.bitsAllocated == 8) {
+  if (!spec.pixels.empty()) {
+    d.putAndInsertUint8Array(DCM_PixelData, spec.pixels.data(), spec.pixels.size());
+  } else if (ybr422) {
+    // Per pair of pixels on a row: Y1 Y2 Cb Cr (PS3.3 C.7.6.3.1.2).
+    std::vector<Uint8> pixels;
+    for (int f = 0; f < spec.frames; ++f)
+      for (int y = 0; y < spec.rows; ++y)
+        for (int x = 0; x < spec.columns; x += 2) {
+          pixels.push_back(static_cast<Uint8>(value(f, x, 0)));
+          pixels.push_back(static_cast<Uint8>(value(f, x + 1, 0)));
+          pixels.push_back(static_cast<Uint8>(value(f, x, 1)));
+          pixels.push_back(static_cast<Uint8>(value(f, x, 2)));
+        }
+    d.putAndInsertUint8Array(DCM_PixelData, pixels.data(), pixels.size());
+  } else if (spec.bitsAllocated == 8) {
     std::vector<Uint8> pixels(perFrame * static_cast<size_t>(spec.frames));
     size_t i = 0;
     for (int f = 0; f < spec.frames; ++f)

@@ -18,7 +18,9 @@ namespace medrelay::testing {
 struct DicomImageSpec {
   std::string sopClass;  // empty: multi-frame US for frames > 1, else MR (or CT if modality CT)
   std::string modality = "US";
-  std::string photometric = "MONOCHROME2";  // MONOCHROME1, RGB, YBR_FULL
+  // MONOCHROME1, RGB, YBR_FULL, YBR_FULL_422 (native: Y Y Cb Cr per pair of pixels; the
+  // halves' first sample is Y, the others Cb and Cr)
+  std::string photometric = "MONOCHROME2";
   uint16_t rows = 64, columns = 64;
   int frames = 1;
   uint16_t bitsAllocated = 8, bitsStored = 8;
@@ -34,6 +36,9 @@ struct DicomImageSpec {
   std::optional<std::array<double, 6>> orientation;
   std::string studyUid, seriesUid;  // empty: fresh ones
   std::string seriesDescription;
+  std::string imageType, burnedIn, manufacturer, model;  // written when not empty
+  // Stored samples as they go into Pixel Data (8-bit, interleaved), instead of the halves.
+  std::vector<uint8_t> pixels;
   std::string patientName = "TEST^PATIENT";
   E_TransferSyntax syntax = EXS_LittleEndianExplicit;
 };

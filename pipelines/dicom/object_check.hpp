@@ -1,0 +1,34 @@
+// Whether a DICOM object is an image we are willing to decode: an image storage SOP class with
+// sane dimensions within the limits, and native pixel data as long as PS3.5 says its attributes
+// need. The same check guards every path (C-STORE on arrival, files read from the data directory
+// by the player), so a hostile header cannot make any of them allocate or loop without bound.
+// Stateless: any thread.
+#pragma once
+
+#include <dcmtk/dcmdata/dcdatset.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace medrelay::pipelines::dicom {
+
+struct ObjectLimits {
+  uint32_t maxRows = 4096, maxColumns = 4096, maxFrames = 5000;
+  uint64_t maxPixelBytes = uint64_t{1} << 30;
+};
+
+// Bytes of native pixel data one frame needs (PS3.5 8.1.1, PS3.3 C.7.6.3.1.2): YBR_FULL_422 and
+// YBR_PARTIAL_422 carry two samples per pixel (Y for each, Cb and Cr shared by two pixels),
+// whatever the planar configuration; everything else Samples per Pixel. nullopt for a
+// photometric interpretation that native data cannot have (YBR_PARTIAL_420, YBR_ICT, YBR_RCT
+// exist only compressed) or a 4:2:2 image with an odd number of columns.
+std::optional<uint64_t> nativeFrameBytes(const std::string& photometric, uint16_t rows,
+                                         uint16_t columns, uint16_t samples,
+                                         uint16_t bitsAllocated);
+
+// "" when fine, else the reason (names the problem, never a value from the object). Reasons a
+// caller maps to statuses: "too large", "absurd dimensions", any containing "pixel".
+std::string checkImageObject(DcmDataset& dataset, const ObjectLimits& limits);
+
+}  // namespace medrelay::pipelines::dicom
