@@ -195,6 +195,7 @@ DicomGateway::Stats DicomGateway::stats() const {
     out.associations = r.associations;
     out.associationsRefused = r.associationsRefused;
     out.contextsRefused = r.contextsRefused;
+    out.connectionsRefusedEarly = r.connectionsRefusedEarly;
     out.stored = r.stored;
     out.refused = r.refused;
   }

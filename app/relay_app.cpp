@@ -13,6 +13,7 @@
 #include "app/api_service.hpp"
 #include "app/audit_head_reporter.hpp"
 #include "app/dicom_gateway.hpp"
+#include "app/dicom_metrics.hpp"
 #include "app/directory_seed.hpp"
 #include "app/host_port.hpp"
 #include "app/relay_service.hpp"
@@ -208,6 +209,9 @@ int runServe(const ServeOptions& options) {
         }
       });
   service.setPublishService(&publishing);
+  if (dicom) {
+    service.addMetricsSource([&dicom] { return dicomMetricsText(dicom->stats()); });
+  }
   ApiService api(*store, authorizer, tokens, service);
   service.setApiHandler(
       [&api](auto request, auto done) { api.handle(std::move(request), std::move(done)); });

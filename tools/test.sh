@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test:
-#   1. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
-#   2. every test (unit, integration, browser) on the optimized build (build/)
+#   1. under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/): the unit tests, then
+#      the `asan` set of integration, hostile-input and browser tests (where viewers and
+#      publishers come and go, ingest children die and hostile clients push: a memory error
+#      aborts the server there and the test sees it)
+#   2. every test (unit, integration, hostile, browser) on the optimized build (build/)
 # The last ctest summary covers the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +17,11 @@ fi
 
 bash tools/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DMEDRELAY_SANITIZE=ON -DMEDRELAY_BENCH=OFF
 # GLib and GStreamer keep process-lifetime allocations that LeakSanitizer would report as leaks.
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -L unit --output-on-failure -j2
+# The servers the tests start inherit these, so an ASan report aborts the server under test.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+ctest --test-dir build-asan -L unit --output-on-failure -j2
+ctest --test-dir build-asan -L asan --output-on-failure -j2
+unset ASAN_OPTIONS UBSAN_OPTIONS
 
 bash tools/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ctest --test-dir build --output-on-failure -j2

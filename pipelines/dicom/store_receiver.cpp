@@ -1,5 +1,9 @@
 #include "pipelines/dicom/store_receiver.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/diutil.h>
@@ -291,6 +295,44 @@ bool StoreReceiver::start() {
 }
 
 namespace {
+
+// Waits until the connection holds a whole A-ASSOCIATE-RQ PDU (PS3.8 9.3.2: type 1, a 32-bit
+// length, at most what any real request needs), peeking without reading. Only then does DCMTK
+// get it, so a peer that sends nothing or half a PDU never takes the handover below, and one
+// that sends something else is refused before DCMTK parses a byte. "" when whole, else why not.
+std::string awaitAssociationRequest(int connection, int timeoutSeconds) {
+  constexpr size_t kHeader = 6, kMaxRequest = 64 * 1024;
+  std::vector<unsigned char> peeked(kHeader + kMaxRequest);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+  size_t wanted = kHeader;
+  for (;;) {
+    ssize_t n = ::recv(connection, peeked.data(), wanted, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return "the peer closed before its association request";
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      return std::string("the connection failed: ") + std::strerror(errno);
+    }
+    if (n >= static_cast<ssize_t>(kHeader) && wanted == kHeader) {
+      if (peeked[0] != 0x01) return "the first PDU is not an association request";
+      uint32_t length = (uint32_t{peeked[2]} << 24) | (uint32_t{peeked[3]} << 16) |
+                        (uint32_t{peeked[4]} << 8) | peeked[5];
+      if (length < 68 || length > kMaxRequest) return "the association request's length is absurd";
+      wanted = kHeader + length;
+      continue;
+    }
+    if (n >= static_cast<ssize_t>(wanted)) return "";
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return "no whole association request within the idle timeout";
+    pollfd p{connection, POLLIN, 0};
+    // Woken by new bytes; a partial PDU keeps the socket readable, so pause briefly then.
+    if (n > 0) {
+      ::usleep(20'000);
+    } else {
+      ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    }
+  }
+}
+
 // DCMTK takes an accepted connection through a process-wide global (dcmExternalSocketHandle),
 // read until the association request is in: associations (of every receiver in the process)
 // take turns for that moment only, then run side by side.
@@ -323,6 +365,21 @@ void StoreReceiver::serve() {
 }
 
 void StoreReceiver::associate(int connection) {
+  if (auto problem = awaitAssociationRequest(connection, config_.idleTimeoutSeconds);
+      !problem.empty()) {
+    ::close(connection);
+    uint64_t refused = ++stats_.connectionsRefusedEarly;
+    if (refused == 1 || refused % 100 == 0) {  // one line per burst, not one per connection
+      log()->warn("DICOM connection closed before its association: {} ({} so far)", problem,
+                  refused);
+    }
+    return;
+  }
+  // DCMTK's blocking reads have no timeout of their own: a peer that goes silent later (mid
+  // C-STORE) gets a read error after the idle timeout.
+  timeval idle{config_.idleTimeoutSeconds, 0};
+  ::setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+  ::setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
   externalSocket.acquire();
   bool released = false;
   auto release = [&released] {

@@ -41,6 +41,9 @@ struct StoreReceiverConfig {
   uint32_t maxRows = 4096, maxColumns = 4096, maxFrames = 5000;
   uint64_t maxPixelBytes = uint64_t{1} << 30;
   unsigned maxAssociations = 8;  // served at once; more wait to be accepted
+  // A peer silent this long (before its association request is whole, or mid-association)
+  // loses its connection: one idle TCP connection must not hold the port.
+  int idleTimeoutSeconds = 15;
   ObjectLimits limits() const { return {maxRows, maxColumns, maxFrames, maxPixelBytes}; }
 };
 
@@ -51,6 +54,9 @@ struct StoreReceiverStats {
   std::atomic<uint64_t> contextsRefused{0};      // proposed presentation contexts refused
   std::atomic<uint64_t> stored{0};               // objects acknowledged with success
   std::atomic<uint64_t> refused{0};              // C-STOREs answered with a failure status
+  // Connections closed before DCMTK saw them: no whole association request in time, or bytes
+  // that are not one.
+  std::atomic<uint64_t> connectionsRefusedEarly{0};
 };
 
 // What became of one C-STORE (for the caller's log and tests).

@@ -1,6 +1,7 @@
 #include "relay/webrtc/sdp_fragment.hpp"
 
 #include "relay/webrtc/sdp_message.hpp"
+#include "relay/webrtc/sdp_validation.hpp"
 
 namespace medrelay::relay::webrtc {
 
@@ -40,6 +41,18 @@ SdpResult<SdpFragment> parseSdpFragment(std::string_view body) {
   }
   if (out.candidates.empty() && !out.endOfCandidates && out.iceUfrag.empty()) {
     return SdpError{"sdp-parse", "The fragment carries no ICE candidates."};
+  }
+  if (out.candidates.size() > kMaxRemoteCandidates) {
+    return SdpError{"too-many-candidates", "The fragment carries too many ICE candidates."};
+  }
+  for (const auto& candidate : out.candidates) {
+    if (!validCandidate(candidate)) {
+      return SdpError{"bad-candidate", "An a=candidate line of the fragment is malformed."};
+    }
+  }
+  if ((!out.iceUfrag.empty() && !validIceUfrag(out.iceUfrag)) ||
+      (!out.icePwd.empty() && !validIcePwd(out.icePwd))) {
+    return SdpError{"bad-ice-credentials", "The fragment's ICE username or password is malformed."};
   }
   return out;
 }

@@ -14,6 +14,8 @@ struct SdpMessageDeleter {
 using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageDeleter>;
 
 constexpr size_t kMaxSdpBytes = 64 * 1024;
+// More remote candidates than any real client gathers (one per interface, transport and type).
+constexpr size_t kMaxRemoteCandidates = 64;
 
 // Parses SDP text (bounded by kMaxSdpBytes); null when GStreamer refuses it.
 SdpMessagePtr parseSdpText(std::string_view text);

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "relay/webrtc/sdp_message.hpp"
+#include "relay/webrtc/sdp_validation.hpp"
 
 namespace medrelay::relay::webrtc {
 
@@ -174,6 +175,23 @@ SdpResult<RemoteDescription> parseOffer(std::string_view sdp) {
   }
   if (out.fingerprint.empty()) {
     return SdpError{"no-fingerprint", "The offer has no DTLS certificate fingerprint."};
+  }
+  if (!validIceUfrag(out.iceUfrag) || !validIcePwd(out.icePwd)) {
+    return SdpError{"bad-ice-credentials",
+                    "The offer's ICE username fragment or password is malformed (RFC 8839)."};
+  }
+  if (!validFingerprint(out.fingerprintAlgorithm, out.fingerprint)) {
+    return SdpError{"bad-fingerprint",
+                    "The offer's DTLS fingerprint is malformed or uses a hash other than SHA-1 "
+                    "or SHA-2."};
+  }
+  if (out.candidates.size() > kMaxRemoteCandidates) {
+    return SdpError{"too-many-candidates", "The offer carries too many ICE candidates."};
+  }
+  for (const auto& candidate : out.candidates) {
+    if (!validCandidate(candidate)) {
+      return SdpError{"bad-candidate", "An a=candidate line of the offer is malformed."};
+    }
   }
   // RFC 5763 §5 requires offerers to send actpass; be lenient with clients that omit it.
   if (out.setup.empty()) out.setup = "actpass";

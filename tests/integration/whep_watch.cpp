@@ -27,6 +27,7 @@ Watching watchStream(ServerProcess& server, const std::string& stream, ViewerCod
     EXPECT_TRUE(w.viewer->setAnswer(response.body));
   }
   w.location = response.headers["location"];
+  w.answer = response.body;
   return w;
 }
 

@@ -13,6 +13,7 @@ namespace medrelay::testing {
 struct Watching {
   std::unique_ptr<WebrtcbinViewer> viewer;
   std::string location;
+  std::string answer;  // the relay's SDP answer (its candidates name its ICE port)
 };
 
 Watching watchStream(ServerProcess& server, const std::string& stream,

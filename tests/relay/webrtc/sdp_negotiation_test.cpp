@@ -8,6 +8,7 @@
 #include "relay/webrtc/sdp_fragment.hpp"
 #include "relay/webrtc/sdp_message.hpp"
 #include "relay/webrtc/sdp_offer.hpp"
+#include "relay/webrtc/sdp_validation.hpp"
 
 namespace medrelay::relay::webrtc {
 namespace {
@@ -327,6 +328,53 @@ TEST(SdpFragment, ReadsTrickleIceFragments) {  // RFC 8840 §4.4 shaped body
   EXPECT_EQ(fragment.candidates[0], "candidate:1 1 UDP 2130706431 198.51.100.1 39132 typ host");
   EXPECT_TRUE(fragment.endOfCandidates);
   EXPECT_TRUE(std::holds_alternative<SdpError>(parseSdpFragment("")));
+}
+
+// The hostile-input suite found offers with a garbage fingerprint, an MD5 fingerprint and
+// garbage candidate lines answered with 201: each is now refused as a whole (JSEP §5.8).
+TEST(SdpValidation, MalformedTransportAttributesRefuseTheOffer) {
+  auto code = [](const std::string& sdp) {
+    auto result = parseOffer(sdp);
+    return std::holds_alternative<SdpError>(result) ? std::get<SdpError>(result).code : "";
+  };
+  std::string offer = kFirefoxOffer;
+  EXPECT_EQ(code(offer), "");
+  auto replaced = [&](const std::string& what, const std::string& with) {
+    std::string out = offer;
+    out.replace(out.find(what), what.size(), with);
+    return out;
+  };
+  EXPECT_EQ(code(replaced("a=fingerprint:sha-256 ", "a=fingerprint:md5 ")), "bad-fingerprint");
+  auto fingerprint = offer.find("a=fingerprint:sha-256 ") + 22;
+  EXPECT_EQ(code(replaced(offer.substr(fingerprint, 5), "ZZ:ZZ")), "bad-fingerprint");
+  EXPECT_EQ(code(replaced("a=mid:0\r\n", "a=mid:0\r\na=candidate:1 1 udp x y z w\r\n")),
+            "bad-candidate");
+  EXPECT_EQ(code(replaced("a=ice-ufrag:ffx1", "a=ice-ufrag:ab")), "bad-ice-credentials");
+  std::string many;
+  for (int i = 0; i < 65; ++i)
+    many += "a=candidate:" + std::to_string(i) + " 1 udp 1 192.0.2.1 " + std::to_string(1000 + i) +
+            " typ host\r\n";
+  EXPECT_EQ(code(replaced("a=mid:0\r\n", "a=mid:0\r\n" + many)), "too-many-candidates");
+}
+
+TEST(SdpValidation, CandidatesAndFingerprintsRealClientsSend) {
+  EXPECT_TRUE(
+      validCandidate("candidate:842163049 1 udp 1677729535 203.0.113.7 51622 typ srflx "
+                     "raddr 0.0.0.0 rport 0 generation 0 ufrag sAfR network-cost 999"));
+  EXPECT_TRUE(
+      validCandidate("candidate:1 1 TCP 2105458943 9b1f3c2e-7a51-4d2e-9c1f.local 9 typ "
+                     "host tcptype active"));
+  EXPECT_TRUE(validCandidate("candidate:0 1 UDP 2122252543 2001:db8::1 40000 typ host"));
+  EXPECT_FALSE(validCandidate("candidate:1 1 udp 1 192.0.2.1 70000 typ host"));
+  EXPECT_FALSE(validCandidate("candidate:1 1 udp 1 192.0.2.1 7000 typ nonsense"));
+  EXPECT_FALSE(validCandidate("candidate:1 1 udp 99999999999 192.0.2.1 7000 typ host"));
+  EXPECT_FALSE(validCandidate("candidate:1 1 udp 1 192.0.2.1 7000 typ host raddr"));
+  EXPECT_TRUE(
+      validFingerprint("SHA-1", "4B:72:0B:1C:63:7E:D9:41:37:C4:21:F4:9F:AB:9E:2B:61:21:75:84"));
+  EXPECT_FALSE(validFingerprint("sha-256", "4B:72:0B"));
+  EXPECT_TRUE(validIcePwd("9mIRZkqQ2cs8hlMFP+pwSJgH"));
+  EXPECT_FALSE(validIcePwd("short"));
+  EXPECT_FALSE(validIceUfrag(std::string(300, 'u')));
 }
 
 }  // namespace
