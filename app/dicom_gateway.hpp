@@ -68,7 +68,7 @@ class DicomGateway {
   struct Stats {
     uint64_t associations = 0, associationsRefused = 0, contextsRefused = 0;
     uint64_t connectionsRefusedEarly = 0;  // no whole association request in time, or garbage
-    uint64_t stored = 0, refused = 0;                                   // C-STORE answers
+    uint64_t stored = 0, refused = 0;      // C-STORE answers
     uint64_t seriesRedacted = 0, seriesBlocked = 0, seriesAllowed = 0;  // this run's decisions
   };
   Stats stats() const;

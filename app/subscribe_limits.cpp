@@ -57,7 +57,7 @@ void SubscribeLimits::sweep(int64_t nowMs) {
   lastSweepMs_ = nowMs;
   for (auto it = users_.begin(); it != users_.end();) {
     it = it->second.sessions == 0 && it->second.subscribes.full(nowMs) ? users_.erase(it)
-                                                                          : std::next(it);
+                                                                       : std::next(it);
   }
   for (auto it = addresses_.begin(); it != addresses_.end();) {
     it = it->second.full(nowMs) ? addresses_.erase(it) : std::next(it);

@@ -128,14 +128,9 @@ TEST_F(Api, RepeatedFailuresLockTheAccountWithGrowingDelay) {
                     json{{"user", "locky"}, {"password", "nope-nope"}, {"device_id", "d"}});
   EXPECT_EQ(fifth.status, 423);
   EXPECT_EQ(fifth.headers["retry-after"], "1");
-  auto lockedAt = std::chrono::steady_clock::now();
-  // Locked: even the right password is refused until the delay has passed (from this address;
-  // checked only while the second lasts: a loaded machine may answer later than that).
-  int right = signInStatus("locky", "locky-password-1");
-  if (std::chrono::steady_clock::now() - lockedAt < 1s) {
-    EXPECT_EQ(right, 423);
-  }
-  if (right == 200) GTEST_SKIP() << "the machine was too slow to see the 1 s lock";
+  // (That the right password is refused while locked is checked by the store's tests, with a
+  // clock of their own: here a loaded machine may answer after the second has passed, and a
+  // success would reset the count this test goes on to check.)
   std::this_thread::sleep_for(2100ms);
   // One more failure after the lock doubles the delay.
   auto sixth = call("POST", "/auth/sign-in", "",
