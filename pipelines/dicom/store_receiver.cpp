@@ -6,20 +6,25 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/dcmlayer.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmnet/scp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <semaphore>
+#include <span>
 #include <utility>
 #include <vector>
 
 #include "common/logger.hpp"
+#include "pipelines/dicom/associate_request_check.hpp"
 
 namespace medrelay::pipelines::dicom {
 
@@ -90,11 +95,50 @@ const char* refuseReasonText(DcmRefuseReasonType reason) {
 
 }  // namespace
 
+namespace {
+
+// Plain TCP, as DCMTK's own layer, but it says when DCMTK has taken the connection out of
+// dcmExternalSocketHandle: createConnection() runs right after DCMTK reads that global and before
+// it reads a byte of the request, on every path (a request it then fails to parse included).
+// Its connections also bound every wait for the peer by the idle timeout: DCMTK waits up to
+// 180 s (DUL_TIMEOUT) for a peer to close after a request it could not parse, or after a release.
+class HandoverLayer final : public DcmTransportLayer {
+ public:
+  HandoverLayer(std::function<void()> onTaken, int idleSeconds)
+      : onTaken_(std::move(onTaken)), idleSeconds_(idleSeconds) {}
+  DcmTransportConnection* createConnection(DcmNativeSocketType openSocket, OFBool) override {
+    if (onTaken_) std::exchange(onTaken_, nullptr)();
+    return new IdleBoundedConnection(openSocket, idleSeconds_);  // DCMTK owns and deletes it
+  }
+
+ private:
+  class IdleBoundedConnection final : public DcmTCPConnection {
+   public:
+    IdleBoundedConnection(DcmNativeSocketType socket, int idleSeconds)
+        : DcmTCPConnection(socket), idleSeconds_(idleSeconds) {}
+    OFBool networkDataAvailable(int timeout) override {
+      return DcmTCPConnection::networkDataAvailable(timeout < 0 ? idleSeconds_
+                                                                : std::min(timeout, idleSeconds_));
+    }
+
+   private:
+    int idleSeconds_;
+  };
+  std::function<void()> onTaken_;
+  int idleSeconds_;
+};
+
+}  // namespace
+
 class StoreReceiver::Scp final : public DcmSCP {
  public:
-  // Serves the one association on the connection handed over in dcmExternalSocketHandle.
-  explicit Scp(StoreReceiver& owner) : owner_(owner) {
+  // Serves the one association on the connection handed over in dcmExternalSocketHandle;
+  // `onHandedOver` runs once DCMTK has taken it from there.
+  Scp(StoreReceiver& owner, std::function<void()> onHandedOver)
+      : owner_(owner), layer_(std::move(onHandedOver), owner.config_.idleTimeoutSeconds) {
     const auto& c = owner.config_;
+    // "Secure" only in DCMTK's terms: a transport layer of our own is used only when enabled.
+    getConfig().setTransportLayer(&layer_);
     // DCMTK opens no port of its own here (it takes the accepted connection), yet it refuses
     // ports below 1024 to non-root users: tell it an unprivileged one.
     setPort(65535);
@@ -117,9 +161,6 @@ class StoreReceiver::Scp final : public DcmSCP {
   // before DCMTK answers; refusals of the whole association are logged in refuseAssociation.
   void notifyAssociationRequest(const T_ASC_Parameters& params,
                                 DcmSCPActionType& desiredAction) override {
-    // DCMTK has read the request from the connection it took from dcmExternalSocketHandle:
-    // the next association may have the global now.
-    handOver();
     auto& parameters = const_cast<T_ASC_Parameters&>(params);
     std::vector<std::string> reasons;  // distinct, in the order proposed
     int refused = 0, accepted = 0;
@@ -251,14 +292,6 @@ class StoreReceiver::Scp final : public DcmSCP {
     return EC_Normal;
   }
 
- public:
-  // Called once the association request was read from the connection (or the association
-  // ended before that): releases the process-wide handover for the next association.
-  std::function<void()> onHandedOver;
-  void handOver() {
-    if (onHandedOver) std::exchange(onHandedOver, nullptr)();
-  }
-
  private:
   static std::string printableAe(const std::string& ae) {
     std::string out;
@@ -271,6 +304,7 @@ class StoreReceiver::Scp final : public DcmSCP {
   }
   static constexpr unsigned long kHeaderAllowance = 16 * 1024 * 1024;  // attributes besides pixels
   StoreReceiver& owner_;
+  HandoverLayer layer_;
   bool aborted_ = false;
 };
 
@@ -305,6 +339,13 @@ std::string awaitAssociationRequest(int connection, int timeoutSeconds) {
   std::vector<unsigned char> peeked(kHeader + kMaxRequest);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
   size_t wanted = kHeader;
+  // poll() wakes only once `wanted` bytes are queued (SO_RCVLOWAT), not on every segment of a
+  // request that arrives in pieces; reset before DCMTK reads the connection.
+  auto wakeAt = [connection](size_t bytes) {
+    int lowat = static_cast<int>(bytes);
+    ::setsockopt(connection, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
+  };
+  wakeAt(wanted);
   for (;;) {
     ssize_t n = ::recv(connection, peeked.data(), wanted, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0) return "the peer closed before its association request";
@@ -317,19 +358,23 @@ std::string awaitAssociationRequest(int connection, int timeoutSeconds) {
                         (uint32_t{peeked[4]} << 8) | peeked[5];
       if (length < 68 || length > kMaxRequest) return "the association request's length is absurd";
       wanted = kHeader + length;
+      wakeAt(wanted);
       continue;
     }
-    if (n >= static_cast<ssize_t>(wanted)) return "";
+    if (n >= static_cast<ssize_t>(wanted)) {
+      wakeAt(1);
+      if (auto problem = associateRequestStructureProblem(
+              std::span<const unsigned char>(peeked.data(), wanted));
+          !problem.empty()) {
+        return problem;
+      }
+      return "";
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return "no whole association request within the idle timeout";
     pollfd p{connection, POLLIN, 0};
-    // Woken by new bytes; a partial PDU keeps the socket readable, so pause briefly then.
-    if (n > 0) {
-      ::usleep(20'000);
-    } else {
-      ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-    }
+    ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
   }
 }
 
@@ -380,27 +425,29 @@ void StoreReceiver::associate(int connection) {
   timeval idle{config_.idleTimeoutSeconds, 0};
   ::setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
   ::setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
+  // The global is read by DCMTK twice before it reads a byte: when the SCP sets up its network
+  // (to see that it must not open a port) and when it takes the connection (HandoverLayer).
   externalSocket.acquire();
-  bool released = false;
+  std::atomic<bool> released{false};
   auto release = [&released] {
-    if (!released) {
+    if (!released.exchange(true)) {
       dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
-      released = true;
       externalSocket.release();
     }
   };
   dcmExternalSocketHandle.set(connection);
   {
-    Scp scp(*this);
-    scp.onHandedOver = release;
+    Scp scp(*this, release);
     OFCondition result = scp.listen();  // one association; DCMTK closes the connection
-    scp.handOver();
     if (result.bad() && result != NET_EC_StopAfterAssociation &&
         result != NET_EC_StopAfterConnectionTimeout) {
       log()->warn("DICOM association ended: {}", result.text());
     }
   }
-  release();
+  if (!released.load()) {  // listen() failed before DCMTK took the connection: still ours
+    release();
+    ::close(connection);
+  }
 }
 
 void StoreReceiver::stop() {

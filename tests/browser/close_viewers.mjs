@@ -5,7 +5,7 @@
 // outright (no close_notify: the relay only sees consent checks stop), and a WHIP publisher's
 // page closed. After each, the server process is still running and a new viewer plays.
 import assert from 'node:assert/strict';
-import { admin, inboundVideo, issueToken, launchChromium, runBrowserTest, waitFor } from './lib/harness.mjs';
+import { admin, inboundVideo, issueToken, launchKillableChromium, runBrowserTest, waitFor } from './lib/harness.mjs';
 
 const alive = (server) => server.child.exitCode === null && server.child.signalCode === null;
 
@@ -87,9 +87,9 @@ await runBrowserTest(async ({ server, browser }) => {
 
   // A second browser killed outright: no close_notify, no unload; the relay notices when consent
   // checks stop (about 30 s), during which it keeps sending to a dead port.
-  const doomed = await launchChromium();
-  await watch(doomed, server, token);
-  doomed.process().kill('SIGKILL');
+  const doomed = await launchKillableChromium();
+  await watch(doomed.browser, server, token);
+  doomed.kill();
   await new Promise((r) => setTimeout(r, 40000));
   await stillServes(browser, server, token, 'a browser killed while watching (consent expiry)');
 

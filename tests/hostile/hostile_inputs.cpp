@@ -375,6 +375,13 @@ std::vector<HostileInput> dicomPdus() {
   items += dicomItem(0x20, std::string(4, '\0') + dicomItem(0x30, "1.2", 60000), 65000);
   in.push_back({"dicom-presentation-context-item-beyond-pdu",
                 associateRequest(static_cast<uint32_t>(68 + items.size()), items)});
+  // Well-formed items DCMTK itself refuses to parse (a UID beyond 64 characters): DCMTK then
+  // waits for the peer to close, which used to hold the handover of every later association.
+  std::string longUid = dicomItem(0x10, "1.2.840.10008.3.1.1.1");
+  longUid += dicomItem(0x20, std::string("\x01\0\0\0", 4) + dicomItem(0x30, std::string(120, '1')) +
+                                 dicomItem(0x40, "1.2.840.10008.1.2"));
+  in.push_back({"dicom-abstract-syntax-uid-too-long",
+                associateRequest(static_cast<uint32_t>(68 + longUid.size()), longUid)});
   in.push_back({"dicom-release-before-association",
                 std::string("\x05\x00\x00\x00\x00\x04\x00\x00\x00\x00", 10)});
   return in;

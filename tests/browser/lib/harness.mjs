@@ -63,21 +63,31 @@ export function issueToken(dataDir, user = 'demo') {
     .toString().trim();
 }
 
+const chromiumOptions = () => ({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--ignore-certificate-errors',           // the embedded default's self-signed certificate
+    '--allow-loopback-in-peer-connection',   // ICE over 127.0.0.1
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    '--autoplay-policy=no-user-gesture-required',
+    // A synthetic camera for publishing tests (WHIP), granted without a prompt.
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  ],
+});
+
 export async function launchChromium() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--ignore-certificate-errors',           // the embedded default's self-signed certificate
-      '--allow-loopback-in-peer-connection',   // ICE over 127.0.0.1
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-      '--autoplay-policy=no-user-gesture-required',
-      // A synthetic camera for publishing tests (WHIP), granted without a prompt.
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    ],
-  });
+  return chromium.launch(chromiumOptions());
+}
+
+// A Chromium whose process the test can kill outright (Browser has no process() of its own):
+// returns { browser, kill } where kill() sends SIGKILL to the browser process.
+export async function launchKillableChromium() {
+  const server = await chromium.launchServer(chromiumOptions());
+  const browser = await chromium.connect(server.wsEndpoint());
+  return { browser, kill: () => server.process().kill('SIGKILL') };
 }
 
 // Reads the page's inbound video stats through the viewer's own RTCPeerConnection; `audio`
