@@ -20,6 +20,33 @@ std::optional<uint8_t> parsePayloadType(std::string_view text) {
   return static_cast<uint8_t>(value);
 }
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing beyond U+10FFFF).
+bool validUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t extra = c < 0x80           ? 0
+                   : (c >> 5) == 0x6  ? 1
+                   : (c >> 4) == 0xE  ? 2
+                   : (c >> 3) == 0x1E ? 3
+                                      : 9;
+    if (extra == 9 || c == 0xC0 || c == 0xC1 || c > 0xF4 ||
+        i + extra >= text.size() + (extra ? 0 : 1))
+      return false;
+    for (size_t k = 1; k <= extra; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    if (extra == 2) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return false;
+    } else if (extra == 3) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) return false;
+    }
+    i += 1 + extra;
+  }
+  return true;
+}
+
 // Splits "96 VP8/90000" at the first space into ("96", "VP8/90000").
 std::pair<std::string_view, std::string_view> splitFirst(std::string_view text) {
   auto space = text.find(' ');
@@ -131,6 +158,8 @@ SdpResult<RemoteDescription> parseOffer(std::string_view sdp) {
     return SdpError{"sdp-too-large", "The offer is larger than 64 KiB."};
   if (sdp.rfind("v=0", 0) != 0)
     return SdpError{"sdp-parse", "The offer is not SDP (it must start with v=0)."};
+  // RFC 8866 §5: SDP text is UTF-8; bytes that are not would reach logs and answers as they are.
+  if (!validUtf8(sdp)) return SdpError{"sdp-parse", "The offer is not valid UTF-8."};
   auto message = parseSdpText(sdp);
   if (!message || gst_sdp_message_medias_len(message.get()) == 0) {
     return SdpError{"sdp-parse", "The offer could not be parsed as SDP with media."};
@@ -153,6 +182,10 @@ SdpResult<RemoteDescription> parseOffer(std::string_view sdp) {
   }
   for (guint i = 0; i < gst_sdp_message_medias_len(message.get()); ++i) {
     const GstSDPMedia* media = gst_sdp_message_get_media(message.get(), i);
+    // RFC 8866 §5.14: a port is 0-65535 (GStreamer reads any decimal; a cast would wrap it).
+    if (gst_sdp_media_get_port(media) > 65535) {
+      return SdpError{"bad-media-port", "An m= line of the offer has a port beyond 65535."};
+    }
     out.media.push_back(readMedia(media));
     if (out.media.back().rejected()) continue;
     bool firstLive = true;
@@ -168,6 +201,15 @@ SdpResult<RemoteDescription> parseOffer(std::string_view sdp) {
           out.candidates.push_back(std::string("candidate:") + attribute->value);
         if (key == "end-of-candidates") out.endOfCandidates = true;
       }
+    }
+  }
+  // RFC 9143 §7.3: every mid a BUNDLE group names is an m= line of the offer.
+  for (const auto& mid : out.bundleMids) {
+    bool present = false;
+    for (const auto& m : out.media)
+      present = present || m.mid == mid;
+    if (!present) {
+      return SdpError{"bad-bundle", "The offer's BUNDLE group names a mid it does not have."};
     }
   }
   if (out.iceUfrag.empty() || out.icePwd.empty()) {

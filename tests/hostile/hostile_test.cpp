@@ -21,6 +21,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -357,9 +359,20 @@ TEST_F(Hostile, DuplicatesWithOtherBytesOnACameraPortAreDropped) {
 TEST_F(Hostile, MalformedOffersAreRefusedWithA4xx) {
   auto token = server_->issueToken("demo");
   for (const auto& input : sdpOffers()) {
-    auto response = testing::httpsRequest(
-        "127.0.0.1", server_->port(), "POST", "/whep/demo",
-        {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}}, input.bytes);
+    auto post = [&] {
+      return testing::httpsRequest(
+          "127.0.0.1", server_->port(), "POST", "/whep/demo",
+          {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token}}, input.bytes);
+    };
+    auto response = post();
+    // A refusal at the join limit says nothing about the offer: wait as told and ask again, so
+    // every offer is judged on its own (a 429 once hid an offer the relay accepted).
+    for (int retry = 0; retry < 5 && response.status == 429; ++retry) {
+      std::this_thread::sleep_for(std::chrono::seconds(
+          std::clamp(std::atoi(response.headers["retry-after"].c_str()), 1, 10)));
+      response = post();
+    }
+    EXPECT_NE(response.status, 429) << input.name << ": still limited after five waits";
     EXPECT_GE(response.status, 400) << input.name << ": " << response.body;
     EXPECT_LT(response.status, 500) << input.name << ": " << response.body;
   }

@@ -355,6 +355,9 @@ TEST(SdpValidation, MalformedTransportAttributesRefuseTheOffer) {
     many += "a=candidate:" + std::to_string(i) + " 1 udp 1 192.0.2.1 " + std::to_string(1000 + i) +
             " typ host\r\n";
   EXPECT_EQ(code(replaced("a=mid:0\r\n", "a=mid:0\r\n" + many)), "too-many-candidates");
+  // A port beyond 65535 used to wrap silently into a valid-looking one.
+  EXPECT_EQ(code(replaced("m=video 9 ", "m=video 99999 ")), "bad-media-port");
+  EXPECT_EQ(code(replaced("m=video 9 ", "m=video 65535 ")), "");
 }
 
 TEST(SdpValidation, CandidatesAndFingerprintsRealClientsSend) {
