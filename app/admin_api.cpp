@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "app/api_common.hpp"
+#include "app/dicom_release.hpp"
 
 namespace medrelay::app {
 
@@ -346,15 +347,28 @@ ApiResponse AdminApi::streams(const ApiRequest& request, const AdminScope& scope
     json out = json::array();
     for (const auto& s : store_.listStreams()) {
       if (!scope.covers(s.tenant)) continue;
-      out.push_back({{"name", s.name},
-                     {"kind", s.kind},
-                     {"state", s.state},
-                     {"state_detail", s.stateDetail},
-                     {"tenant", s.tenant},
-                     {"groups", s.groups},
-                     {"one_time_code", s.requiresOneTimeCode}});
+      json entry = {{"name", s.name},
+                    {"kind", s.kind},
+                    {"state", s.state},
+                    {"state_detail", s.stateDetail},
+                    {"tenant", s.tenant},
+                    {"groups", s.groups},
+                    {"one_time_code", s.requiresOneTimeCode}};
+      if (s.kind == "dicom") {
+        auto burnedIn = dicomBurnedInState(dicomFolder_, s.name);
+        entry["burned_in"] = burnedIn.empty() ? json(nullptr) : json(burnedIn);
+      }
+      out.push_back(std::move(entry));
     }
     return reply(200, out);
+  }
+  // /streams/{stream}/release: a DICOM series blocked for possible burned-in text may play.
+  if (parts.size() == 3 && parts[2] == "release" && m == "POST") {
+    auto stream = findStream(parts[1]);
+    if (!stream) return fail(404, "not-found", "There is no stream named " + parts[1] + ".");
+    if (!scope.covers(stream->tenant)) return outOfScope();
+    releaseDicomSeries(store_, dicomFolder_, stream->name, "user:" + scope.user);
+    return noContent();
   }
   // /streams/{stream}/one-time-code  {"required": true|false}
   if (parts.size() == 3 && parts[2] == "one-time-code" && m == "PUT") {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ struct AdminScope {
 
 class AdminApi {
  public:
-  explicit AdminApi(access::DirectoryStore& store) : store_(store) {}
+  // `dicomFolder`: DATA_DIR/dicom, where the series of DICOM streams are kept.
+  AdminApi(access::DirectoryStore& store, std::filesystem::path dicomFolder)
+      : store_(store), dicomFolder_(std::move(dicomFolder)) {}
 
   // The caller's admin scope, from the store (a role revoked a moment ago no longer counts).
   AdminScope scopeOf(const std::string& user);
@@ -57,6 +60,7 @@ class AdminApi {
   std::optional<access::StreamRecord> findStream(const std::string& name);
 
   access::DirectoryStore& store_;
+  std::filesystem::path dicomFolder_;
 };
 
 }  // namespace medrelay::app

@@ -10,6 +10,7 @@
 
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
+#include "app/dicom_release.hpp"
 #include "common/clock.hpp"
 
 namespace medrelay::app {
@@ -67,6 +68,11 @@ void listStreams(const AdminOptions& options) {
                        {"source", s.source},
                        {"groups", s.groups},
                        {"one_time_code", s.requiresOneTimeCode}});
+        if (s.kind == "dicom") {
+          auto burnedIn = dicomBurnedInState(options.dataDir / "dicom", s.name);
+          out.back()["burned_in"] =
+              burnedIn.empty() ? nlohmann::json(nullptr) : nlohmann::json(burnedIn);
+        }
       }
       std::cout << out.dump(2) << std::endl;
       return;
@@ -269,7 +275,7 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
   memberRemove->callback(
       run([&o](access::DirectoryStore& s) { s.removeMember(kActor, o.group, o.user); }));
 
-  // stream add|share|unshare|list
+  // stream add|share|unshare|one-time-code|release|list
   auto* stream =
       admin->add_subcommand("stream", "Streams and where they are shared")->require_subcommand(1);
   auto* streamAdd = stream->add_subcommand("add", "Register a stream in the directory");
@@ -296,6 +302,12 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
   requireCode->add_option("SETTING", o.role)->required()->check(CLI::IsMember({"on", "off"}));
   requireCode->callback(run([&o](access::DirectoryStore& s) {
     s.setStreamRequiresOneTimeCode(kActor, o.stream, o.role == "on");
+  }));
+  auto* release = stream->add_subcommand(
+      "release", "Let a DICOM series blocked for possible burned-in patient text play");
+  release->add_option("STREAM", o.stream)->required();
+  release->callback(run([&o](access::DirectoryStore& s) {
+    releaseDicomSeries(s, o.dataDir / "dicom", o.stream, kActor);
   }));
   auto* streamList = stream->add_subcommand("list", "List streams");
   streamList->add_flag("--json", o.json, "A JSON array of {name, kind, state, ...}");

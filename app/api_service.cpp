@@ -38,8 +38,13 @@ ApiResponse credentialFailure(const access::CredentialCheck& check) {
 }  // namespace
 
 ApiService::ApiService(access::DirectoryStore& store, access::DirectoryAuthorizer& authorizer,
-                       const access::TokenAuthority& tokens, signaling::SignalingBackend& relay)
-    : store_(store), authorizer_(authorizer), tokens_(tokens), relay_(relay) {}
+                       const access::TokenAuthority& tokens, signaling::SignalingBackend& relay,
+                       std::filesystem::path dicomFolder)
+    : store_(store),
+      authorizer_(authorizer),
+      tokens_(tokens),
+      relay_(relay),
+      admin_(store, std::move(dicomFolder)) {}
 
 ApiService::~ApiService() {
   signInPool_.join();

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -40,8 +41,10 @@ class ApiService {
   static constexpr SignInLimiter::Rule kPerUser{20, 1.0 / 3};
   static constexpr SignInLimiter::Rule kPerAddress{100, 2};
 
+  // `dicomFolder`: DATA_DIR/dicom (the admin API releases blocked series there).
   ApiService(access::DirectoryStore& store, access::DirectoryAuthorizer& authorizer,
-             const access::TokenAuthority& tokens, signaling::SignalingBackend& relay);
+             const access::TokenAuthority& tokens, signaling::SignalingBackend& relay,
+             std::filesystem::path dicomFolder);
   ~ApiService();  // waits for running calls
 
   void handle(signaling::ApiRequest request, std::function<void(signaling::ApiResponse)> done);
@@ -68,7 +71,7 @@ class ApiService {
   access::DirectoryAuthorizer& authorizer_;
   const access::TokenAuthority& tokens_;
   signaling::SignalingBackend& relay_;
-  AdminApi admin_{store_};
+  AdminApi admin_;
   std::atomic<int> pending_{0};
   std::atomic<int> signInsPending_{0};
   SignInLimiter limiter_{kPerUser, kPerAddress};

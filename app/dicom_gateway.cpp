@@ -114,77 +114,55 @@ void DicomGateway::onObject(std::unique_ptr<DcmDataset> dataset,
 bool DicomGateway::decideRedaction(const std::string& stream,
                                    const pipelines::dicom::StoreContext& context,
                                    std::optional<pipelines::dicom::BurnedInPolicy> routePolicy) {
-  using pipelines::dicom::BurnedInPolicy;
+  using pipelines::dicom::SeriesRedaction;
   const auto folder = config_.folder / stream;
-  auto it = redactions_.find(stream);
-  if (it == redactions_.end()) {
-    it = redactions_
-             .emplace(stream, pipelines::dicom::readSeriesRedaction(folder).value_or(
-                                  pipelines::dicom::SeriesRedaction{}))
-             .first;
-  }
-  auto record = it->second;
-  // A route that names a policy applies it to all its objects; the default only to objects
-  // that may carry text.
-  if (routePolicy) record.everyObject = true;
-  if (routePolicy || pipelines::dicom::mayCarryBurnedInText(context.burnedIn)) {
-    auto policy =
-        std::string(pipelines::dicom::burnedInPolicyName(routePolicy.value_or(config_.burnedIn)));
-    // The strictest decision of the series' objects holds: block over redact over allow.
-    auto rank = [](const std::string& p) {
-      return p == "block" ? 3 : p == "redact" ? 2 : p == "allow" ? 1 : 0;
-    };
-    if (rank(policy) > rank(record.policy)) record.policy = policy;
-  }
-  for (const auto& rule : config_.masks) {
-    if (!pipelines::dicom::maskRuleMatches(rule, context.burnedIn)) continue;
-    for (const auto& box : rule.boxes)
-      if (std::find(record.masks.begin(), record.masks.end(), box) == record.masks.end())
-        record.masks.push_back(box);
-  }
-  if (record == it->second && std::filesystem::exists(folder / pipelines::dicom::kRedactionFile))
-    return false;
-  const bool policyChanged = record.policy != it->second.policy;
-  pipelines::dicom::writeSeriesRedaction(folder, record);  // throws: the peer hears 0xA700
-  it->second = record;
-  if (policyChanged) {
-    if (record.policy == "block") {
-      ++seriesBlocked_;
-      log()->warn(
-          "stream {}: burned-in annotation possible, blocked until an administrator "
-          "releases it",
-          stream);
-    } else if (record.policy == "allow") {
-      ++seriesAllowed_;
-      log()->warn(
-          "stream {}: burned-in annotation possible, played unredacted (allowed by the "
-          "route)",
-          stream);
-      access::AuditEntry entry{kActor,
-                               "dicom.burned-in.allow",
-                               "stream:" + stream,
-                               "success",
-                               {{"reason", "the route allows burned-in annotation"}}};
-      directory_.appendAudit(entry);
-    } else if (record.policy == "redact") {
-      ++seriesRedacted_;
-      log()->info("stream {}: burned-in annotation possible, text will be redacted", stream);
+  SeriesRedaction after;
+  // Read, changed and written under the folder's lock: an administrator's release (API, another
+  // process) between two objects of the series is kept, never overwritten from a stale copy.
+  auto before = pipelines::dicom::updateSeriesRedaction(folder, [&](SeriesRedaction& record) {
+    // A route that names a policy applies it to all its objects; the default only to objects
+    // that may carry text.
+    if (routePolicy) record.everyObject = true;
+    if (routePolicy || pipelines::dicom::mayCarryBurnedInText(context.burnedIn)) {
+      auto policy =
+          std::string(pipelines::dicom::burnedInPolicyName(routePolicy.value_or(config_.burnedIn)));
+      // The strictest decision of the series' objects holds: block over redact over allow.
+      auto rank = [](const std::string& p) {
+        return p == "block" ? 3 : p == "redact" ? 2 : p == "allow" ? 1 : 0;
+      };
+      if (rank(policy) > rank(record.policy)) record.policy = policy;
     }
+    for (const auto& rule : config_.masks) {
+      if (!pipelines::dicom::maskRuleMatches(rule, context.burnedIn)) continue;
+      for (const auto& box : rule.boxes)
+        if (std::find(record.masks.begin(), record.masks.end(), box) == record.masks.end())
+          record.masks.push_back(box);
+    }
+    after = record;
+  });  // throws when it cannot be written: the peer hears 0xA700
+  const auto previous = before.value_or(SeriesRedaction{});
+  if (before && previous == after) return false;
+  if (after.policy == previous.policy) return true;  // only masks (or the first record) changed
+  if (after.policy == "block") {
+    ++seriesBlocked_;
+    log()->warn(
+        "stream {}: burned-in annotation possible, blocked until an administrator releases it",
+        stream);
+  } else if (after.policy == "allow") {
+    ++seriesAllowed_;
+    log()->warn(
+        "stream {}: burned-in annotation possible, played unredacted (allowed by the route)",
+        stream);
+    access::AuditEntry entry{kActor,
+                             "dicom.burned-in.allow",
+                             "stream:" + stream,
+                             "success",
+                             {{"reason", "the route allows burned-in annotation"}}};
+    directory_.appendAudit(entry);
+  } else if (after.policy == "redact") {
+    ++seriesRedacted_;
+    log()->info("stream {}: burned-in annotation possible, text will be redacted", stream);
   }
-  return true;
-}
-
-bool DicomGateway::releaseSeries(const std::string& stream, const std::string& actor) {
-  std::lock_guard lock(mutex_);
-  const auto folder = config_.folder / stream;
-  auto record = pipelines::dicom::readSeriesRedaction(folder);
-  if (!record || record->policy != "block" || record->released) return false;
-  record->released = true;
-  pipelines::dicom::writeSeriesRedaction(folder, *record);
-  redactions_[stream] = *record;
-  access::AuditEntry entry{actor, "dicom.burned-in.release", "stream:" + stream, "success", {}};
-  directory_.appendAudit(entry);
-  log()->warn("stream {}: blocked series released by {}", stream, actor);
   return true;
 }
 

@@ -9,7 +9,7 @@
 // on the player's thread (a PACS with a 10 s DIMSE timeout must not wait for a pipeline).
 // Burned-in text: each series' decision (redact, block or allow, and the fixed masks of the
 // devices that sent it) is written next to its files before the first of them
-// (burned_in_policy.hpp); a blocked series plays only after releaseSeries().
+// (burned_in_policy.hpp); a blocked series plays only after its release (dicom_release.hpp).
 // Threads: the receiver calls onObject from its association threads (several at once); the
 // registration and the redaction record are guarded by one mutex, the object's write is not.
 #pragma once
@@ -60,10 +60,6 @@ class DicomGateway {
   // The stream a de-identified object belongs to.
   static std::string streamNameFor(DcmDataset& dataset);
 
-  // Lets a blocked series play (an administrator's decision, audited as `actor`); false when
-  // the stream has no blocked series here.
-  bool releaseSeries(const std::string& stream, const std::string& actor);
-
   // Counters for /metrics.
   struct Stats {
     uint64_t associations = 0, associationsRefused = 0, contextsRefused = 0;
@@ -86,7 +82,6 @@ class DicomGateway {
   std::unique_ptr<pipelines::dicom::StoreReceiver> receiver_;
   mutable std::mutex mutex_;
   std::set<std::string> registered_;  // series whose stream this run has registered
-  std::map<std::string, pipelines::dicom::SeriesRedaction> redactions_;  // as on disk
   std::atomic<uint64_t> seriesRedacted_{0}, seriesBlocked_{0}, seriesAllowed_{0};
 };
 

@@ -14,6 +14,7 @@
 #include "app/audit_head_reporter.hpp"
 #include "app/dicom_gateway.hpp"
 #include "app/dicom_metrics.hpp"
+#include "app/dicom_release.hpp"
 #include "app/directory_seed.hpp"
 #include "app/host_port.hpp"
 #include "app/relay_service.hpp"
@@ -209,10 +210,13 @@ int runServe(const ServeOptions& options) {
         }
       });
   service.setPublishService(&publishing);
+  service.setBurnedInLookup([folder = options.dataDir / "dicom"](const std::string& stream) {
+    return dicomBurnedInState(folder, stream);
+  });
   if (dicom) {
     service.addMetricsSource([&dicom] { return dicomMetricsText(dicom->stats()); });
   }
-  ApiService api(*store, authorizer, tokens, service);
+  ApiService api(*store, authorizer, tokens, service, options.dataDir / "dicom");
   service.setApiHandler(
       [&api](auto request, auto done) { api.handle(std::move(request), std::move(done)); });
 

@@ -217,6 +217,7 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
     for (const auto& encoding : stream->encodings()) {
       info.codecs.emplace_back(relay::rtp::codecName(encoding.codec));
     }
+    if (info.kind == "dicom" && burnedInOf_) info.burnedIn = burnedInOf_(info.name);
     out.push_back(std::move(info));
   }
   return out;

@@ -58,6 +58,11 @@ class RelayService final : public signaling::SignalingBackend {
           handler) {
     api_ = std::move(handler);
   }
+  // What listings show of a DICOM series' burned-in decision (dicom_release.hpp; set once at
+  // start, before the signaling server runs; called on the signaling thread).
+  void setBurnedInLookup(std::function<std::string(const std::string& stream)> lookup) {
+    burnedInOf_ = std::move(lookup);
+  }
   std::string metricsText() override;
   // More /metrics text (the API's, the audit writer's, the DICOM receiver's...), appended on
   // every scrape. Thread-safe; the source must stay valid while the service runs.
@@ -89,6 +94,7 @@ class RelayService final : public signaling::SignalingBackend {
   SubscribeLimits limits_;
   BurstLog limitLog_;
   std::vector<std::function<std::string()>> metricsSources_;  // guarded by mutex_
+  std::function<std::string(const std::string&)> burnedInOf_;
 };
 
 }  // namespace medrelay::app

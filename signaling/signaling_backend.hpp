@@ -33,18 +33,23 @@ struct StreamInfo {
   std::string detail;  // why it is down or was last restarted ("" when fine)
   uint32_t restarts = 0, bitrateKbps = 0;
   double framesPerSecond = 0;
+  // DICOM series: which burned-in text decision applies ("per-object", "none", "redact",
+  // "allow", "released"); "" for cameras (not in the JSON then).
+  std::string burnedIn;
 };
 
 // How a stream is described to clients (WS "list" and GET /api/v1/streams alike).
 inline nlohmann::json toJson(const StreamInfo& s) {
-  return {{"name", s.name},
-          {"kind", s.kind},
-          {"state", s.state},
-          {"codecs", s.codecs},
-          {"detail", s.detail},
-          {"restarts", s.restarts},
-          {"bitrate_kbps", s.bitrateKbps},
-          {"fps", s.framesPerSecond}};
+  nlohmann::json out = {{"name", s.name},
+                        {"kind", s.kind},
+                        {"state", s.state},
+                        {"codecs", s.codecs},
+                        {"detail", s.detail},
+                        {"restarts", s.restarts},
+                        {"bitrate_kbps", s.bitrateKbps},
+                        {"fps", s.framesPerSecond}};
+  if (!s.burnedIn.empty()) out["burned_in"] = s.burnedIn;
+  return out;
 }
 
 struct SignalingError {

@@ -3,6 +3,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -227,6 +228,43 @@ void writeSeriesRedaction(const std::filesystem::path& folder, const SeriesRedac
 
 bool seriesMayPlay(const std::optional<SeriesRedaction>& record) {
   return !record || record->policy != "block" || record->released;
+}
+
+std::optional<SeriesRedaction> updateSeriesRedaction(
+    const std::filesystem::path& folder, const std::function<void(SeriesRedaction&)>& change) {
+  std::filesystem::create_directories(folder);
+  const auto lockPath = folder / (std::string(kRedactionFile) + ".lock");
+  int lock = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+    if (lock >= 0) ::close(lock);
+    throw std::runtime_error("cannot lock the series' redaction record");
+  }
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }  // closing drops the flock
+  } unlock{lock};
+  auto before = readSeriesRedaction(folder);
+  SeriesRedaction after = before.value_or(SeriesRedaction{});
+  change(after);
+  if (!before || after != *before) writeSeriesRedaction(folder, after);
+  return before;
+}
+
+ReleaseOutcome releaseBlockedSeries(const std::filesystem::path& folder) {
+  if (!std::filesystem::is_directory(folder)) return ReleaseOutcome::NoSeries;
+  auto outcome = ReleaseOutcome::NotBlocked;
+  updateSeriesRedaction(folder, [&outcome](SeriesRedaction& record) {
+    if (record.policy != "block") return;
+    outcome = record.released ? ReleaseOutcome::AlreadyReleased : ReleaseOutcome::Released;
+    record.released = true;
+  });
+  return outcome;
+}
+
+std::string burnedInState(const std::optional<SeriesRedaction>& record) {
+  if (!record) return "per-object";
+  if (record->policy == "block") return record->released ? "released" : "block";
+  return record->policy;
 }
 
 }  // namespace medrelay::pipelines::dicom

@@ -15,6 +15,7 @@
 #include <dcmtk/dcmdata/dcdatset.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,5 +68,22 @@ std::optional<SeriesRedaction> readSeriesRedaction(const std::filesystem::path& 
 void writeSeriesRedaction(const std::filesystem::path& folder, const SeriesRedaction& record);
 // Whether frames of the series may be shown at all (not blocked, or released).
 bool seriesMayPlay(const std::optional<SeriesRedaction>& record);
+
+// Reads the record (nullopt: none yet), lets `change` edit a copy (it starts from the default
+// when there is none) and writes it when it differs, all under an exclusive lock on the folder
+// (flock on a lock file), so a gateway process adding objects and an administrator releasing
+// the series never lose each other's change. Returns the record as it was before. Throws
+// std::runtime_error when the folder cannot be locked or the record written.
+std::optional<SeriesRedaction> updateSeriesRedaction(
+    const std::filesystem::path& folder, const std::function<void(SeriesRedaction&)>& change);
+
+// An administrator lets a blocked series play (the record says so; the player starts it on its
+// next look at the folder).
+enum class ReleaseOutcome { Released, AlreadyReleased, NotBlocked, NoSeries };
+ReleaseOutcome releaseBlockedSeries(const std::filesystem::path& folder);
+
+// What the stream API shows of a series: "per-object" (no record: each suspect object is
+// redacted), "none" (no object may carry text), "redact", "allow", "block", "released".
+std::string burnedInState(const std::optional<SeriesRedaction>& record);
 
 }  // namespace medrelay::pipelines::dicom

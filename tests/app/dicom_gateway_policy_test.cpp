@@ -12,6 +12,7 @@
 
 #include "access/directory_store.hpp"
 #include "app/dicom_gateway.hpp"
+#include "app/dicom_release.hpp"
 #include "pipelines/dicom/frame_redactor.hpp"
 #include "tests/support/dicom_test_images.hpp"
 #include "tests/support/free_port.hpp"
@@ -59,6 +60,7 @@ class GatewayPolicyTest : public ::testing::Test {
     testing::DicomImageSpec spec;
     spec.manufacturer = "ACME";
     spec.model = "VIVID";
+    spec.seriesUid = "1.2.826.0.1.3680043.2.1143.4242.1";  // one series per test: one stream
     auto file = dataDir / "us.dcm";
     testing::writeDicomImage(spec, file);
     EXPECT_EQ(storescu(config.receiver.port, file), 0);
@@ -116,8 +118,16 @@ TEST_F(GatewayPolicyTest, BlockedSeriesPlaysOnlyAfterRelease) {
     // Two scans at least: a blocked series is never launched.
     EXPECT_FALSE(launched.wait_for(lock, 3s, [&] { return !plans.empty(); }));
   }
-  EXPECT_FALSE(gateway->releaseSeries("dicom-nonesuch", "admin:test"));
-  ASSERT_TRUE(gateway->releaseSeries(stream, "admin:test"));
+  EXPECT_EQ(dicomBurnedInState(config.folder, stream), "block");
+  EXPECT_THROW(releaseDicomSeries(*store, config.folder, "dicom-nonesuch", "admin:test"),
+               access::StoreError);
+  ASSERT_NO_THROW(releaseDicomSeries(*store, config.folder, stream, "admin:test"));
+  EXPECT_EQ(dicomBurnedInState(config.folder, stream), "released");
+  // A later object of the series keeps the release (the record is updated, not rewritten from
+  // what the gateway saw before).
+  ASSERT_EQ(sendUltrasound(), stream);
+  EXPECT_TRUE(pipelines::dicom::readSeriesRedaction(config.folder / stream)->released);
+  ASSERT_NO_THROW(releaseDicomSeries(*store, config.folder, stream, "admin:test"));  // again: no-op
   {
     std::unique_lock lock(mutex);
     ASSERT_TRUE(launched.wait_for(lock, 20s, [&] { return !plans.empty(); }));

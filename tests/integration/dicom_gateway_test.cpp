@@ -59,7 +59,7 @@ class DicomGateway : public ::testing::Test {
     std::filesystem::create_directories(folder);
     server = std::make_unique<ServerProcess>(std::vector<std::string>{
         "--no-demo", "--dicom-listen", "127.0.0.1:" + std::to_string(dicomPort), "--dicom-route",
-        "modality=CT:demo/ct-team"});
+        "modality=CT:demo/ct-team", "--dicom-route", "modality=MR,burned-in=block:demo/demo"});
   }
   void TearDown() override {
     server.reset();
@@ -270,6 +270,71 @@ TEST(DicomGatewayProcess, ASeparateGatewayFeedsTheRelay) {
   ::waitpid(gateway, &wstatus, 0);
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << "the gateway stops cleanly";
   std::filesystem::remove_all(folder);
+}
+
+TEST_F(DicomGateway, ABlockedSeriesPlaysOnlyAfterAnAdministratorReleasesIt) {
+  DicomImageSpec image;
+  image.modality = "MR";
+  image.burnedIn = "YES";  // the route says block: nothing of it may play before a review
+  image.left = {30};
+  image.right = {220};
+  auto file = folder / "mr.dcm";
+  writeDicomImage(image, file);
+  storescu({file}, "MR_1");
+  auto streams = dicomStreams(1);
+  ASSERT_EQ(streams.size(), 1u) << streams.dump();
+  const std::string name = streams[0].at("name");
+  EXPECT_EQ(streams[0].at("burned_in"), "block") << streams.dump();
+
+  auto api = [&](const std::string& method, const std::string& path, const std::string& user) {
+    return httpsRequest("127.0.0.1", server->port(), method, path,
+                        {{"Authorization", "Bearer " + server->issueToken(user)}});
+  };
+  auto listed = [&](const std::string& user) {
+    for (const auto& s : nlohmann::json::parse(api("GET", "/api/v1/streams", user).body))
+      if (s.at("name") == name) return s;
+    return nlohmann::json();
+  };
+  // Blocked: never started, so nobody is offered it.
+  std::this_thread::sleep_for(2s);  // two scans of the player
+  EXPECT_TRUE(listed("demo").is_null());
+  WebrtcbinViewer early(ViewerCodec::Vp8);
+  EXPECT_NE(watch(early, name), 201);
+
+  EXPECT_EQ(api("POST", "/api/v1/admin/streams/" + name + "/release", "demo").status, 403)
+      << "only an administrator releases";
+  EXPECT_EQ(api("POST", "/api/v1/admin/streams/nonesuch/release", "admin").status, 404);
+  ASSERT_EQ(api("POST", "/api/v1/admin/streams/" + name + "/release", "admin").status, 204);
+  EXPECT_EQ(dicomStreams(1)[0].at("burned_in"), "released");
+
+  nlohmann::json entry;
+  for (auto end = Clock::now() + 20s; entry.is_null() && Clock::now() < end;
+       std::this_thread::sleep_for(200ms)) {
+    entry = listed("demo");
+  }
+  ASSERT_FALSE(entry.is_null()) << "the released series never started";
+  EXPECT_EQ(entry.at("burned_in"), "released") << entry.dump();
+  std::unique_ptr<WebrtcbinViewer> viewer;
+  int status = 0;
+  for (auto end = Clock::now() + 20s; status != 201 && Clock::now() < end;) {
+    viewer = std::make_unique<WebrtcbinViewer>(ViewerCodec::Vp8);
+    status = watch(*viewer, name);
+    if (status != 201) std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_EQ(status, 201);
+  EXPECT_TRUE(viewer->waitForFrames(5, 30s)) << viewer->framesDecoded();
+
+  // A second release is a no-op; the CLI says the same; the release is audited, as admin.
+  EXPECT_EQ(api("POST", "/api/v1/admin/streams/" + name + "/release", "admin").status, 204);
+  EXPECT_NO_THROW(server->admin({"stream", "release", name}));
+  bool audited = false;
+  for (auto end = Clock::now() + 10s; !audited && Clock::now() < end;
+       std::this_thread::sleep_for(200ms)) {
+    auto trail = server->admin({"audit", "export"});
+    audited = trail.find("dicom.burned-in.release") != std::string::npos &&
+              trail.find("user:admin") != std::string::npos;
+  }
+  EXPECT_TRUE(audited);
 }
 
 }  // namespace
