@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "access/credentials_sql.hpp"
 #include "access/password_hash.hpp"
 #include "access/sqlite_store_state.hpp"
 #include "access/totp.hpp"
@@ -17,68 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-// The part's statements, `?` bound by position (`?N` where one value is used twice). SQLite
-// dialect, to translate for PostgreSQL: `?`/`?N` placeholders (there `$N`); the upserts
-// (`ON CONFLICT ... DO UPDATE`) are the same in both.
-namespace sql {
-constexpr std::string_view kSetPasswordHash =
-    "UPDATE users SET password_hash = ?, failed_sign_ins = 0, locked_until = 0 WHERE id = ?";
-constexpr std::string_view kForgetSignInFailures = "DELETE FROM sign_in_failures WHERE account = ?";
-constexpr std::string_view kPasswordCheckRow =
-    "SELECT status, password_hash, locked_until FROM users WHERE name = ?";
-constexpr std::string_view kForgetSourceFailures =
-    "DELETE FROM sign_in_failures WHERE account = ? AND source = ?";
-constexpr std::string_view kSetPasscodeHash = "UPDATE users SET passcode_hash = ? WHERE id = ?";
-constexpr std::string_view kRevokeUserRefreshTokens =
-    "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0";
-constexpr std::string_view kPasscodeCheckRow =
-    "SELECT u.status, u.passcode_hash, d.status, d.locked_until FROM users u JOIN devices d ON "
-    "d.user_id = u.id WHERE u.name = ? AND d.uuid = ?";
-constexpr std::string_view kSetOneTimeCodeKey =
-    "UPDATE users SET totp_key = ?, totp_last_step = 0 WHERE id = ?";
-constexpr std::string_view kOneTimeCodeCheckRow =
-    "SELECT status, totp_key, totp_last_step, locked_until FROM users WHERE name = ?";
-constexpr std::string_view kSpendOneTimeCodeStep =
-    "UPDATE users SET totp_last_step = ? WHERE name = ?";
-constexpr std::string_view kSignInLockUntil =
-    "SELECT COALESCE(MAX(locked_until), 0) FROM sign_in_failures WHERE account = ? AND source IN "
-    "(?, '*')";
-constexpr std::string_view kCountSourceFailure =
-    "INSERT INTO sign_in_failures (account, source, failures, since) VALUES (?1, ?2, 1, ?3) ON "
-    "CONFLICT (account, source) DO UPDATE SET failures = failures + 1, since = ?3";
-constexpr std::string_view kSourceFailures =
-    "SELECT failures FROM sign_in_failures WHERE account = ? AND source = ?";
-constexpr std::string_view kLockSource =
-    "UPDATE sign_in_failures SET locked_until = ? WHERE account = ? AND source = ?";
-constexpr std::string_view kCountAccountFailure =
-    "INSERT INTO sign_in_failures (account, source, failures, since) VALUES (?1, '*', 1, ?2) ON "
-    "CONFLICT (account, source) DO UPDATE SET failures = CASE WHEN since + ?3 <= ?2 THEN 1 ELSE "
-    "failures + 1 END, since = CASE WHEN since + ?3 <= ?2 THEN ?2 ELSE since END";
-constexpr std::string_view kAccountFailures =
-    "SELECT failures, since FROM sign_in_failures WHERE account = ? AND source = '*'";
-constexpr std::string_view kLockAccount =
-    "UPDATE sign_in_failures SET locked_until = ? WHERE account = ? AND source = '*'";
-constexpr std::string_view kForgetQuietFailures =
-    "DELETE FROM sign_in_failures WHERE since < ?1 AND locked_until < ?2";
-constexpr std::string_view kResetUserAttempts =
-    "UPDATE users SET failed_sign_ins = 0, locked_until = 0 WHERE name = ?";
-constexpr std::string_view kCountUserAttempt =
-    "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE name = ?";
-constexpr std::string_view kUserAttempts = "SELECT failed_sign_ins FROM users WHERE name = ?";
-constexpr std::string_view kLockUser = "UPDATE users SET locked_until = ? WHERE name = ?";
-constexpr std::string_view kResetDeviceAttempts =
-    "UPDATE devices SET failed_unlocks = 0, locked_until = 0 WHERE uuid = ?2 AND user_id = (SELECT "
-    "id FROM users WHERE name = ?1)";
-constexpr std::string_view kCountDeviceAttempt =
-    "UPDATE devices SET failed_unlocks = failed_unlocks + 1 WHERE uuid = ?2 AND user_id = (SELECT "
-    "id FROM users WHERE name = ?1)";
-constexpr std::string_view kDeviceAttempts =
-    "SELECT failed_unlocks FROM devices WHERE uuid = ?2 AND user_id = (SELECT id FROM users WHERE "
-    "name = ?1)";
-constexpr std::string_view kLockDevice =
-    "UPDATE devices SET locked_until = ?3 WHERE uuid = ?2 AND user_id = (SELECT id FROM users "
-    "WHERE name = ?1)";
-}  // namespace sql
+namespace sql = credentials_sql;
 
 class SqliteCredentials final : public CredentialStore {
  public:

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 
 #include "access/digest.hpp"
+#include "access/sign_in_sessions_sql.hpp"
 #include "access/sqlite_store_state.hpp"
 #include "access/token_authority.hpp"
 
@@ -11,20 +12,7 @@ namespace medrelay::access {
 
 namespace {
 
-// The part's statements, `?` bound by position. Standard SQL apart from the `?` placeholders
-// (`$N` in PostgreSQL).
-namespace sql {
-constexpr std::string_view kInsertRefreshToken =
-    "INSERT INTO refresh_tokens (id, user_id, device_uuid, token_hash, expires_at, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
-constexpr std::string_view kRefreshTokenRow =
-    "SELECT r.token_hash, r.expires_at, r.revoked, u.name, r.device_uuid, r.user_id FROM "
-    "refresh_tokens r JOIN users u ON u.id = r.user_id WHERE r.id = ?";
-constexpr std::string_view kRevokeDeviceRefreshTokens =
-    "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND device_uuid = ?";
-constexpr std::string_view kSpendRefreshToken =
-    "UPDATE refresh_tokens SET revoked = 1 WHERE id = ?";
-}  // namespace sql
+namespace sql = sign_in_sessions_sql;
 
 class SqliteSignInSessions final : public SignInSessions {
  public:

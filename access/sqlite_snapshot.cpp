@@ -3,30 +3,14 @@
 // Thread-safe: every call holds the shared state's mutex.
 #include <map>
 
+#include "access/snapshot_sql.hpp"
 #include "access/sqlite_store_state.hpp"
 
 namespace medrelay::access {
 
 namespace {
 
-// The part's statements: plain SELECTs, the same in PostgreSQL. `PRAGMA data_version` (in
-// Database::dataVersion) is SQLite's own: PostgreSQL needs another change signal (a counter
-// row bumped by each change, or LISTEN/NOTIFY).
-namespace sql {
-constexpr std::string_view kSnapshotUsers = "SELECT id, tenant_id, name, status FROM users";
-constexpr std::string_view kSnapshotPermissions =
-    "SELECT user_id, permission FROM user_permissions";
-constexpr std::string_view kSnapshotAdminRoles = "SELECT user_id, role, tenant_id FROM admin_roles";
-constexpr std::string_view kSnapshotDevices =
-    "SELECT user_id, uuid, status, tokens_valid_after FROM devices";
-constexpr std::string_view kSnapshotGroups = "SELECT id, tenant_id, name FROM groups";
-constexpr std::string_view kSnapshotStreams =
-    "SELECT id, tenant_id, name, kind, requires_one_time_code, source FROM streams";
-constexpr std::string_view kSnapshotShares = "SELECT stream_id, group_id FROM shares";
-constexpr std::string_view kSnapshotMemberships = "SELECT group_id, user_id FROM memberships";
-constexpr std::string_view kSnapshotCollaborations =
-    "SELECT requester_id, partner_id FROM collaborations WHERE status = 'accepted'";
-}  // namespace sql
+namespace sql = snapshot_sql;
 
 class SqliteSnapshot final : public DirectorySnapshots {
  public:

@@ -1,5 +1,6 @@
 // The SQLite directory store's shared connection and the helpers its parts have in common.
 #include "access/sqlite_store_state.hpp"
+#include "access/store_state_sql.hpp"
 
 #include <filesystem>
 
@@ -11,17 +12,7 @@ namespace medrelay::access {
 
 namespace {
 
-// Fixed statements, `?` bound by position; standard SQL unless noted.
-namespace sql {
-constexpr std::string_view kCountAudit = "SELECT COUNT(*) FROM audit_log";
-constexpr std::string_view kAnyKeyedAudit =
-    "SELECT 1 FROM audit_log WHERE scheme = 'hmac-sha256' LIMIT 1";
-constexpr std::string_view kFindUser = "SELECT id, tenant_id, status FROM users WHERE name = ?";
-constexpr std::string_view kRevokeDeviceRefreshTokens =
-    "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND device_uuid = ?";
-constexpr std::string_view kSetDeviceTokensValidAfter =
-    "UPDATE devices SET tokens_valid_after = ? WHERE user_id = ? AND uuid = ?";
-}  // namespace sql
+namespace sql = store_state_sql;
 
 }  // namespace
 
