@@ -21,7 +21,7 @@ constexpr std::chrono::milliseconds kRetryDelay{200};
 
 }  // namespace
 
-AuditWriter::AuditWriter(DirectoryStore& store, size_t capacity)
+AuditWriter::AuditWriter(AuditStore& store, size_t capacity)
     : store_(store), capacity_(capacity == 0 ? 1 : capacity) {
   thread_ = std::thread([this] { run(); });
 }

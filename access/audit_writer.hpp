@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "access/directory_store.hpp"
+#include "access/audit_store.hpp"
 
 namespace medrelay::access {
 
@@ -22,7 +22,7 @@ class AuditWriter {
   static constexpr size_t kCapacity = 4096;
   static constexpr size_t kMaxBatch = 256;
 
-  explicit AuditWriter(DirectoryStore& store, size_t capacity = kCapacity);
+  explicit AuditWriter(AuditStore& store, size_t capacity = kCapacity);
   ~AuditWriter();  // drains the queue, then stops
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
@@ -38,7 +38,7 @@ class AuditWriter {
  private:
   void run();
 
-  DirectoryStore& store_;
+  AuditStore& store_;
   const size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;  // the writer: work or stop

@@ -13,8 +13,7 @@ auto log() {
 
 }  // namespace
 
-AuditHeadReporter::AuditHeadReporter(access::DirectoryStore& store,
-                                     std::chrono::milliseconds interval)
+AuditHeadReporter::AuditHeadReporter(access::AuditStore& store, std::chrono::milliseconds interval)
     : store_(store), interval_(interval) {
   reportNow("start");
   thread_ = std::thread([this] { run(); });

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "access/directory_store.hpp"
+#include "access/audit_store.hpp"
 
 namespace medrelay::app {
 
@@ -18,7 +18,7 @@ class AuditHeadReporter {
  public:
   static constexpr std::chrono::minutes kInterval{10};
 
-  explicit AuditHeadReporter(access::DirectoryStore& store,
+  explicit AuditHeadReporter(access::AuditStore& store,
                              std::chrono::milliseconds interval = kInterval);
   ~AuditHeadReporter();  // reports once more, then stops
 
@@ -27,7 +27,7 @@ class AuditHeadReporter {
  private:
   void run();
 
-  access::DirectoryStore& store_;
+  access::AuditStore& store_;
   std::chrono::milliseconds interval_;
   std::mutex mutex_;
   std::condition_variable wake_;

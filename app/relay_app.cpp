@@ -140,7 +140,7 @@ int runServe(const ServeOptions& options) {
 
   // State changes arrive on the supervisor's thread; Stream::setState is atomic.
   struct SupervisorEvents final : pipelines::Supervisor::Listener {
-    SupervisorEvents(StreamRegistry& s, access::DirectoryStore& d) : streams(s), directory(d) {}
+    SupervisorEvents(StreamRegistry& s, access::DirectoryRecords& d) : streams(s), directory(d) {}
     void onSourceStateChanged(const std::string& stream, pipelines::SourceState state,
                               const std::string& detail) override {
       auto mapped = state == pipelines::SourceState::Running    ? StreamState::Live
@@ -164,7 +164,7 @@ int runServe(const ServeOptions& options) {
       }
     }
     StreamRegistry& streams;
-    access::DirectoryStore& directory;
+    access::DirectoryRecords& directory;
   } supervisorEvents(streams, *store);
 
   pipelines::Supervisor supervisor(
