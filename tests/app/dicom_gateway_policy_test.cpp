@@ -60,7 +60,8 @@ class GatewayPolicyTest : public ::testing::Test {
     testing::DicomImageSpec spec;
     spec.manufacturer = "ACME";
     spec.model = "VIVID";
-    spec.seriesUid = "1.2.826.0.1.3680043.2.1143.4242.1";  // one series per test: one stream
+    spec.studyUid = "1.2.826.0.1.3680043.2.1143.4242";  // one series per test: one stream
+    spec.seriesUid = "1.2.826.0.1.3680043.2.1143.4242.1";
     auto file = dataDir / "us.dcm";
     testing::writeDicomImage(spec, file);
     EXPECT_EQ(storescu(config.receiver.port, file), 0);
