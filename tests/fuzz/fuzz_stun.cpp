@@ -123,14 +123,15 @@ std::vector<std::vector<uint8_t>> fuzzSeeds() {
         &agent, &message, reinterpret_cast<const uint8_t*>(kPassword.data()), kPassword.size());
     seeds.emplace_back(buffer.begin(), buffer.begin() + length);
   }
-  // A success response (from the bench responder), a DTLS record head, an RTP and an RTCP head.
+  // A success response (from the bench responder), a DTLS record head whose bytes 4-7 happen to
+  // be the magic cookie (the bench once took it for STUN), an RTP and an RTCP head.
   sockaddr_storage from{};
   reinterpret_cast<sockaddr_in&>(from).sin_family = AF_INET;
   std::array<uint8_t, 128> out{};
   size_t written = medrelay::bench::writeBindingSuccess(seeds[0], from, kPassword, out);
   seeds.emplace_back(out.begin(), out.begin() + written);
   seeds.push_back(
-      {0x16, 0xFE, 0xFD, 0, 0, 0x21, 0x12, 0xA4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+      {0x16, 0xFE, 0xFD, 0, 0x21, 0x12, 0xA4, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
   seeds.push_back({0x80, 0x60, 0, 1, 0x21, 0x12, 0xA4, 0x42, 0, 0, 0, 1});
   seeds.push_back({0x81, 0xC9, 0, 1, 0, 0, 0, 1});
   return seeds;
