@@ -5,6 +5,21 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include <new>
+
+// DCMTK allocates element values with nothrow new[] and sizes them by the declared length
+// (DcmElement::newValueField), before any of the bytes arrive: cap that allocation here
+// (object_check.hpp). The throwing operator it calls is the usual one (the sanitizers' in their
+// builds), so delete[] stays matched. Defined in this file because every DICOM path links it.
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  if (size > medrelay::pipelines::dicom::kMaxDicomValueBytes) return nullptr;
+  try {
+    return ::operator new[](size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 namespace medrelay::pipelines::dicom {
 
 std::optional<uint64_t> nativeFrameBytes(const std::string& photometric, uint16_t rows,

@@ -7,11 +7,20 @@
 
 #include <dcmtk/dcmdata/dcdatset.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace medrelay::pipelines::dicom {
+
+// The largest value DCMTK may allocate for one element it reads (network, file or memory): the
+// largest pixel data the limits allow, plus room. DCMTK allocates an element's declared length
+// before reading its bytes, so 13 bytes claiming a 3 GiB value made it ask for 3 GiB; above this
+// cap the allocation fails instead, DCMTK reports EC_MemoryExhausted, and the object is refused.
+// Enforced process-wide in object_check.cpp (DCMTK allocates values with nothrow new[], which
+// nothing else of ours uses), so it holds wherever this module is linked.
+constexpr size_t kMaxDicomValueBytes = (size_t{1} << 30) + (size_t{16} << 20);
 
 struct ObjectLimits {
   uint32_t maxRows = 4096, maxColumns = 4096, maxFrames = 5000;
