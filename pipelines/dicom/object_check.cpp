@@ -2,6 +2,9 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcelem.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
@@ -35,6 +38,47 @@ std::optional<uint64_t> nativeFrameBytes(const std::string& photometric, uint16_
   if (photometric == "YBR_PARTIAL_420" || photometric == "YBR_ICT" || photometric == "YBR_RCT")
     return std::nullopt;  // PS3.3 C.7.6.3.1.2: compressed transfer syntaxes only
   return pixels * samples * bytesPerSample;
+}
+
+std::string checkRleFragments(DcmDataset& dataset, uint16_t samples, uint16_t bitsAllocated) {
+  DcmElement* element = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
+    return "no pixel data";
+  DcmPixelSequence* sequence = nullptr;
+  if (static_cast<DcmPixelData*>(element)
+          ->getEncapsulatedRepresentation(EXS_RLELossless, nullptr, sequence)
+          .bad() ||
+      sequence == nullptr)
+    return "RLE pixel data not encapsulated";
+  const uint32_t segments = uint32_t{samples} * (bitsAllocated / 8);
+  // Item 0 is the offset table; each frame is one fragment after it (PS3.5 A.4.2, G.5).
+  for (unsigned long i = 1; i < sequence->card(); ++i) {
+    DcmPixelItem* fragment = nullptr;
+    Uint8* bytes = nullptr;
+    if (sequence->getItem(fragment, i).bad() || fragment == nullptr) return "RLE fragment missing";
+    const Uint32 length = fragment->getLength();
+    if (length < 64 || fragment->getUint8Array(bytes).bad() || bytes == nullptr)
+      return "RLE fragment shorter than its header (pixel data damaged)";
+    auto le32 = [&](size_t at) {
+      return uint32_t{bytes[at]} | uint32_t{bytes[at + 1]} << 8 | uint32_t{bytes[at + 2]} << 16 |
+             uint32_t{bytes[at + 3]} << 24;
+    };
+    const uint32_t count = le32(0);
+    if (count < 1 || count > 15 || count != segments)
+      return "RLE segment count does not match the pixel format (pixel data damaged)";
+    uint32_t previous = 0;
+    for (uint32_t k = 0; k < 15; ++k) {
+      const uint32_t offset = le32(4 + 4 * k);
+      if (k >= count) {
+        if (offset != 0) return "RLE header offsets damaged (pixel data)";
+        continue;
+      }
+      if ((k == 0 && offset != 64) || (k > 0 && offset <= previous) || offset >= length)
+        return "RLE segment offset outside its fragment (pixel data damaged)";
+      previous = offset;
+    }
+  }
+  return "";
 }
 
 std::string checkImageObject(DcmDataset& dataset, const ObjectLimits& limits) {
@@ -75,7 +119,10 @@ std::string checkImageObject(DcmDataset& dataset, const ObjectLimits& limits) {
     return "no pixel data";
   }
   // Native (uncompressed) pixel data must hold every frame; encapsulated data is checked by
-  // the decoder when rendered (the player plays the frames that decode).
+  // the decoder when rendered (the player plays the frames that decode), except RLE, whose
+  // decoder follows the offsets in each fragment's header without checking them.
+  if (dataset.getOriginalXfer() == EXS_RLELossless)
+    return checkRleFragments(dataset, samples, bitsAllocated);
   if (dataset.getOriginalXfer() == EXS_Unknown || encapsulated) return "";
   // Files read from disk keep large values there until needed: the length is known anyway.
   if (pixels->getLength() < expected) return "pixel data shorter than its attributes announce";

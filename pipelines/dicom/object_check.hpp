@@ -36,6 +36,12 @@ std::optional<uint64_t> nativeFrameBytes(const std::string& photometric, uint16_
                                          uint16_t columns, uint16_t samples,
                                          uint16_t bitsAllocated);
 
+// "" when every fragment of RLE Lossless pixel data has a sound RLE header (PS3.5 G.4, G.5): 1 to
+// 15 segments, as many as samples times bytes per sample, the first at byte 64, each after the
+// one before it and inside the fragment, unused offsets zero. Else the reason. DCMTK's RLE
+// decoder trusts these offsets and reads wherever they point.
+std::string checkRleFragments(DcmDataset& dataset, uint16_t samples, uint16_t bitsAllocated);
+
 // "" when fine, else the reason (names the problem, never a value from the object). Reasons a
 // caller maps to statuses: "too large", "absurd dimensions", any containing "pixel".
 std::string checkImageObject(DcmDataset& dataset, const ObjectLimits& limits);
