@@ -4,7 +4,7 @@
 // ApiService::respond over a real SQLite directory with a system admin, a tenant admin and a
 // viewer: JSON bodies of every route (admin users, groups, streams, shares, audit...), path
 // segment and query decoding. Calls that check a secret (scrypt: 0.1 s and 32 MiB each) are left
-// out; their body parsing is the same. Every answer must be JSON in the API's error shape.
+// out; their body parsing is the same. Every answer must be JSON (NDJSON for the audit trail).
 #include <unistd.h>
 
 #include <boost/beast/http.hpp>
@@ -135,9 +135,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;  // respondSafely turns these into 4xx/5xx answers
   }
   if (response.status < 100 || response.status > 599) __builtin_trap();
-  if (!response.body.empty()) {
-    auto parsed = nlohmann::json::parse(response.body, nullptr, false);
+  // JSON, or for the audit trail NDJSON (one JSON object per line).
+  std::string_view body = response.body;
+  const bool lines = response.contentType == "application/x-ndjson";
+  while (!body.empty()) {
+    auto end = lines ? body.find('\n') : std::string_view::npos;
+    auto parsed = nlohmann::json::parse(body.substr(0, end), nullptr, false);
     if (parsed.is_discarded()) __builtin_trap();
+    body.remove_prefix(end == std::string_view::npos ? body.size() : end + 1);
   }
   return 0;
 }
