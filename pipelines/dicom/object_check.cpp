@@ -81,6 +81,42 @@ std::string checkRleFragments(DcmDataset& dataset, uint16_t samples, uint16_t bi
   return "";
 }
 
+std::string checkJpegFragments(DcmDataset& dataset, E_TransferSyntax xfer) {
+  DcmElement* element = nullptr;
+  DcmPixelSequence* sequence = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr ||
+      static_cast<DcmPixelData*>(element)
+          ->getEncapsulatedRepresentation(xfer, nullptr, sequence)
+          .bad() ||
+      sequence == nullptr)
+    return "JPEG pixel data not encapsulated";
+  for (unsigned long i = 1; i < sequence->card(); ++i) {
+    DcmPixelItem* fragment = nullptr;
+    Uint8* data = nullptr;
+    if (sequence->getItem(fragment, i).bad() || fragment == nullptr) return "JPEG fragment missing";
+    const Uint32 length = fragment->getLength();
+    if (length == 0 || fragment->getUint8Array(data).bad() || data == nullptr) continue;
+    // The same walk as DCMTK's: marker by marker until a start of frame or anything else.
+    for (Uint32 offset = 0; offset + 4 < length;) {
+      const unsigned marker = (unsigned{data[offset]} << 8) | data[offset + 1];
+      const unsigned segment = (unsigned{data[offset + 2]} << 8) | data[offset + 3];
+      if (marker == 0xFF01) return "JPEG data damaged (a TEM marker in its headers; pixel data)";
+      const bool startOfFrame = marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 &&
+                                marker != 0xFFC8 && marker != 0xFFCC;
+      if (startOfFrame) break;
+      if ((marker >= 0xFFD0 && marker <= 0xFFD9) || (marker > 0xFF02 && marker <= 0xFFBF)) {
+        offset += 2;  // restart, SOI, EOI, reserved: no length
+      } else if (marker == 0xFFC4 || marker == 0xFFC8 || marker == 0xFFCC ||
+                 (marker >= 0xFFDA && marker <= 0xFFFE)) {
+        offset += segment + 2;
+      } else {
+        break;  // DCMTK stops here (syntax error)
+      }
+    }
+  }
+  return "";
+}
+
 std::string checkImageObject(DcmDataset& dataset, const ObjectLimits& limits) {
   OFString sopClass;
   if (dataset.findAndGetOFString(DCM_SOPClassUID, sopClass).bad() ||
@@ -121,8 +157,10 @@ std::string checkImageObject(DcmDataset& dataset, const ObjectLimits& limits) {
   // Native (uncompressed) pixel data must hold every frame; encapsulated data is checked by
   // the decoder when rendered (the player plays the frames that decode), except RLE, whose
   // decoder follows the offsets in each fragment's header without checking them.
-  if (dataset.getOriginalXfer() == EXS_RLELossless)
-    return checkRleFragments(dataset, samples, bitsAllocated);
+  const E_TransferSyntax original = dataset.getOriginalXfer();
+  if (original == EXS_RLELossless) return checkRleFragments(dataset, samples, bitsAllocated);
+  if (original >= EXS_JPEGProcess1 && original <= EXS_JPEGProcess14SV1)
+    return checkJpegFragments(dataset, original);
   if (dataset.getOriginalXfer() == EXS_Unknown || encapsulated) return "";
   // Files read from disk keep large values there until needed: the length is known anyway.
   if (pixels->getLength() < expected) return "pixel data shorter than its attributes announce";

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcxfer.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +42,12 @@ std::optional<uint64_t> nativeFrameBytes(const std::string& photometric, uint16_
 // one before it and inside the fragment, unused offsets zero. Else the reason. DCMTK's RLE
 // decoder trusts these offsets and reads wherever they point.
 std::string checkRleFragments(DcmDataset& dataset, uint16_t samples, uint16_t bitsAllocated);
+
+// "" when no fragment of JPEG (DCMTK's dcmjpeg syntaxes) pixel data holds a TEM marker (FF01)
+// where DCMTK's marker walk before decoding (DJCodecDecoder::scanJpegDataForBitDepth) would
+// meet it: that walk does not move past TEM and loops forever. Valid JPEG data never holds FF01
+// (a data byte FF is followed by 00 or a restart marker), so every fragment is walked.
+std::string checkJpegFragments(DcmDataset& dataset, E_TransferSyntax xfer);
 
 // "" when fine, else the reason (names the problem, never a value from the object). Reasons a
 // caller maps to statuses: "too large", "absurd dimensions", any containing "pixel".
