@@ -10,7 +10,14 @@
 #include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcpxitem.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <new>
+#include <vector>
 
 #include "pipelines/dicom/object_check.hpp"
 #include "pipelines/dicom/series_playlist.hpp"
@@ -40,11 +47,11 @@ TEST(DicomObjectCheckTest, NoElementValueBeyondTheCapIsAllocated) {
   delete[] fits;
 }
 
+// The object as bytes, as the receiver and the player read it; damaged in place.
 class RleCheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::registerDicomEncoders();
-    registerDicomCodecs();
     DicomImageSpec spec;
     spec.photometric = "RGB";
     spec.left = {200, 10, 10};
@@ -52,26 +59,38 @@ class RleCheckTest : public ::testing::Test {
     spec.frames = 2;
     spec.rows = spec.columns = 16;
     spec.syntax = EXS_RLELossless;
-    file = testing::makeDicomImage(spec);
-    // As read from a file or the network: the original transfer syntax is RLE.
-    file->getDataset()->chooseRepresentation(EXS_RLELossless, nullptr);
-    file->getDataset()->updateOriginalXfer();
+    auto path = std::filesystem::temp_directory_path() /
+                ("rle-check-" + std::to_string(::getpid()) + ".dcm");
+    testing::writeDicomImage(spec, path);
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::filesystem::remove(path);
   }
-  // The header of fragment `frame` (0-based), writable.
-  Uint8* header(unsigned long frame) {
-    DcmElement* element = nullptr;
-    file->getDataset()->findAndGetElement(DCM_PixelData, element);
-    DcmPixelSequence* sequence = nullptr;
-    static_cast<DcmPixelData*>(element)->getEncapsulatedRepresentation(EXS_RLELossless, nullptr,
-                                                                       sequence);
-    DcmPixelItem* fragment = nullptr;
-    sequence->getItem(fragment, frame + 1);
-    Uint8* bytes = nullptr;
-    fragment->getUint8Array(bytes);
-    return bytes;
+  // The RLE header of fragment `frame` (0-based): after (7FE0,0010) OB and undefined length,
+  // the offset table item, then one item per frame (PS3.5 A.4).
+  uint8_t* header(size_t frame) {
+    const uint8_t pixelData[] = {0xE0, 0x7F, 0x10, 0x00};
+    auto at = std::search(bytes.begin(), bytes.end(), pixelData, pixelData + 4);
+    size_t offset = static_cast<size_t>(at - bytes.begin()) + 12;
+    for (size_t item = 0; item <= frame + 1; ++item) {
+      const uint32_t length = bytes[offset + 4] | bytes[offset + 5] << 8 | bytes[offset + 6] << 16 |
+                              uint32_t{bytes[offset + 7]} << 24;
+      if (item == frame + 1) break;
+      offset += 8 + length;
+    }
+    return &bytes[offset + 8];
   }
-  std::string check() { return checkImageObject(*file->getDataset(), ObjectLimits{}); }
-  std::unique_ptr<DcmFileFormat> file;
+  std::string check() {
+    DcmInputBufferStream in;
+    in.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+    in.setEos();
+    DcmFileFormat file;
+    file.transferInit();
+    EXPECT_TRUE(file.read(in, EXS_Unknown, EGL_noChange, DCM_MaxReadLength).good());
+    file.transferEnd();
+    return checkImageObject(*file.getDataset(), ObjectLimits{});
+  }
+  std::vector<uint8_t> bytes;
 };
 
 TEST_F(RleCheckTest, ASoundRleObjectPasses) {
