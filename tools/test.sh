@@ -4,6 +4,7 @@
 #      the `asan` set of integration, hostile-input and browser tests (where viewers and
 #      publishers come and go, ingest children die and hostile clients push: a memory error
 #      aborts the server there and the test sees it)
+#      (and, between the two, a short run of every libFuzzer target: tools/fuzz.sh)
 #   2. every test (unit, integration, hostile, browser) on the optimized build (build/)
 # The last ctest summary covers the whole suite.
 set -euo pipefail
@@ -20,6 +21,9 @@ bash tools/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DMEDRELAY_SANITIZE=ON -
 # The servers the tests start inherit these, so an ASan report aborts the server under test.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 ctest --test-dir build-asan -L unit --output-on-failure -j2
+# Coverage-guided fuzzing: every libFuzzer target 10 s from its corpus on the instrumented fuzz
+# tree (build-fuzz/, clang); fails on any crash, leak or timeout (tests/fuzz/README.md).
+bash tools/fuzz.sh 10
 ctest --test-dir build-asan -L asan --output-on-failure -j2
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

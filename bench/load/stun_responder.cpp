@@ -6,6 +6,8 @@
 #include <array>
 #include <cstring>
 
+#include "relay/transport/packet_demux.hpp"
+
 namespace medrelay::bench {
 
 namespace {
@@ -41,7 +43,10 @@ uint32_t crc32(const uint8_t* data, size_t size) {
 }  // namespace
 
 bool isStun(std::span<const uint8_t> datagram) {
-  return datagram.size() >= kHeader && (datagram[0] & 0xC0) == 0 &&
+  // RFC 7983 §7: on a socket that also carries DTLS, only a first byte of 0-3 is STUN ("first
+  // two bits zero" alone would take DTLS records, 20-63, whose bytes 4-7 match the cookie).
+  return datagram.size() >= kHeader &&
+         relay::transport::classifyPacket(datagram) == relay::transport::PacketKind::Stun &&
          get32(&datagram[4]) == kMagicCookie;
 }
 

@@ -12,7 +12,8 @@
 
 namespace medrelay::bench {
 
-// True for a datagram that looks like STUN (first two bits zero, the magic cookie).
+// True for a datagram that looks like STUN (a first byte of 0-3, RFC 7983, and the magic
+// cookie).
 bool isStun(std::span<const uint8_t> datagram);
 
 // Writes the success response to the Binding request `request` that came from `from`, keyed

@@ -6,12 +6,22 @@
 #pragma once
 
 #include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcxfer.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace medrelay::pipelines::dicom {
+
+// The largest value DCMTK may allocate for one element it reads (network, file or memory): the
+// largest pixel data the limits allow, plus room. DCMTK allocates an element's declared length
+// before reading its bytes, so 13 bytes claiming a 3 GiB value made it ask for 3 GiB; above this
+// cap the allocation fails instead, DCMTK reports EC_MemoryExhausted, and the object is refused.
+// Enforced process-wide in object_check.cpp (DCMTK allocates values with nothrow new[], which
+// nothing else of ours uses), so it holds wherever this module is linked.
+constexpr size_t kMaxDicomValueBytes = (size_t{1} << 30) + (size_t{16} << 20);
 
 struct ObjectLimits {
   uint32_t maxRows = 4096, maxColumns = 4096, maxFrames = 5000;
@@ -26,6 +36,18 @@ struct ObjectLimits {
 std::optional<uint64_t> nativeFrameBytes(const std::string& photometric, uint16_t rows,
                                          uint16_t columns, uint16_t samples,
                                          uint16_t bitsAllocated);
+
+// "" when every fragment of RLE Lossless pixel data has a sound RLE header (PS3.5 G.4, G.5): 1 to
+// 15 segments, as many as samples times bytes per sample, the first at byte 64, each after the
+// one before it and inside the fragment, unused offsets zero. Else the reason. DCMTK's RLE
+// decoder trusts these offsets and reads wherever they point.
+std::string checkRleFragments(DcmDataset& dataset, uint16_t samples, uint16_t bitsAllocated);
+
+// "" when no fragment of JPEG (DCMTK's dcmjpeg syntaxes) pixel data holds a TEM marker (FF01)
+// where DCMTK's marker walk before decoding (DJCodecDecoder::scanJpegDataForBitDepth) would
+// meet it: that walk does not move past TEM and loops forever. Valid JPEG data never holds FF01
+// (a data byte FF is followed by 00 or a restart marker), so every fragment is walked.
+std::string checkJpegFragments(DcmDataset& dataset, E_TransferSyntax xfer);
 
 // "" when fine, else the reason (names the problem, never a value from the object). Reasons a
 // caller maps to statuses: "too large", "absurd dimensions", any containing "pixel".
