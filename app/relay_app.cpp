@@ -209,6 +209,13 @@ int runServe(const ServeOptions& options) {
           log()->warn("could not record the state of {}: {}", stream, e.what());
         }
       });
+  SubscribeLimitsConfig subscribeLimits;
+  subscribeLimits.maxSessionsPerUser = static_cast<size_t>(options.maxSessionsPerUser);
+  subscribeLimits.subscribesPerUserPerSecond = options.subscribesPerUserPerSecond;
+  subscribeLimits.subscribesPerUserBurst = 2 * options.subscribesPerUserPerSecond;
+  subscribeLimits.subscribesPerAddressPerSecond = options.subscribesPerAddressPerSecond;
+  subscribeLimits.subscribesPerAddressBurst = 2 * options.subscribesPerAddressPerSecond;
+  service.setSubscribeLimits(subscribeLimits);
   service.setPublishService(&publishing);
   service.setBurnedInLookup([folder = options.dataDir / "dicom"](const std::string& stream) {
     return dicomBurnedInState(folder, stream);

@@ -48,6 +48,8 @@ class RelayService final : public signaling::SignalingBackend {
                const std::string& offerSdp,
                std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) override;
   bool unpublish(const signaling::Principal&, const std::string& sessionId) override;
+  // Subscribe limits (set once at start, before the signaling server runs).
+  void setSubscribeLimits(const SubscribeLimitsConfig& config) { limits_.configure(config); }
   // Where WHIP goes (set once at start, before the signaling server runs).
   void setPublishService(PublishService* publishing) { publishing_ = publishing; }
   void handleApi(signaling::ApiRequest request,

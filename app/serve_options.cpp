@@ -81,6 +81,21 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   serve
+      ->add_option("--max-sessions-per-user", options.maxSessionsPerUser,
+                   "Streams one user may watch at once (all their devices together)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  serve
+      ->add_option("--subscribes-per-user-per-second", options.subscribesPerUserPerSecond,
+                   "How fast one user may start watching (bursts of twice as many)")
+      ->check(CLI::Range(0.1, 1e6))
+      ->capture_default_str();
+  serve
+      ->add_option("--subscribes-per-address-per-second", options.subscribesPerAddressPerSecond,
+                   "How fast one client address may start sessions (bursts of twice as many)")
+      ->check(CLI::Range(0.1, 1e6))
+      ->capture_default_str();
+  serve
       ->add_option("--request-timeout", options.requestTimeoutSeconds,
                    "Seconds an HTTP request may take to arrive (then 408)")
       ->check(CLI::Range(1, 600))

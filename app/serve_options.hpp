@@ -27,6 +27,11 @@ struct ServeOptions {
   int maxConnections = 4096;
   int maxConnectionsPerAddress = 256;
   int maxWebSocketsPerUser = 8;
+  // Viewing sessions per user and how fast one user may open them (SubscribeLimitsConfig);
+  // benchmarks that watch as one user with hundreds of viewers raise them.
+  int maxSessionsPerUser = 16;
+  double subscribesPerUserPerSecond = 5;
+  double subscribesPerAddressPerSecond = 20;  // a hospital's NAT is one address
   int requestTimeoutSeconds = 15;
   std::filesystem::path webRoot;          // empty: the installed or source-tree web/ folder
   std::vector<std::string> iceAddresses;  // empty: every non-loopback interface (+ loopback)

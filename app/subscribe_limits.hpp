@@ -29,6 +29,11 @@ class SubscribeLimits {
   };
 
   explicit SubscribeLimits(SubscribeLimitsConfig config = {}) : config_(config) {}
+  // Before the first admit() (at start, from the serve options).
+  void configure(const SubscribeLimitsConfig& config) {
+    std::lock_guard lock(mutex_);
+    config_ = config;
+  }
 
   // A subscribe attempt; when allowed, the user holds one more session until release().
   Decision admit(const std::string& user, const std::string& address, int64_t nowMs);

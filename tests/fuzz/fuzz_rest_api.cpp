@@ -80,7 +80,7 @@ struct World {
     store->addUser("system", "south", "viewer", "Viewer", access::UserStatus::Active);
     store->addGroup("system", "north", "cardio");
     authorizer = std::make_unique<access::DirectoryAuthorizer>(*store);
-    api = std::make_unique<app::ApiService>(*store, *authorizer, tokens, relay);
+    api = std::make_unique<app::ApiService>(*store, *authorizer, tokens, relay, dir / "dicom");
   }
   ~World() {
     api.reset();
