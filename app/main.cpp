@@ -3,8 +3,11 @@
 
 #include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "app/admin_command.hpp"
+#include "app/config_file.hpp"
 #include "app/gateway_command.hpp"
 #include "app/relay_app.hpp"
 #include "app/serve_options.hpp"
@@ -30,7 +33,11 @@ int main(int argc, char** argv) {
   medrelay::app::addAdminCommand(app, adminOptions);
 
   try {
-    app.parse(argc, argv);
+    // serve/gateway --config FILE: expanded here (CLI11 2.1 ignores a subcommand's --config).
+    auto args = medrelay::app::expandConfigFile(std::vector<std::string>(argv, argv + argc),
+                                                {"serve", "gateway"});
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);  // CLI11 takes them so
+    app.parse(reversed);
     if (serve->parsed()) {
       medrelay::app::prepareProcessSignals();
       return medrelay::app::runServe(serveOptions);

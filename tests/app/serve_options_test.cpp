@@ -1,0 +1,76 @@
+// `serve --config FILE`: the options read from a TOML file (keys are the long option names),
+// so camera passwords need not be on a command line; the command line still wins.
+#include "app/serve_options.hpp"
+
+#include "app/config_file.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace medrelay::app {
+namespace {
+
+class ServeOptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    file = std::filesystem::temp_directory_path() /
+           ("medrelay-serve-" + std::to_string(::getpid()) + ".toml");
+  }
+  void TearDown() override { std::filesystem::remove(file); }
+
+  // Parses `medrelay serve ARGS...`; throws CLI11's errors.
+  ServeOptions parse(std::vector<std::string> args) {
+    CLI::App app("medrelay");
+    ServeOptions options;
+    addServeCommand(app, options);
+    args.insert(args.begin(), {"medrelay", "serve"});
+    args = expandConfigFile(args, {"serve", "gateway"});                // as main() does
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);  // CLI11 takes them so
+    app.parse(reversed);
+    return options;
+  }
+
+  std::filesystem::path file;
+};
+
+TEST_F(ServeOptionsTest, OptionsComeFromTheFileAndTheCommandLineWins) {
+  std::ofstream(file) << "listen = \"127.0.0.1:18443\"\n"
+                         "max-sessions-per-user = 40\n"
+                         "no-demo = true\n"
+                         "stream = [\"or1=rtsp://user:secret@192.0.2.10/stream\", "
+                         "\"ward3=whip://\"]\n";
+  auto fromFile = parse({"--config", file.string()});
+  EXPECT_EQ(fromFile.listen, "127.0.0.1:18443");
+  EXPECT_EQ(fromFile.listenPort(), 18443);
+  EXPECT_EQ(fromFile.maxSessionsPerUser, 40);
+  EXPECT_FALSE(fromFile.demo);
+  auto streams = fromFile.streams();
+  ASSERT_EQ(streams.size(), 2u);
+  EXPECT_EQ(streams[0].name, "or1");
+  EXPECT_EQ(streams[0].uri, "rtsp://user:secret@192.0.2.10/stream");
+  EXPECT_EQ(streams[1].name, "ward3");
+
+  auto overridden = parse({"--config", file.string(), "--max-sessions-per-user", "3"});
+  EXPECT_EQ(overridden.maxSessionsPerUser, 3);
+  EXPECT_EQ(overridden.listen, "127.0.0.1:18443");
+}
+
+TEST_F(ServeOptionsTest, BadValuesInTheFileAreRefusedLikeOnTheCommandLine) {
+  std::ofstream(file) << "max-sessions-per-user = 0\n";
+  EXPECT_THROW(parse({"--config", file.string()}), CLI::ParseError);
+  std::ofstream(file) << "stream = [\"not a stream\"]\n";
+  EXPECT_THROW(parse({"--config", file.string()}), CLI::ParseError);
+  std::ofstream(file) << "no-such-option = 1\n";
+  EXPECT_THROW(parse({"--config", file.string()}), CLI::ParseError);
+  // A file named but missing is an error, never silently nothing.
+  EXPECT_THROW(parse({"--config", (file.string() + ".missing")}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace medrelay::app
