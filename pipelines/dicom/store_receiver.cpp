@@ -339,6 +339,7 @@ std::string awaitAssociationRequest(int connection, int timeoutSeconds) {
   std::vector<unsigned char> peeked(kHeader + kMaxRequest);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
   size_t wanted = kHeader;
+  bool peerClosed = false;
   // poll() wakes only once `wanted` bytes are queued (SO_RCVLOWAT), not on every segment of a
   // request that arrives in pieces; reset before DCMTK reads the connection.
   auto wakeAt = [connection](size_t bytes) {
@@ -373,8 +374,14 @@ std::string awaitAssociationRequest(int connection, int timeoutSeconds) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return "no whole association request within the idle timeout";
-    pollfd p{connection, POLLIN, 0};
+    // POLLRDHUP: a peer that sent part of a request and closed keeps the socket readable below
+    // the low-water mark; without it this loop would spin until the deadline.
+    pollfd p{connection, POLLIN | POLLRDHUP, 0};
     ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+      if (peerClosed) return "the peer closed before its whole association request";
+      peerClosed = true;  // look once more: the rest may have come with the close
+    }
   }
 }
 
