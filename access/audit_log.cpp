@@ -3,6 +3,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "access/audit_log_sql.hpp"
 #include "access/digest.hpp"
 #include "common/clock.hpp"
 
@@ -118,7 +119,7 @@ std::string AuditLog::headSignature(int64_t seq, const std::string& mac) const {
 
 AuditHead AuditLog::head() {
   AuditHead h{0, kGenesis, ""};
-  auto last = db_.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  auto last = db_.prepare(audit_log_sql::kHead);
   if (last.step()) {
     h.seq = last.integer(0);
     h.mac = last.text(1);
@@ -128,7 +129,7 @@ AuditHead AuditLog::head() {
 }
 
 bool AuditLog::hasKeyedRecords() {
-  auto s = db_.prepare("SELECT 1 FROM audit_log WHERE scheme = ? LIMIT 1");
+  auto s = db_.prepare(audit_log_sql::kAnyRecordOfScheme);
   s.bind(1, kKeyed);
   return s.step();
 }
@@ -157,7 +158,7 @@ void AuditLog::appendLocked(const AuditEntry& entry) {
   std::string prevHash = kGenesis;
   int64_t seq = 1;
   {
-    auto last = db_.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    auto last = db_.prepare(audit_log_sql::kHead);
     if (last.step()) {
       seq = last.integer(0) + 1;
       prevHash = last.text(1);
@@ -167,9 +168,7 @@ void AuditLog::appendLocked(const AuditEntry& entry) {
   std::string details =
       entry.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string hash = auditRecordMac(key_, prevHash, seq, at, entry, details);
-  db_.prepare(
-         "INSERT INTO audit_log (seq, at_ms, actor, action, target, outcome, details, prev_hash, "
-         "hash, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+  db_.prepare(audit_log_sql::kAppend)
       .bind(1, seq)
       .bind(2, at)
       .bind(3, entry.actor)
@@ -190,9 +189,7 @@ AuditVerification AuditLog::verify(const std::optional<AuditHead>& expected) {
   bool keyedSeen = false;
   std::optional<std::string> macAtHead;
   std::string lastScheme;
-  auto s = db_.prepare(
-      "SELECT seq, at_ms, actor, action, target, outcome, details, prev_hash, hash, scheme "
-      "FROM audit_log ORDER BY seq");
+  auto s = db_.prepare(audit_log_sql::kAllInOrder);
   while (s.step()) {
     ++result.records;
     AuditRecord r = readRecord(s);
@@ -253,22 +250,10 @@ AuditVerification AuditLog::verify(const std::optional<AuditHead>& expected) {
 }
 
 std::vector<AuditRecord> AuditLog::query(const AuditQuery& q) {
-  std::string sql =
-      "SELECT seq, at_ms, actor, action, target, outcome, details, prev_hash, hash, scheme "
-      "FROM audit_log WHERE at_ms >= ?1 AND at_ms <= ?2";
-  if (!q.user.empty()) sql += " AND (actor = 'user:' || ?3 OR target = 'user:' || ?3)";
-  if (!q.stream.empty()) {
-    sql += " AND (target = 'stream:' || ?4 OR json_extract(details, '$.stream') = ?4)";
-  }
-  if (!q.group.empty()) {
-    sql += " AND (target = 'group:' || ?5 OR json_extract(details, '$.group') = ?5)";
-  }
-  sql += q.newestFirst ? " ORDER BY seq DESC LIMIT ?6" : " ORDER BY seq LIMIT ?6";
-  auto s = db_.prepare(sql);
+  auto s = db_.prepare(q.newestFirst ? audit_log_sql::kQueryNewestFirst
+                                     : audit_log_sql::kQueryOldestFirst);
   s.bind(1, q.fromMs).bind(2, q.toMs).bind(6, static_cast<int64_t>(q.limit));
-  if (!q.user.empty()) s.bind(3, q.user);
-  if (!q.stream.empty()) s.bind(4, q.stream);
-  if (!q.group.empty()) s.bind(5, q.group);
+  s.bind(3, q.user).bind(4, q.stream).bind(5, q.group);
   std::vector<AuditRecord> out;
   while (s.step())
     out.push_back(readRecord(s));
