@@ -303,7 +303,7 @@ int runServe(const ServeOptions& options) {
     }
   }
   for (Stream* stream : streams.all())
-    stream->worker().runSync([&] { stream->detach(); });
+    stream->room().worker().runSync([&] { stream->room().detach(); });
   workers.clear();
   return 0;
 }

@@ -2,16 +2,16 @@
 
 namespace medrelay::app {
 
-std::vector<StreamEncoding> encodedSourceEncodings() {
+std::vector<relay::router::IngestEncoding> encodedSourceEncodings() {
   return {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)},
           {relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
 }
 
-std::vector<StreamEncoding> passThroughEncodings() {
+std::vector<relay::router::IngestEncoding> passThroughEncodings() {
   return {{relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
 }
 
-StreamEncoding opusEncoding() {
+relay::router::IngestEncoding opusEncoding() {
   return {relay::rtp::Codec::Opus, static_cast<uint8_t>(pipelines::kOpusPayloadType)};
 }
 
@@ -26,10 +26,12 @@ Stream* StreamLauncher::launch(const StreamPlan& plan) {
   auto stream =
       std::make_unique<Stream>(plan.name, plan.kind, *slot.worker, *slot.pool, plan.encodings);
   if (isPublishedSource(plan.ingest.source)) {
-    stream->worker().runSync([&] { stream->createProducers(); });
+    auto& room = stream->room();
+    room.worker().runSync([&] { room.createProducers(); });
   } else {
     int relayFd = supervisor_.addSource({plan.name, plan.ingest});
-    stream->worker().runSync([&] { stream->attachIngest(relayFd); });
+    auto& room = stream->room();
+    room.worker().runSync([&] { room.attachIngest(relayFd); });
   }
   return registry_.add(std::move(stream));
 }

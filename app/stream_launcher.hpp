@@ -21,15 +21,15 @@ struct StreamPlan {
   std::string name;
   std::string kind;  // "camera" or "dicom"
   pipelines::IngestOptions ingest;
-  std::vector<StreamEncoding> encodings;
+  std::vector<relay::router::IngestEncoding> encodings;
 };
 
 // What a source we encode ourselves offers: VP8 for Chrome/Firefox, H.264 for Safari/iOS.
-std::vector<StreamEncoding> encodedSourceEncodings();
+std::vector<relay::router::IngestEncoding> encodedSourceEncodings();
 // What a camera we pass through offers.
-std::vector<StreamEncoding> passThroughEncodings();
+std::vector<relay::router::IngestEncoding> passThroughEncodings();
 // Audio, for sources that may carry it (cameras, WHIP publishers, test://?audio=1).
-StreamEncoding opusEncoding();
+relay::router::IngestEncoding opusEncoding();
 
 // Sources that clients publish into (WHIP) rather than the relay pulling from.
 inline bool isPublishedSource(const std::string& source) {

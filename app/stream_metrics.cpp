@@ -10,7 +10,7 @@ namespace {
 
 struct Row {
   std::string name, state;
-  StreamFigures figures;
+  relay::router::RoomFigures figures;
   SourceHealth health;
 };
 
@@ -20,7 +20,7 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
   std::map<std::string, Row> rows;
   for (Stream* stream : streams) {
     rows[stream->name()] = {stream->name(), std::string(streamStateName(stream->state())),
-                            stream->figures(), stream->health()};
+                            stream->room().figures(), stream->health()};
   }
   PrometheusText out;
   auto each = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {

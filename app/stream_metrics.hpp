@@ -1,6 +1,6 @@
-// The streams' part of /metrics, from each stream's published figures (StreamFigures): what came
-// in, what went out to viewers, what was refused on the way, and the sources' health. Reading
-// never waits on a media worker. Any thread.
+// The streams' part of /metrics, from each stream's published figures (relay::router::RoomFigures):
+// what came in, what went out to viewers, what was refused on the way, and the sources' health.
+// Reading never waits on a media worker. Any thread.
 #pragma once
 
 #include <string>

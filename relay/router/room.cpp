@@ -1,0 +1,124 @@
+#include "relay/router/room.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace medrelay::relay::router {
+
+Room::Room(std::string name, MediaWorker& worker, PacketPool& pool,
+           std::vector<IngestEncoding> encodings)
+    : name_(std::move(name)), worker_(worker), pool_(pool), encodings_(std::move(encodings)) {}
+
+Room::~Room() = default;
+
+bool Room::producesAudio() const {
+  return std::any_of(encodings_.begin(), encodings_.end(),
+                     [](const IngestEncoding& e) { return rtp::isAudio(e.codec); });
+}
+
+std::optional<rtp::Codec> Room::publishedCodec() const {
+  int codec = publishedCodec_.load();
+  if (codec < 0) return std::nullopt;
+  return static_cast<rtp::Codec>(codec);
+}
+
+RoomFigures Room::figures() const {
+  std::lock_guard lock(figuresMutex_);
+  return figures_;
+}
+
+void Room::createProducers() {
+  if (!producers_.empty()) return;
+  sampleTimer_ = worker_.addTimer(kSamplePeriod, [this] {
+    sample();
+    return true;
+  });
+  for (const auto& encoding : encodings_) {
+    ProducerConfig config;
+    config.streamName = name_;
+    config.codec = encoding.codec;
+    config.payloadType = encoding.payloadType;
+    producers_.push_back(std::make_unique<Producer>(config, *this));
+  }
+}
+
+void Room::attachIngest(int relayFd) {
+  createProducers();
+  ingest_ = std::make_unique<IngestReceiver>(worker_, relayFd, pool_);
+  for (auto& producer : producers_)
+    ingest_->addProducer(*producer);
+}
+
+void Room::setKeyFrameSource(const void* owner, std::function<void()> requestKeyFrame) {
+  keyFrameSourceOwner_ = owner;
+  keyFrameSource_ = std::move(requestKeyFrame);
+}
+
+void Room::clearKeyFrameSource(const void* owner) {
+  if (keyFrameSourceOwner_ != owner) return;
+  keyFrameSourceOwner_ = nullptr;
+  keyFrameSource_ = nullptr;
+}
+
+Producer* Room::producer(rtp::Codec codec) {
+  for (size_t i = 0; i < producers_.size(); ++i) {
+    if (encodings_[i].codec == codec) return producers_[i].get();
+  }
+  return nullptr;
+}
+
+void Room::detach() {
+  if (sampleTimer_) worker_.cancelTimer(sampleTimer_);
+  sampleTimer_ = 0;
+  keyFrameSource_ = nullptr;
+  keyFrameSourceOwner_ = nullptr;
+  ingest_.reset();
+  producers_.clear();
+}
+
+void Room::viewerJoined(const ViewerFiguresSource& viewer) {
+  viewers_.insert(&viewer);
+}
+
+void Room::viewerLeft(const ViewerFiguresSource& viewer) {
+  if (viewers_.erase(&viewer)) retired_ += viewer.viewerFigures();
+}
+
+void Room::sample() {
+  // Several encodings carry the same pictures: bytes add up, frames count on the busiest one.
+  RoomFigures figures;
+  for (const auto& producer : producers_) {
+    const auto& p = producer->stats();
+    figures.packetsIn += p.packets;
+    figures.bytesIn += p.bytes;
+    figures.framesIn = std::max(figures.framesIn, p.frames);
+    figures.keyFrameRequestsUpstream += p.keyFrameRequests;
+    figures.malformed += p.malformed;
+    figures.duplicates += p.duplicates;
+    figures.late += p.late;
+    figures.jumps += p.jumps;
+    figures.probation += p.probation;
+  }
+  if (ingest_) {
+    figures.truncated = ingest_->stats().truncated;
+    figures.unknownPayloadType = ingest_->stats().unknownPayloadType;
+  }
+  figures.viewers = viewers_.size();
+  figures.sent = retired_;
+  for (const auto* viewer : viewers_)
+    figures.sent += viewer->viewerFigures();
+  const double seconds = std::chrono::duration<double>(kSamplePeriod).count();
+  std::lock_guard lock(figuresMutex_);
+  figures.bitrateKbps =
+      static_cast<uint32_t>((figures.bytesIn - figures_.bytesIn) * 8 / 1000 / seconds);
+  figures.framesPerSecond =
+      std::round(static_cast<double>(figures.framesIn - figures_.framesIn) / seconds * 10) / 10;
+  figures_ = figures;
+}
+
+void Room::onProducerKeyFrameNeeded(Producer& producer) {
+  if (ingest_) ingest_->sendKeyFrameRequest(producer.ssrc());
+  if (keyFrameSource_) keyFrameSource_();
+}
+
+}  // namespace medrelay::relay::router

@@ -1,0 +1,109 @@
+// One stream's router: the producers (one per encoding the stream carries), the ingest receiver
+// that feeds them from an ingest child's socket (or none: WHIP publishers feed them), who may
+// be asked for a key frame, the viewers watching, and the figures sampled from all of these.
+// The packet path reads IngestReceiver -> Producer -> Consumer; the room wires them and keeps
+// the figures, and takes no part in forwarding.
+// Thread ownership: created on any thread, then used on its worker's thread only, except where
+// a method says "any thread" (name, encodings and the published figures and codec).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "relay/common/media_worker.hpp"
+#include "relay/router/ingest_receiver.hpp"
+#include "relay/router/packet_pool.hpp"
+#include "relay/router/producer.hpp"
+#include "relay/router/viewer_figures.hpp"
+#include "relay/rtp/codec.hpp"
+
+namespace medrelay::relay::router {
+
+// One encoding the stream carries, as its ingest child sends it.
+struct IngestEncoding {
+  rtp::Codec codec;
+  uint8_t payloadType;  // on the ingest socket (pipelines' convention: VP8 96, H.264 102)
+};
+
+// The room's counters, as its worker last published them (every sampling period): readers take
+// this copy and never wait on the worker. Counters never go down: a leaving viewer's figures
+// move into the retired totals.
+struct RoomFigures {
+  uint64_t viewers = 0;
+  ViewerFigures sent;  // current viewers plus everyone who left
+  uint64_t packetsIn = 0, bytesIn = 0, framesIn = 0, keyFrameRequestsUpstream = 0;
+  // Dropped before forwarding (see Producer::Stats).
+  uint64_t malformed = 0, duplicates = 0, late = 0, jumps = 0, probation = 0;
+  // Dropped by the ingest receiver before any producer (see IngestReceiver::Stats).
+  uint64_t truncated = 0, unknownPayloadType = 0;
+  // Media rate over the last sampling period.
+  uint32_t bitrateKbps = 0;
+  double framesPerSecond = 0;
+};
+
+class Room final : public Producer::Listener {
+ public:
+  static constexpr std::chrono::seconds kSamplePeriod{2};
+
+  // `name` is for logs; `pool`: the packet buffers of `worker`, for media this room receives.
+  Room(std::string name, MediaWorker& worker, PacketPool& pool,
+       std::vector<IngestEncoding> encodings);
+  ~Room() override;
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  // Any thread.
+  const std::string& name() const { return name_; }
+  MediaWorker& worker() const { return worker_; }
+  PacketPool& pool() const { return pool_; }
+  const std::vector<IngestEncoding>& encodings() const { return encodings_; }
+  bool producesAudio() const;  // an Opus producer, which viewers get when their offer takes it
+  // For a room fed by publishers: the codec the current publisher sends (viewers can only be
+  // offered that one); nullopt before the first publisher.
+  std::optional<rtp::Codec> publishedCodec() const;
+  void setPublishedCodec(rtp::Codec codec) { publishedCodec_ = static_cast<int>(codec); }
+  RoomFigures figures() const;  // as of the last sampling period
+
+  // Worker thread only. One producer per encoding, fed by an ingest child's socket
+  // (attachIngest) or by WHIP publishers (createProducers, then setKeyFrameSource).
+  void createProducers();
+  void attachIngest(int relayFd);
+  // `owner` names who set it, so that a leaving publisher clears only its own.
+  void setKeyFrameSource(const void* owner, std::function<void()> requestKeyFrame);
+  void clearKeyFrameSource(const void* owner);
+  Producer* producer(rtp::Codec codec);
+  void detach();  // drops the ingest receiver and producers; called before the worker stops
+  // A viewer starts, and leaves (its figures are kept in the retired totals).
+  void viewerJoined(const ViewerFiguresSource& viewer);
+  void viewerLeft(const ViewerFiguresSource& viewer);
+
+ private:
+  void onProducerKeyFrameNeeded(Producer& producer) override;
+  void sample();  // worker thread, every kSamplePeriod: the figures snapshot and the rates
+
+  const std::string name_;
+  MediaWorker& worker_;
+  PacketPool& pool_;
+  const std::vector<IngestEncoding> encodings_;
+  std::atomic<int> publishedCodec_{-1};
+  // Worker thread.
+  std::vector<std::unique_ptr<Producer>> producers_;  // in the order of encodings_
+  std::unique_ptr<IngestReceiver> ingest_;
+  std::function<void()> keyFrameSource_;
+  const void* keyFrameSourceOwner_ = nullptr;
+  std::set<const ViewerFiguresSource*> viewers_;
+  ViewerFigures retired_;
+  unsigned sampleTimer_ = 0;
+  // The published snapshot: written by the worker, read by anyone.
+  mutable std::mutex figuresMutex_;
+  RoomFigures figures_;
+};
+
+}  // namespace medrelay::relay::router
