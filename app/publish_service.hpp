@@ -15,6 +15,7 @@
 #include <string>
 
 #include "access/authorizer.hpp"
+#include "app/media_session.hpp"
 #include "app/stream_registry.hpp"
 #include "relay/transport/certificate.hpp"
 #include "relay/transport/ice_transport.hpp"
@@ -38,7 +39,7 @@ class PublishService {
 
   void publish(const signaling::Principal& principal, const std::string& stream,
                const std::string& offerSdp,
-               std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done);
+               std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done);
   // nullopt when `sessionId` is not a publisher session of this principal.
   std::optional<std::optional<signaling::SignalingError>> patch(
       const signaling::Principal& principal, const std::string& sessionId,
@@ -50,8 +51,8 @@ class PublishService {
 
  private:
   class Publisher;
-  std::shared_ptr<Publisher> findOwned(const signaling::Principal&, const std::string& id);
-  bool forget(const Publisher& publisher);  // false if it was already gone
+  // Takes the stream's current publisher out and the stream down; false if it was gone already.
+  bool forget(const std::string& id);
   void audit(const Publisher& publisher, const std::string& outcome, const std::string& reason);
 
   access::Authorizer& authorizer_;
@@ -59,9 +60,7 @@ class PublishService {
   std::shared_ptr<relay::transport::Certificate> certificate_;
   relay::transport::IceConfig ice_;
   StateListener stateChanged_;
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Publisher>> publishers_;  // by session id
-  std::map<std::string, std::string> byStream_;                   // stream -> session id
+  MediaSessionTable<Publisher> publishers_;  // at most one per stream
 };
 
 }  // namespace medrelay::app

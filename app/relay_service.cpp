@@ -19,7 +19,7 @@ namespace medrelay::app {
 namespace {
 
 auto log() {
-  static auto logger = medrelay::logger("relay.service");
+  static auto logger = medrelay::logger("viewers");
   return logger;
 }
 
@@ -29,83 +29,45 @@ signaling::SignalingError error(int status, std::string code, std::string messag
 
 }  // namespace
 
-// One subscription: the bookkeeping the signaling side sees (owner, observer) plus the
-// ViewerSession, which is created, used and destroyed only on the stream's worker thread.
-class RelayService::Session final : public relay::webrtc::ViewerSession::Listener,
-                                    public std::enable_shared_from_this<Session> {
+// One subscription: the shared session bookkeeping plus the client's observer (which hears
+// why the relay ended it); its ViewerSession lives on the stream's worker thread.
+class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSession>,
+                                    public relay::webrtc::ViewerSession::Listener {
  public:
   Session(RelayService& service, std::string id, signaling::Principal principal, Stream& stream,
           std::weak_ptr<signaling::SessionObserver> observer)
-      : service_(service),
-        id_(std::move(id)),
-        principal_(std::move(principal)),
-        stream_(stream),
-        observer_(std::move(observer)),
-        started_(std::chrono::steady_clock::now()) {}
-
-  const std::string& id() const { return id_; }
-  const std::string& owner() const { return principal_.userId; }
-  // Guarded by the service's mutex_ (renewal replaces the credential's times).
-  const signaling::Principal& principal() const { return principal_; }
-  void renewCredential(int64_t issuedAt, int64_t expiresAt) {
-    principal_.issuedAt = issuedAt;
-    principal_.expiresAt = expiresAt;
-  }
-  Stream& stream() const { return stream_; }
-  double watchedSeconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  }
+      : MediaSession(std::move(id), std::move(principal), stream),
+        service_(service),
+        observer_(std::move(observer)) {}
 
   // Any thread: the relay ends the session (access revoked, token expired). The client hears
   // why through its observer; media stops when the worker destroys the viewer.
   void endByRelay(const std::string& code, const std::string& reason) {
-    if (auto observer = observer_.lock()) observer->onSessionEnded(id_, code, reason);
-    destroyViewerLater();
-  }
-
-  // Worker thread.
-  std::unique_ptr<relay::webrtc::ViewerSession> viewer;
-  std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> pendingAnswer;
-
-  // Worker thread: closes and destroys the viewer (never from inside its own callbacks).
-  void destroyViewerLater() {
-    stream_.worker().post([self = shared_from_this()] { self->destroyViewer(); });
-  }
-
-  // Worker thread only.
-  void destroyViewer() {
-    if (!viewer) return;
-    stream_.viewerLeft(*viewer);
-    viewer->close();
-    viewer.reset();
+    if (auto observer = observer_.lock()) observer->onSessionEnded(id(), code, reason);
+    destroyPeerLater();
   }
 
   void onViewerAnswer(relay::webrtc::ViewerSession&, const std::string& answerSdp) override {
-    if (auto done = std::exchange(pendingAnswer, nullptr)) {
-      done(signaling::SubscribeAnswer{id_, answerSdp});
-    }
+    deliverAnswer(answerSdp);
   }
 
   void onViewerEnded(relay::webrtc::ViewerSession&, const std::string& code,
                      const std::string& reason) override {
     auto self = shared_from_this();  // forget() may drop the table's reference to us
-    log()->info("session {} on {} ended: {}", id_, stream_.name(), code);
-    if (auto done = std::exchange(pendingAnswer, nullptr)) {
-      done(error(500, "session-failed", "The media session could not be set up: " + reason));
-    } else if (auto observer = observer_.lock()) {
-      observer->onSessionEnded(id_, code, reason);
+    log()->info("session {} on {} ended: {}", id(), stream().name(), code);
+    if (!failAnswer(
+            error(500, "session-failed", "The media session could not be set up: " + reason))) {
+      if (auto observer = observer_.lock()) observer->onSessionEnded(id(), code, reason);
     }
-    if (service_.forget(id_)) service_.auditSessionEnd(*this, "ended", code);
-    destroyViewerLater();
+    if (service_.forget(id())) service_.auditSessionEnd(*this, "ended", code);
+    destroyPeerLater();
   }
 
  private:
+  void beforePeerCloses() override { stream().room().viewerLeft(*peer); }
+
   RelayService& service_;
-  std::string id_;
-  signaling::Principal principal_;
-  Stream& stream_;
   std::weak_ptr<signaling::SessionObserver> observer_;
-  std::chrono::steady_clock::time_point started_;
 };
 
 RelayService::RelayService(const access::TokenAuthority& tokens, access::Authorizer& authorizer,
@@ -128,32 +90,14 @@ RelayService::~RelayService() {
 void RelayService::reviewSessions(bool directoryChanged) {
   if (publishing_) publishing_->review(directoryChanged);
   int64_t now = medrelay::wallSeconds();
-  std::vector<std::pair<std::shared_ptr<Session>, access::AccessDecision>> ended;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      const auto& principal = it->second->principal();
-      access::AccessDecision decision{true, "", ""};
-      if (principal.expiresAt != 0 && now >= principal.expiresAt) {
-        decision = {false, "token-expired", "Your sign-in has expired."};
-      } else if (directoryChanged) {
-        decision =
-            authorizer_.checkCredential(principal.userName, principal.deviceId, principal.issuedAt);
-        if (decision.allowed) {
-          decision = authorizer_.mayWatch(principal.userName, principal.deviceId,
-                                          it->second->stream().name());
-        }
-      }
-      if (decision.allowed) {
-        ++it;
-        continue;
-      }
-      ended.emplace_back(it->second, std::move(decision));
-      limits_.release(it->second->owner());
-      it = sessions_.erase(it);
-    }
-  }
+  auto ended = sessions_.removeRefused([&](const Session& session) {
+    const auto& p = session.principal();
+    return reviewAccess(p, now, directoryChanged, authorizer_, [&] {
+      return authorizer_.mayWatch(p.userName, p.deviceId, session.stream().name());
+    });
+  });
   for (auto& [session, decision] : ended) {
+    limits_.release(session->owner());
     log()->info("session {} of {} on {} revoked: {}", session->id(), session->owner(),
                 session->stream().name(), decision.code);
     session->endByRelay(decision.code == "token-expired" ? "token-expired" : "access-revoked",
@@ -164,15 +108,7 @@ void RelayService::reviewSessions(bool directoryChanged) {
 
 void RelayService::auditSessionEnd(const Session& session, const std::string& outcome,
                                    const std::string& reason) {
-  const auto& p = session.principal();
-  nlohmann::json details = {{"stream", session.stream().name()},
-                            {"session", session.id()},
-                            {"device", p.deviceId},
-                            {"address", p.remoteAddress},
-                            {"watched_seconds", std::round(session.watchedSeconds() * 10) / 10}};
-  if (!reason.empty()) details["reason"] = reason;
-  authorizer_.audit({"user:" + p.userName, "unsubscribe", "stream:" + session.stream().name(),
-                     outcome, std::move(details)});
+  authorizer_.audit(session.endRecord("unsubscribe", outcome, reason, "watched_seconds"));
 }
 
 signaling::Outcome<signaling::Principal> RelayService::authenticate(std::string_view bearerToken) {
@@ -188,14 +124,7 @@ signaling::Outcome<signaling::Principal> RelayService::authenticate(std::string_
 }
 
 void RelayService::renew(const signaling::Principal& principal) {
-  std::lock_guard lock(mutex_);
-  for (auto& [id, session] : sessions_) {
-    const auto& p = session->principal();
-    if (p.userName == principal.userName && p.deviceId == principal.deviceId &&
-        principal.expiresAt > p.expiresAt) {
-      session->renewCredential(principal.issuedAt, principal.expiresAt);
-    }
-  }
+  sessions_.renew(principal);
 }
 
 std::vector<signaling::StreamInfo> RelayService::listStreams(
@@ -214,7 +143,7 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
     info.restarts = health.restarts;
     info.bitrateKbps = health.bitrateKbps;
     info.framesPerSecond = health.framesPerSecond;
-    for (const auto& encoding : stream->encodings()) {
+    for (const auto& encoding : stream->room().encodings()) {
       info.codecs.emplace_back(relay::rtp::codecName(encoding.codec));
     }
     if (info.kind == "dicom" && burnedInOf_) info.burnedIn = burnedInOf_(info.name);
@@ -227,7 +156,7 @@ void RelayService::subscribe(
     const signaling::Principal& principal, const std::string& streamName,
     const std::string& offerSdp, const std::string& oneTimeCode,
     std::weak_ptr<signaling::SessionObserver> observer,
-    std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) {
+    std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) {
   // Limits first: a flood of attempts must not become a flood of decisions and audit records.
   auto admitted = limits_.admit(principal.userId, principal.remoteAddress, medrelay::steadyMs());
   if (admitted.verdict != SubscribeLimits::Verdict::Allowed) {
@@ -261,11 +190,7 @@ void RelayService::subscribe(
     if (decision.code == "not-found") {
       return refuse(error(404, "not-found", "There is no stream named " + streamName + "."));
     }
-    if (decision.code == "unknown-user" || decision.code == "unknown-device" ||
-        decision.code == "user-inactive" || decision.code == "device-revoked") {
-      return refuse(error(401, decision.code, decision.reason));
-    }
-    return refuse(error(403, decision.code, decision.reason));
+    return refuse(error(refusalStatus(decision.code), decision.code, decision.reason));
   }
   auto offer = relay::webrtc::parseOffer(offerSdp);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&offer)) {
@@ -273,8 +198,9 @@ void RelayService::subscribe(
   }
   // A published stream can only be watched in the codec its publisher sends.
   std::vector<relay::webrtc::StreamEncoding> available;
-  auto published = stream->publishedCodec();
-  for (const auto& encoding : stream->encodings()) {
+  auto& room = stream->room();
+  auto published = room.publishedCodec();
+  for (const auto& encoding : room.encodings()) {
     if (!published || encoding.codec == *published) available.push_back({encoding.codec});
   }
   auto choice =
@@ -298,10 +224,7 @@ void RelayService::subscribe(
   details["session"] = session->id();
   authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "granted",
                      std::move(details)});
-  {
-    std::lock_guard lock(mutex_);
-    sessions_[session->id()] = session;
-  }
+  sessions_.add(session);
   ++subscribesGranted_;
   relay::webrtc::ViewerSession::Config config;
   config.sessionId = session->id();
@@ -310,50 +233,40 @@ void RelayService::subscribe(
   config.peer.certificate = certificate_;
   config.offer = std::move(std::get<relay::webrtc::RemoteDescription>(offer));
   config.choice = std::get<relay::webrtc::CodecChoice>(choice);
-  if (stream->producesAudio()) {
+  if (room.producesAudio()) {
     config.audio = relay::webrtc::chooseAudioCodec(config.offer, config.choice);
   }
   log()->info("user {} subscribes to {} ({}{})", principal.userName, stream->name(),
               relay::rtp::codecName(config.choice.encoding.codec), config.audio ? " + opus" : "");
 
-  stream->worker().post([this, session, config = std::move(config),
-                         done = std::move(done)]() mutable {
-    auto* producer = session->stream().producer(config.choice.encoding.codec);
+  room.worker().post([this, session, &room, config = std::move(config),
+                      done = std::move(done)]() mutable {
+    auto* producer = room.producer(config.choice.encoding.codec);
     if (!producer) {
       forget(session->id());
       return done(error(503, "stream-unavailable", "The stream has no such encoding right now."));
     }
-    session->pendingAnswer = std::move(done);
-    session->viewer = std::make_unique<relay::webrtc::ViewerSession>(
-        session->stream().worker(), *producer, session->stream().producer(relay::rtp::Codec::Opus),
-        std::move(config), *session);
-    session->stream().viewerJoined(*session->viewer);
-    if (!session->viewer->start()) {
-      if (auto pending = std::exchange(session->pendingAnswer, nullptr)) {
-        pending(error(400, "bad-transport", "The offer's ICE parameters are unusable."));
-      }
+    session->awaitAnswer(std::move(done));
+    session->peer = std::make_unique<relay::webrtc::ViewerSession>(
+        room.worker(), *producer, room.producer(relay::rtp::Codec::Opus), std::move(config),
+        *session);
+    room.viewerJoined(*session->peer);
+    if (!session->peer->start()) {
+      session->failAnswer(error(400, "bad-transport", "The offer's ICE parameters are unusable."));
       forget(session->id());
-      session->destroyViewerLater();
+      session->destroyPeerLater();
     }
   });
-}
-
-std::shared_ptr<RelayService::Session> RelayService::findOwned(
-    const signaling::Principal& principal, const std::string& sessionId) {
-  std::lock_guard lock(mutex_);
-  auto it = sessions_.find(sessionId);
-  if (it == sessions_.end() || it->second->owner() != principal.userId) return nullptr;
-  return it->second;
 }
 
 std::optional<signaling::SignalingError> RelayService::addRemoteCandidate(
     const signaling::Principal& principal, const std::string& sessionId, const std::string&,
     const std::string& candidate) {
-  auto session = findOwned(principal, sessionId);
+  auto session = sessions_.findOwned(principal, sessionId);
   if (!session) return error(404, "not-found", "There is no such session.");
   if (candidate.size() > 1024) return error(400, "bad-request", "The candidate is too long.");
-  session->stream().worker().post([session, candidate] {
-    if (session->viewer) session->viewer->addRemoteCandidate(candidate);
+  session->stream().room().worker().post([session, candidate] {
+    if (session->peer) session->peer->addRemoteCandidate(candidate);
   });
   return std::nullopt;
 }
@@ -364,34 +277,34 @@ std::optional<signaling::SignalingError> RelayService::patchSession(
   if (publishing_) {
     if (auto outcome = publishing_->patch(principal, sessionId, sdpFragment)) return *outcome;
   }
-  auto session = findOwned(principal, sessionId);
+  auto session = sessions_.findOwned(principal, sessionId);
   if (!session) return error(404, "not-found", "There is no such session.");
   auto fragment = relay::webrtc::parseSdpFragment(sdpFragment);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&fragment)) {
     return error(400, failure->code, failure->message);
   }
   auto parsed = std::get<relay::webrtc::SdpFragment>(fragment);
-  session->stream().worker().post([session, parsed] {
-    if (!session->viewer) return;
+  session->stream().room().worker().post([session, parsed] {
+    if (!session->peer) return;
     for (const auto& candidate : parsed.candidates)
-      session->viewer->addRemoteCandidate(candidate);
-    if (parsed.endOfCandidates) session->viewer->addRemoteCandidate("");
+      session->peer->addRemoteCandidate(candidate);
+    if (parsed.endOfCandidates) session->peer->addRemoteCandidate("");
   });
   return std::nullopt;
 }
 
 bool RelayService::unsubscribe(const signaling::Principal& principal,
                                const std::string& sessionId) {
-  auto session = findOwned(principal, sessionId);
+  auto session = sessions_.findOwned(principal, sessionId);
   if (!session || !forget(sessionId)) return false;
-  session->destroyViewerLater();
+  session->destroyPeerLater();
   auditSessionEnd(*session, "success", "");
   return true;
 }
 
-void RelayService::publish(
-    const signaling::Principal& principal, const std::string& stream, const std::string& offerSdp,
-    std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) {
+void RelayService::publish(const signaling::Principal& principal, const std::string& stream,
+                           const std::string& offerSdp,
+                           std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) {
   if (!publishing_) return done(error(501, "not-implemented", "This relay takes no publishers."));
   publishing_->publish(principal, stream, offerSdp, std::move(done));
 }
@@ -401,23 +314,17 @@ bool RelayService::unpublish(const signaling::Principal& principal, const std::s
 }
 
 bool RelayService::forget(const std::string& sessionId) {
-  std::lock_guard lock(mutex_);
-  auto it = sessions_.find(sessionId);
-  if (it == sessions_.end()) return false;
-  limits_.release(it->second->owner());
-  sessions_.erase(it);
+  auto session = sessions_.remove(sessionId);
+  if (!session) return false;
+  limits_.release(session->owner());
   return true;
 }
 
 void RelayService::closeAll() {
   if (publishing_) publishing_->closeAll();
-  std::map<std::string, std::shared_ptr<Session>> sessions;
-  {
-    std::lock_guard lock(mutex_);
-    sessions.swap(sessions_);
-  }
-  for (auto& [id, session] : sessions) {
-    session->stream().worker().runSync([&] { session->destroyViewer(); });
+  for (auto& session : sessions_.removeAll()) {
+    limits_.release(session->owner());
+    session->stream().room().worker().runSync([&] { session->destroyPeer(); });
     auditSessionEnd(*session, "ended", "server-shutdown");
   }
 }

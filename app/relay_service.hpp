@@ -1,7 +1,8 @@
 // The relay as the signaling server sees it (SignalingBackend): authenticates tokens, lists and
 // authorizes streams, and runs viewer sessions on the stream's media worker.
 // Thread-safe: called from the signaling thread(s); sessions themselves live on media workers,
-// and the session table is guarded by a mutex (control plane only, never the packet path).
+// and the session table (MediaSessionTable) has its own mutex (control plane only, never the
+// packet path).
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "access/authorizer.hpp"
 #include "access/token_authority.hpp"
+#include "app/media_session.hpp"
 #include "app/publish_service.hpp"
 #include "app/stream_registry.hpp"
 #include "app/subscribe_limits.hpp"
@@ -36,7 +38,7 @@ class RelayService final : public signaling::SignalingBackend {
   void subscribe(const signaling::Principal& principal, const std::string& stream,
                  const std::string& offerSdp, const std::string& oneTimeCode,
                  std::weak_ptr<signaling::SessionObserver> observer,
-                 std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) override;
+                 std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) override;
   std::optional<signaling::SignalingError> addRemoteCandidate(
       const signaling::Principal&, const std::string& sessionId, const std::string& mid,
       const std::string& candidate) override;
@@ -46,7 +48,7 @@ class RelayService final : public signaling::SignalingBackend {
   bool unsubscribe(const signaling::Principal&, const std::string& sessionId) override;
   void publish(const signaling::Principal& principal, const std::string& stream,
                const std::string& offerSdp,
-               std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)> done) override;
+               std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) override;
   bool unpublish(const signaling::Principal&, const std::string& sessionId) override;
   // Subscribe limits (set once at start, before the signaling server runs).
   void setSubscribeLimits(const SubscribeLimitsConfig& config) { limits_.configure(config); }
@@ -76,7 +78,6 @@ class RelayService final : public signaling::SignalingBackend {
 
  private:
   class Session;
-  std::shared_ptr<Session> findOwned(const signaling::Principal&, const std::string& sessionId);
   bool forget(const std::string& sessionId);  // false if it was already gone
   // From the authorizer's thread: ends sessions whose token expired or whose access was revoked.
   void reviewSessions(bool directoryChanged);
@@ -89,8 +90,8 @@ class RelayService final : public signaling::SignalingBackend {
   StreamRegistry& streams_;
   std::shared_ptr<relay::transport::Certificate> certificate_;
   relay::transport::IceConfig ice_;
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Session>> sessions_;
+  MediaSessionTable<Session> sessions_;
+  std::mutex mutex_;  // guards metricsSources_
   PublishService* publishing_ = nullptr;
   std::atomic<uint64_t> subscribesGranted_{0}, subscribesDenied_{0};
   SubscribeLimits limits_;

@@ -88,11 +88,11 @@ void handleMediaResource(std::shared_ptr<HttpSession> session, Request&& request
     head->target(request.target());
     head->version(request.version());
     head->keep_alive(request.keep_alive());
-    auto answered = [session, head, stream, prefix](Outcome<SubscribeAnswer> outcome) {
+    auto answered = [session, head, stream, prefix](Outcome<SessionAnswer> outcome) {
       if (auto* error = std::get_if<SignalingError>(&outcome)) {
         return session->respond(*head, failure(*head, *error));
       }
-      const auto& answer = std::get<SubscribeAnswer>(outcome);
+      const auto& answer = std::get<SessionAnswer>(outcome);
       Response res{http::status::created, head->version()};
       res.set(http::field::content_type, "application/sdp");
       res.set(http::field::location, prefix + stream + "/sessions/" + answer.sessionId);

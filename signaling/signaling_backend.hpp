@@ -62,7 +62,9 @@ struct SignalingError {
 template <class T>
 using Outcome = std::variant<T, SignalingError>;
 
-struct SubscribeAnswer {
+// The SDP answer to a viewer's (WHEP, subscribe) or a publisher's (WHIP) offer, and the id of
+// the session it opened.
+struct SessionAnswer {
   std::string sessionId;
   std::string answerSdp;
 };
@@ -110,11 +112,11 @@ class SignalingBackend {
   // `oneTimeCode`: what the client sent for streams that ask for one ("" if nothing).
   virtual void subscribe(const Principal&, const std::string& stream, const std::string& offerSdp,
                          const std::string& oneTimeCode, std::weak_ptr<SessionObserver> observer,
-                         std::function<void(Outcome<SubscribeAnswer>)> done) = 0;
+                         std::function<void(Outcome<SessionAnswer>)> done) = 0;
   // WHIP: a publisher's offer for `stream`; the answer's session id names the resource that
   // PATCH (patchSession) and DELETE (unpublish) address. `done` is called exactly once.
   virtual void publish(const Principal&, const std::string& stream, const std::string& offerSdp,
-                       std::function<void(Outcome<SubscribeAnswer>)> done) = 0;
+                       std::function<void(Outcome<SessionAnswer>)> done) = 0;
   virtual bool unpublish(const Principal&, const std::string& sessionId) = 0;
   // `candidate` is "candidate:..." or "" for end-of-candidates.
   virtual std::optional<SignalingError> addRemoteCandidate(const Principal&,

@@ -163,14 +163,14 @@ void WsProtocol::subscribe(const json& id, const json& message) {
   }
   ++pendingSubscribes_;
   backend_.subscribe(*principal_, *stream, *sdp, code, transport_.sessionObserver(),
-                     [this, id](Outcome<SubscribeAnswer> outcome) {
+                     [this, id](Outcome<SessionAnswer> outcome) {
                        transport_.runOnStrand([this, id, outcome = std::move(outcome)] {
                          --pendingSubscribes_;
                          if (auto* failure = std::get_if<SignalingError>(&outcome)) {
                            return error(id, failure->code, failure->message,
                                         failure->retryAfterSeconds);
                          }
-                         const auto& answer = std::get<SubscribeAnswer>(outcome);
+                         const auto& answer = std::get<SessionAnswer>(outcome);
                          if (closing_ || !principal_) {
                            // The connection went away meanwhile: nobody will use this session.
                            if (principal_) backend_.unsubscribe(*principal_, answer.sessionId);

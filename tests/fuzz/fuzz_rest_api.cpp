@@ -40,9 +40,9 @@ struct Relay : signaling::SignalingBackend {
   }
   void subscribe(const signaling::Principal&, const std::string&, const std::string&,
                  const std::string&, std::weak_ptr<signaling::SessionObserver>,
-                 std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)>) override {}
+                 std::function<void(signaling::Outcome<signaling::SessionAnswer>)>) override {}
   void publish(const signaling::Principal&, const std::string&, const std::string&,
-               std::function<void(signaling::Outcome<signaling::SubscribeAnswer>)>) override {}
+               std::function<void(signaling::Outcome<signaling::SessionAnswer>)>) override {}
   bool unpublish(const signaling::Principal&, const std::string&) override { return false; }
   std::optional<signaling::SignalingError> addRemoteCandidate(const signaling::Principal&,
                                                               const std::string&,

@@ -16,10 +16,10 @@ using medrelay::signaling::ApiRequest;
 using medrelay::signaling::ApiResponse;
 using medrelay::signaling::Outcome;
 using medrelay::signaling::Principal;
+using medrelay::signaling::SessionAnswer;
 using medrelay::signaling::SessionObserver;
 using medrelay::signaling::SignalingError;
 using medrelay::signaling::StreamInfo;
-using medrelay::signaling::SubscribeAnswer;
 using json = nlohmann::json;
 
 struct Backend : medrelay::signaling::SignalingBackend {
@@ -32,13 +32,13 @@ struct Backend : medrelay::signaling::SignalingBackend {
   std::vector<StreamInfo> listStreams(const Principal&) override { return {}; }
   void subscribe(const Principal& p, const std::string&, const std::string&, const std::string&,
                  std::weak_ptr<SessionObserver>,
-                 std::function<void(Outcome<SubscribeAnswer>)> done) override {
+                 std::function<void(Outcome<SessionAnswer>)> done) override {
     auto id = "s" + std::to_string(++counter);
     sessions[id] = p.userId;
-    done(SubscribeAnswer{id, "v=0"});
+    done(SessionAnswer{id, "v=0"});
   }
   void publish(const Principal&, const std::string&, const std::string&,
-               std::function<void(Outcome<SubscribeAnswer>)> done) override {
+               std::function<void(Outcome<SessionAnswer>)> done) override {
     done(SignalingError{501, "no", "no"});
   }
   bool unpublish(const Principal&, const std::string&) override { return false; }

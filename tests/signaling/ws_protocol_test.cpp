@@ -26,13 +26,13 @@ struct Backend : SignalingBackend {
   std::vector<StreamInfo> listStreams(const Principal&) override { return {}; }
   void subscribe(const Principal& p, const std::string&, const std::string&, const std::string&,
                  std::weak_ptr<SessionObserver>,
-                 std::function<void(Outcome<SubscribeAnswer>)> done) override {
+                 std::function<void(Outcome<SessionAnswer>)> done) override {
     auto id = "s" + std::to_string(++sessionCounter);
     sessions[id] = p.userId;
-    done(SubscribeAnswer{id, "v=0"});
+    done(SessionAnswer{id, "v=0"});
   }
   void publish(const Principal&, const std::string&, const std::string&,
-               std::function<void(Outcome<SubscribeAnswer>)> done) override {
+               std::function<void(Outcome<SessionAnswer>)> done) override {
     done(SignalingError{501, "no", "no"});
   }
   bool unpublish(const Principal&, const std::string&) override { return false; }

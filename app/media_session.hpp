@@ -1,0 +1,213 @@
+// What the relay's signaling side keeps of one media session (a viewer or a publisher; a
+// talker later): who owns it, on which stream, since when, the answer its client waits for, and
+// the WebRTC peer that lives on the stream's media worker. MediaSessionTable holds them by id;
+// RelayService and PublishService share both, and only add what their kind of session needs.
+// Thread ownership: id, stream and start time are immutable, and so is the principal except
+// its credential times (issuedAt, expiresAt), which renewal replaces and which are read only
+// under the table's mutex (MediaSessionTable::renew, removeRefused); `peer` and the pending answer
+// belong to the stream's worker thread. A session is shared (shared_ptr) between the table and the
+// tasks posted to the worker, so it outlives whichever lets go last.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "access/access_policy.hpp"
+#include "access/authorizer.hpp"
+#include "app/stream_registry.hpp"
+#include "signaling/signaling_backend.hpp"
+
+namespace medrelay::app {
+
+// The HTTP status of an access refusal: 401 when the credential itself is no good (so the
+// client signs in again), 404 for a stream that does not exist, 403 otherwise.
+int refusalStatus(const std::string& code);
+
+// Whether a running session may go on: a token that expired ends it; when the directory
+// changed, the credential and then `mayContinue` (the permission for what the session does)
+// are checked again. Called with the table's lock held (see MediaSessionTable::removeRefused).
+access::AccessDecision reviewAccess(const signaling::Principal& principal, int64_t nowSeconds,
+                                    bool directoryChanged, access::Authorizer& authorizer,
+                                    const std::function<access::AccessDecision()>& mayContinue);
+
+// `Peer` is the worker-side WebRTC object (ViewerSession, PublisherSession): it has close().
+template <class Peer>
+class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
+ public:
+  using AnswerCallback = std::function<void(signaling::Outcome<signaling::SessionAnswer>)>;
+
+  MediaSession(std::string id, signaling::Principal principal, Stream& stream)
+      : id_(std::move(id)),
+        principal_(std::move(principal)),
+        stream_(stream),
+        started_(std::chrono::steady_clock::now()) {}
+  virtual ~MediaSession() = default;
+  MediaSession(const MediaSession&) = delete;
+  MediaSession& operator=(const MediaSession&) = delete;
+
+  const std::string& id() const { return id_; }
+  const std::string& owner() const { return principal_.userId; }
+  const signaling::Principal& principal() const { return principal_; }
+  Stream& stream() const { return stream_; }
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+  // The audit record of the session's end: `action` ("unsubscribe", "unpublish"), `outcome`
+  // ("success", "ended", "revoked"), how long it ran under `secondsKey`.
+  access::AuditEntry endRecord(const std::string& action, const std::string& outcome,
+                               const std::string& reason, const std::string& secondsKey) const;
+
+  // MediaSessionTable only, under its lock: a renewed sign-in of the same user and device
+  // extends the session's credential (a later expiry only).
+  void renewCredential(const signaling::Principal& renewed) {
+    auto& p = principal_;
+    if (p.userName == renewed.userName && p.deviceId == renewed.deviceId &&
+        renewed.expiresAt > p.expiresAt) {
+      p.issuedAt = renewed.issuedAt;
+      p.expiresAt = renewed.expiresAt;
+    }
+  }
+
+  // Worker thread. The answer the client waits for arrives once: either the SDP or an error.
+  void awaitAnswer(AnswerCallback done) { pendingAnswer_ = std::move(done); }
+  bool deliverAnswer(const std::string& answerSdp) {
+    auto done = std::exchange(pendingAnswer_, nullptr);
+    if (done) done(signaling::SessionAnswer{id_, answerSdp});
+    return static_cast<bool>(done);
+  }
+  bool failAnswer(signaling::SignalingError error) {
+    auto done = std::exchange(pendingAnswer_, nullptr);
+    if (done) done(std::move(error));
+    return static_cast<bool>(done);
+  }
+
+  // Worker thread.
+  std::unique_ptr<Peer> peer;
+
+  // Any thread: closes and destroys the peer on the worker, never inside one of its callbacks.
+  void destroyPeerLater() {
+    stream_.room().worker().post([self = this->shared_from_this()] { self->destroyPeer(); });
+  }
+  // Worker thread only.
+  void destroyPeer() {
+    if (!peer) return;
+    beforePeerCloses();
+    peer->close();
+    peer.reset();
+  }
+
+ protected:
+  // Worker thread: what the kind of session undoes in the room before its peer goes.
+  virtual void beforePeerCloses() {}
+
+ private:
+  const std::string id_;
+  signaling::Principal principal_;
+  Stream& stream_;
+  const std::chrono::steady_clock::time_point started_;
+  AnswerCallback pendingAnswer_;
+};
+
+// The sessions of one kind, by id. Control plane only (a mutex, allocation): never on the
+// packet path. Thread-safe.
+template <class Session>
+class MediaSessionTable {
+ public:
+  using Ptr = std::shared_ptr<Session>;
+
+  // Adds `session`; an entry that `replaces` matches leaves the table and is returned.
+  Ptr add(Ptr session, const std::function<bool(const Session&)>& replaces = nullptr) {
+    std::lock_guard lock(mutex_);
+    Ptr replaced;
+    if (replaces) {
+      for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+        if (!replaces(*it->second)) continue;
+        replaced = it->second;
+        sessions_.erase(it);
+        break;
+      }
+    }
+    sessions_[session->id()] = std::move(session);
+    return replaced;
+  }
+
+  // The session `id` if `principal` owns it; null otherwise (someone else's looks absent).
+  Ptr findOwned(const signaling::Principal& principal, const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second->owner() != principal.userId) return nullptr;
+    return it->second;
+  }
+
+  // Takes the session out; null when it was gone already (so each end is handled once).
+  Ptr remove(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return nullptr;
+    Ptr session = std::move(it->second);
+    sessions_.erase(it);
+    return session;
+  }
+
+  // Takes out every session `review` refuses (called under the lock), with the refusal.
+  std::vector<std::pair<Ptr, access::AccessDecision>> removeRefused(
+      const std::function<access::AccessDecision(const Session&)>& review) {
+    std::vector<std::pair<Ptr, access::AccessDecision>> refused;
+    std::lock_guard lock(mutex_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto decision = review(*it->second);
+      if (decision.allowed) {
+        ++it;
+        continue;
+      }
+      refused.emplace_back(std::move(it->second), std::move(decision));
+      it = sessions_.erase(it);
+    }
+    return refused;
+  }
+
+  std::vector<Ptr> removeAll() {
+    std::lock_guard lock(mutex_);
+    std::vector<Ptr> all;
+    for (auto& [id, session] : sessions_)
+      all.push_back(std::move(session));
+    sessions_.clear();
+    return all;
+  }
+
+  // A renewed sign-in extends the sessions that user's device holds (later expiry only).
+  void renew(const signaling::Principal& renewed) {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, session] : sessions_)
+      session->renewCredential(renewed);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, Ptr> sessions_;
+};
+
+template <class Peer>
+access::AuditEntry MediaSession<Peer>::endRecord(const std::string& action,
+                                                 const std::string& outcome,
+                                                 const std::string& reason,
+                                                 const std::string& secondsKey) const {
+  const auto& p = principal_;
+  nlohmann::json details = {{"stream", stream_.name()},
+                            {"session", id_},
+                            {"device", p.deviceId},
+                            {"address", p.remoteAddress},
+                            {secondsKey, std::round(seconds() * 10) / 10}};
+  if (!reason.empty()) details["reason"] = reason;
+  return {"user:" + p.userName, action, "stream:" + stream_.name(), outcome, std::move(details)};
+}
+
+}  // namespace medrelay::app

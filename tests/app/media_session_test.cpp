@@ -1,0 +1,150 @@
+// The session table viewers and publishers share: ownership (someone else's session looks
+// absent), each end handled once, replacement in one step, review by a decision, renewal of
+// the credential (later expiry only), and a peer destroyed on its worker with the kind's hook.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "app/media_session.hpp"
+
+namespace medrelay::app {
+namespace {
+
+struct FakePeer {
+  std::atomic<int>* closed;
+  void close() { ++*closed; }
+};
+
+class TestSession final : public MediaSession<FakePeer> {
+ public:
+  using MediaSession::MediaSession;
+  int hooks = 0;
+
+ private:
+  void beforePeerCloses() override { ++hooks; }
+};
+
+signaling::Principal principal(const std::string& user, const std::string& device,
+                               int64_t expiresAt) {
+  return {user, user, device, 100, expiresAt, "192.0.2.7"};
+}
+
+class MediaSessionTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<TestSession> session(const std::string& id, const std::string& user,
+                                       int64_t expiresAt = 1000) {
+    return std::make_shared<TestSession>(id, principal(user, "phone", expiresAt), stream);
+  }
+
+  relay::MediaWorker worker{"session-test"};
+  relay::router::PacketPool pool{8};
+  Stream stream{"icu-2", "camera", worker, pool, {{relay::rtp::Codec::Vp8, 96}}};
+  MediaSessionTable<TestSession> table;
+};
+
+TEST_F(MediaSessionTest, OnlyTheOwnerFindsItsSession) {
+  table.add(session("s1", "alice"));
+  EXPECT_NE(table.findOwned(principal("alice", "phone", 0), "s1"), nullptr);
+  EXPECT_EQ(table.findOwned(principal("mallory", "phone", 0), "s1"), nullptr);
+  EXPECT_EQ(table.findOwned(principal("alice", "phone", 0), "s2"), nullptr);
+}
+
+TEST_F(MediaSessionTest, EachEndIsHandledOnce) {
+  table.add(session("s1", "alice"));
+  EXPECT_NE(table.remove("s1"), nullptr);
+  EXPECT_EQ(table.remove("s1"), nullptr);
+  EXPECT_TRUE(table.removeAll().empty());
+}
+
+TEST_F(MediaSessionTest, AddReplacesWhatTheRuleMatches) {
+  table.add(session("old", "alice"));
+  table.add(session("other", "bob"));
+  auto replaced =
+      table.add(session("new", "carol"), [](const TestSession& s) { return s.owner() == "alice"; });
+  ASSERT_NE(replaced, nullptr);
+  EXPECT_EQ(replaced->id(), "old");
+  EXPECT_EQ(table.remove("old"), nullptr);  // gone from the table in the same step
+  EXPECT_EQ(table.removeAll().size(), 2u);
+}
+
+TEST_F(MediaSessionTest, RemoveRefusedTakesOutOnlyTheRefused) {
+  table.add(session("s1", "alice"));
+  table.add(session("s2", "bob"));
+  auto refused = table.removeRefused([](const TestSession& s) {
+    return s.owner() == "bob" ? access::AccessDecision{false, "not-shared", "No longer shared."}
+                              : access::AccessDecision{true, "", ""};
+  });
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].first->id(), "s2");
+  EXPECT_EQ(refused[0].second.code, "not-shared");
+  EXPECT_NE(table.remove("s1"), nullptr);
+  EXPECT_EQ(table.remove("s2"), nullptr);
+}
+
+TEST_F(MediaSessionTest, RenewalExtendsOnlyThatDeviceAndOnlyForward) {
+  auto phone = session("s1", "alice", 1000);
+  auto tablet = std::make_shared<TestSession>("s2", principal("alice", "tablet", 1000), stream);
+  table.add(phone);
+  table.add(tablet);
+  auto renewed = principal("alice", "phone", 5000);
+  renewed.issuedAt = 4000;
+  table.renew(renewed);
+  EXPECT_EQ(phone->principal().expiresAt, 5000);
+  EXPECT_EQ(phone->principal().issuedAt, 4000);
+  EXPECT_EQ(tablet->principal().expiresAt, 1000);
+  table.renew(principal("alice", "phone", 2000));  // older than what it holds: ignored
+  EXPECT_EQ(phone->principal().expiresAt, 5000);
+}
+
+TEST_F(MediaSessionTest, TheAnswerArrivesOnce) {
+  auto s = session("s1", "alice");
+  int answers = 0, errors = 0;
+  s->awaitAnswer([&](signaling::Outcome<signaling::SessionAnswer> outcome) {
+    if (std::holds_alternative<signaling::SessionAnswer>(outcome)) {
+      EXPECT_EQ(std::get<signaling::SessionAnswer>(outcome).sessionId, "s1");
+      ++answers;
+    } else {
+      ++errors;
+    }
+  });
+  EXPECT_TRUE(s->deliverAnswer("v=0"));
+  EXPECT_FALSE(s->failAnswer({500, "session-failed", "late"}));
+  EXPECT_FALSE(s->deliverAnswer("v=0"));
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(errors, 0);
+}
+
+TEST_F(MediaSessionTest, ThePeerIsClosedOnItsWorkerOnce) {
+  std::atomic<int> closed{0};
+  auto s = session("s1", "alice");
+  worker.runSync([&] { s->peer = std::make_unique<FakePeer>(FakePeer{&closed}); });
+  s->destroyPeerLater();
+  s->destroyPeerLater();
+  worker.runSync([] {});  // the posted tasks ran before this one
+  EXPECT_EQ(closed.load(), 1);
+  EXPECT_EQ(s->hooks, 1);
+  worker.runSync([&] { EXPECT_EQ(s->peer, nullptr); });
+}
+
+TEST_F(MediaSessionTest, TheEndRecordSaysWhoWhatAndHowLong) {
+  auto s = session("s1", "alice");
+  auto record = s->endRecord("unsubscribe", "revoked", "not-shared", "watched_seconds");
+  EXPECT_EQ(record.actor, "user:alice");
+  EXPECT_EQ(record.action, "unsubscribe");
+  EXPECT_EQ(record.target, "stream:icu-2");
+  EXPECT_EQ(record.outcome, "revoked");
+  EXPECT_EQ(record.details["session"], "s1");
+  EXPECT_EQ(record.details["device"], "phone");
+  EXPECT_EQ(record.details["reason"], "not-shared");
+  EXPECT_TRUE(record.details.contains("watched_seconds"));
+}
+
+TEST(RefusalStatus, CredentialProblemsAre401) {
+  EXPECT_EQ(refusalStatus("device-revoked"), 401);
+  EXPECT_EQ(refusalStatus("user-inactive"), 401);
+  EXPECT_EQ(refusalStatus("not-found"), 404);
+  EXPECT_EQ(refusalStatus("not-shared"), 403);
+}
+
+}  // namespace
+}  // namespace medrelay::app
