@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <span>
 
 #include "common/clock.hpp"
 #include "common/logger.hpp"
@@ -20,6 +21,7 @@
 #include "pipelines/ingest_handoff.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/rtp_feedback.hpp"
+#include "relay/rtp/rtcp_header.hpp"
 
 namespace medrelay::pipelines {
 
@@ -213,7 +215,7 @@ class IngestRun {
     return G_SOURCE_CONTINUE;
   }
 
-  // RTCP PLI (PT 206 FMT 1) or FIR (FMT 4) from the relay: ask the encoder or camera for a key
+  // RTCP PLI or FIR (in any compound) from the relay: ask the encoder or camera for a key
   // frame. Anything else is ignored.
   static gboolean onControl(GIOChannel*, GIOCondition condition, gpointer data) {
     auto* self = static_cast<IngestRun*>(data);
@@ -227,10 +229,16 @@ class IngestRun {
       self->finish(kIngestRelayGone, "the relay closed the ingest socket");
       return G_SOURCE_REMOVE;
     }
-    if (size >= 12 && (buffer[0] >> 6) == 2 && buffer[1] == 206 &&
-        ((buffer[0] & 0x1F) == 1 || (buffer[0] & 0x1F) == 4)) {
-      self->requestKeyFrame();
-    }
+    if (size <= 0) return G_SOURCE_CONTINUE;
+    namespace rtp = medrelay::relay::rtp;
+    bool wantsKeyFrame = false;
+    rtp::forEachRtcpPacket(std::span<const uint8_t>(buffer, static_cast<size_t>(size)),
+                           [&](const rtp::RtcpHeader& header, std::span<const uint8_t>) {
+                             if (header.packetType == rtp::kRtcpPsfb &&
+                                 (header.count == rtp::kFmtPli || header.count == rtp::kFmtFir))
+                               wantsKeyFrame = true;
+                           });
+    if (wantsKeyFrame) self->requestKeyFrame();
     return G_SOURCE_CONTINUE;
   }
 
