@@ -19,10 +19,6 @@ ApiResponse outOfScope() {
   return fail(403, "forbidden", "This belongs to a facility you do not administer.");
 }
 
-ApiResponse noRoute() {
-  return fail(404, "not-found", "There is no such API resource.");
-}
-
 json userJson(const access::UserRecord& u) {
   return {{"name", u.name},
           {"display_name", u.displayName},
@@ -108,245 +104,272 @@ std::optional<access::GroupRecord> AdminApi::findGroup(const std::string& spec) 
   return found;
 }
 
-ApiResponse AdminApi::handle(const ApiRequest& request, const AdminScope& scope,
-                             const std::vector<std::string>& parts, const json& body) {
-  if (!scope.any()) return fail(403, "forbidden", "This needs an administrator.");
-  if (parts.empty()) return noRoute();
-  const auto& what = parts[0];
-  if (what == "tenants" && parts.size() == 1) return tenants(request, scope, body);
-  if (what == "departments" && parts.size() == 1) return departments(request, scope, body);
-  if (what == "users") return users(request, scope, parts, body);
-  if (what == "devices" && parts.size() == 1) return devices(request, scope);
-  if (what == "groups") return groups(request, scope, parts, body);
-  if (what == "streams") return streams(request, scope, parts, body);
-  if (what == "collaborations") return collaborations(request, scope, parts, body);
-  if (what == "audit") return audit(request, scope, parts);
-  return noRoute();
+namespace {
+using V = boost::beast::http::verb;
+}  // namespace
+
+AdminApi::AdminApi(access::DirectoryStore& store, std::filesystem::path dicomFolder)
+    : store_(store), dicomFolder_(std::move(dicomFolder)) {
+  addFacilityRoutes();
+  addUserRoutes();
+  addGroupRoutes();
+  addStreamRoutes();
+  addCollaborationRoutes();
+  addAuditRoutes();
 }
 
-ApiResponse AdminApi::tenants(const ApiRequest& request, const AdminScope& scope,
-                              const json& body) {
-  if (request.method == "GET") {
+ApiResponse AdminApi::handle(const ApiRequest& request, const AdminScope& scope,
+                             const std::vector<std::string>& segments, const json& body) {
+  if (!scope.any()) return fail(403, "forbidden", "This needs an administrator.");
+  return routes_.dispatch(request.method, segments,
+                          Call{request, scope, body, "user:" + scope.user});
+}
+
+void AdminApi::addFacilityRoutes() {
+  routes_.add({V::get}, "/tenants", [this](const Call& c, const RouteParams&) {
     // Every admin sees the facilities' names: a tenant admin needs them to ask for a
     // collaboration. Nothing else about other facilities is shown.
     json out = json::array();
     for (const auto& name : store_.listTenants())
-      out.push_back({{"name", name}, {"administered", scope.covers(name)}});
+      out.push_back({{"name", name}, {"administered", c.scope.covers(name)}});
     return reply(200, out);
-  }
-  if (request.method == "POST") {
-    if (!scope.system) return fail(403, "forbidden", "Only a system admin adds facilities.");
-    auto name = field(body, "name", 64);
+  });
+  routes_.add({V::post}, "/tenants", [this](const Call& c, const RouteParams&) {
+    if (!c.scope.system) return fail(403, "forbidden", "Only a system admin adds facilities.");
+    auto name = field(c.body, "name", 64);
     if (!name) return fail(400, "bad-request", "Send name as a string.");
-    store_.addTenant("user:" + scope.user, *name);
+    store_.addTenant(c.actor, *name);
     return reply(201, {{"name", *name}});
-  }
-  return fail(405, "method-not-allowed", "Use GET or POST.");
-}
-
-ApiResponse AdminApi::departments(const ApiRequest& request, const AdminScope& scope,
-                                  const json& body) {
-  if (request.method == "GET") {
+  });
+  routes_.add({V::get}, "/departments", [this](const Call& c, const RouteParams&) {
     json out = json::array();
     for (const auto& d : store_.listDepartments()) {
-      if (scope.covers(d.tenant)) out.push_back({{"tenant", d.tenant}, {"name", d.name}});
+      if (c.scope.covers(d.tenant)) out.push_back({{"tenant", d.tenant}, {"name", d.name}});
     }
     return reply(200, out);
-  }
-  if (request.method == "POST") {
-    auto target = tenantAndName(body, scope);
+  });
+  routes_.add({V::post}, "/departments", [this](const Call& c, const RouteParams&) {
+    auto target = tenantAndName(c.body, c.scope);
     if (auto* error = std::get_if<ApiResponse>(&target)) return *error;
     const auto& [tenant, name] = std::get<TenantAndName>(target);
-    store_.addDepartment("user:" + scope.user, tenant, name);
+    store_.addDepartment(c.actor, tenant, name);
     return reply(201, {{"tenant", tenant}, {"name", name}});
-  }
-  return fail(405, "method-not-allowed", "Use GET or POST.");
-}
-
-ApiResponse AdminApi::users(const ApiRequest& request, const AdminScope& scope,
-                            const std::vector<std::string>& parts, const json& body) {
-  const auto& m = request.method;
-  const std::string actor = "user:" + scope.user;
-  if (parts.size() == 1) {
-    if (m == "GET") {
-      json out = json::array();
-      for (const auto& u : store_.listUsers()) {
-        if (scope.covers(u.tenant)) out.push_back(userJson(u));
-      }
-      return reply(200, out);
-    }
-    if (m != "POST") return fail(405, "method-not-allowed", "Use GET or POST.");
-    auto target = tenantAndName(body, scope);
-    if (auto* error = std::get_if<ApiResponse>(&target)) return *error;
-    const auto& [tenant, name] = std::get<TenantAndName>(target);
-    auto displayName = field(body, "display_name", 128);
-    auto password = field(body, "password", 256);
-    auto department = field(body, "department", 64);
-    auto phone = field(body, "phone", 32);
-    if (body.contains("phone") && !phone) {
-      return fail(400, "bad-request", "phone is a string of at most 32 bytes.");
-    }
-    if (body.contains("display_name") && !displayName) {
-      return fail(400, "bad-request", "display_name is a string of at most 128 bytes.");
-    }
-    if (body.contains("password") && (!password || password->size() < 8)) {
-      return fail(400, "bad-request", "password is a string of 8 to 256 bytes.");
-    }
-    if (body.contains("department") && !department) {
-      return fail(400, "bad-request", "department is a string of at most 64 bytes.");
-    }
-    if (phone) access::checkPhone(*phone);  // before anything is created
-    store_.addUser(actor, tenant, name, displayName.value_or(""), access::UserStatus::Active);
-    if (password) store_.setPassword(actor, name, *password);
-    if (department) store_.setUserDepartment(actor, name, *department);
-    if (phone) store_.setUserDetails(actor, name, displayName.value_or(""), *phone);
-    return reply(201, userJson(*findUser(name)));
-  }
-
-  auto user = findUser(parts[1]);
-  if (!user) return fail(404, "not-found", "There is no user named " + parts[1] + ".");
-  if (!scope.covers(user->tenant)) return outOfScope();
-  if (parts.size() == 2 && m == "GET") return reply(200, userJson(*user));
-  const std::string& aspect = parts.size() >= 3 ? parts[2] : "";
-  if (parts.size() == 3 && aspect == "status" && m == "PUT") {
-    auto status = access::parseUserStatus(field(body, "status", 16).value_or(""));
-    if (!status) return fail(400, "bad-request", "status is active, disabled or pre-registered.");
-    store_.setUserStatus(actor, user->name, *status);
-    return noContent();
-  }
-  if (parts.size() == 3 && aspect == "details" && m == "PUT") {
-    // {"display_name": "...", "phone": "..."}; an absent member keeps its value.
-    std::string displayName = user->displayName, phone = user->phone;
-    for (auto [name, target, max] : {std::tuple{"display_name", &displayName, size_t{128}},
-                                     std::tuple{"phone", &phone, size_t{32}}}) {
-      auto it = body.find(name);
-      if (it == body.end()) continue;
-      if (!it->is_string() || it->get<std::string>().size() > max) {
-        return fail(
-            400, "bad-request",
-            std::string(name) + " is a string of at most " + std::to_string(max) + " bytes.");
-      }
-      *target = it->get<std::string>();
-    }
-    store_.setUserDetails(actor, user->name, displayName, phone);
-    return noContent();
-  }
-  if (parts.size() == 3 && aspect == "department" && m == "PUT") {
-    // An empty string or null clears the department.
-    auto it = body.find("department");
-    if (it == body.end() || !(it->is_null() || it->is_string()) ||
-        (it->is_string() && it->get<std::string>().size() > 64)) {
-      return fail(400, "bad-request", "department is a string (empty to clear) or null.");
-    }
-    store_.setUserDepartment(actor, user->name, it->is_null() ? "" : it->get<std::string>());
-    return noContent();
-  }
-  if (parts.size() == 3 && aspect == "password" && m == "PUT") {
-    auto password = field(body, "password", 256);
-    if (!password || password->size() < 8) {
-      return fail(400, "bad-request", "password is a string of 8 to 256 bytes.");
-    }
-    store_.setPassword(actor, user->name, *password);
-    return noContent();
-  }
-  if (parts.size() == 4 && aspect == "permissions" && (m == "PUT" || m == "DELETE")) {
-    store_.setPermission(actor, user->name, parts[3], m == "PUT");
-    return noContent();
-  }
-  if (parts.size() == 4 && aspect == "roles" && (m == "PUT" || m == "DELETE")) {
-    if (!scope.system) return fail(403, "forbidden", "Only a system admin grants admin roles.");
-    store_.setAdminRole(actor, user->name, parts[3], m == "PUT");
-    return noContent();
-  }
-  if (parts.size() == 3 && aspect == "one-time-codes" && m == "POST") {
-    return reply(200, {{"otpauth_uri", store_.enrollOneTimeCodes(actor, user->name)}});
-  }
-  if (parts.size() == 3 && aspect == "devices" && m == "GET") {
+  });
+  routes_.add({V::get}, "/devices", [this](const Call& c, const RouteParams&) {
     json out = json::array();
-    for (const auto& d : store_.listDevices(user->name))
-      out.push_back(deviceJson(d));
-    return reply(200, out);
-  }
-  if (parts.size() == 4 && aspect == "devices" && m == "DELETE") {
-    store_.revokeDevice(actor, user->name, parts[3]);
-    return noContent();
-  }
-  return noRoute();
-}
-
-ApiResponse AdminApi::devices(const ApiRequest& request, const AdminScope& scope) {
-  if (request.method != "GET") return fail(405, "method-not-allowed", "Use GET.");
-  json out = json::array();
-  for (const auto& u : store_.listUsers()) {
-    if (!scope.covers(u.tenant)) continue;
-    for (const auto& d : store_.listDevices(u.name))
-      out.push_back(deviceJson(d));
-  }
-  return reply(200, out);
-}
-
-ApiResponse AdminApi::groups(const ApiRequest& request, const AdminScope& scope,
-                             const std::vector<std::string>& parts, const json& body) {
-  const auto& m = request.method;
-  const std::string actor = "user:" + scope.user;
-  if (parts.size() == 1) {
-    if (m == "GET") {
-      std::map<std::string, std::vector<std::string>> streamsOf;  // "tenant/group" -> streams
-      for (const auto& s : store_.listStreams()) {
-        for (const auto& g : s.groups)
-          streamsOf[g].push_back(s.name);
-      }
-      json out = json::array();
-      for (const auto& g : store_.listGroups()) {
-        if (!scope.covers(g.tenant)) continue;
-        json members = json::array();
-        for (const auto& member : g.members)
-          members.push_back({{"user", member.user}, {"role", member.role}});
-        std::string id = g.tenant + "/" + g.name;
-        out.push_back({{"id", id},
-                       {"name", g.name},
-                       {"tenant", g.tenant},
-                       {"members", members},
-                       {"streams", streamsOf[id]}});
-      }
-      return reply(200, out);
+    for (const auto& u : store_.listUsers()) {
+      if (!c.scope.covers(u.tenant)) continue;
+      for (const auto& d : store_.listDevices(u.name))
+        out.push_back(deviceJson(d));
     }
-    if (m != "POST") return fail(405, "method-not-allowed", "Use GET or POST.");
-    auto target = tenantAndName(body, scope);
+    return reply(200, out);
+  });
+}
+
+// Runs `then(user)` for the user named `name` when it exists and lies in the caller's scope.
+template <class Then>
+ApiResponse AdminApi::withUser(const Call& c, const std::string& name, Then then) {
+  auto user = findUser(name);
+  if (!user) return fail(404, "not-found", "There is no user named " + name + ".");
+  if (!c.scope.covers(user->tenant)) return outOfScope();
+  return then(*user);
+}
+
+void AdminApi::addUserRoutes() {
+  routes_.add({V::get}, "/users", [this](const Call& c, const RouteParams&) {
+    json out = json::array();
+    for (const auto& u : store_.listUsers()) {
+      if (c.scope.covers(u.tenant)) out.push_back(userJson(u));
+    }
+    return reply(200, out);
+  });
+  routes_.add({V::post}, "/users",
+              [this](const Call& c, const RouteParams&) { return addUser(c); });
+  routes_.add({V::get}, "/users/{user}", [this](const Call& c, const RouteParams& p) {
+    return withUser(c, p[0], [](const access::UserRecord& u) { return reply(200, userJson(u)); });
+  });
+  routes_.add({V::put}, "/users/{user}/status", [this](const Call& c, const RouteParams& p) {
+    return withUser(c, p[0], [&](const access::UserRecord& u) {
+      auto status = access::parseUserStatus(field(c.body, "status", 16).value_or(""));
+      if (!status) return fail(400, "bad-request", "status is active, disabled or pre-registered.");
+      store_.setUserStatus(c.actor, u.name, *status);
+      return noContent();
+    });
+  });
+  routes_.add({V::put}, "/users/{user}/details", [this](const Call& c, const RouteParams& p) {
+    return withUser(c, p[0], [&](const access::UserRecord& u) { return setUserDetails(c, u); });
+  });
+  routes_.add({V::put}, "/users/{user}/department", [this](const Call& c, const RouteParams& p) {
+    return withUser(c, p[0], [&](const access::UserRecord& u) {
+      // An empty string or null clears the department.
+      auto it = c.body.find("department");
+      if (it == c.body.end() || !(it->is_null() || it->is_string()) ||
+          (it->is_string() && it->get<std::string>().size() > 64)) {
+        return fail(400, "bad-request", "department is a string (empty to clear) or null.");
+      }
+      store_.setUserDepartment(c.actor, u.name, it->is_null() ? "" : it->get<std::string>());
+      return noContent();
+    });
+  });
+  routes_.add({V::put}, "/users/{user}/password", [this](const Call& c, const RouteParams& p) {
+    return withUser(c, p[0], [&](const access::UserRecord& u) {
+      auto password = field(c.body, "password", 256);
+      if (!password || password->size() < 8) {
+        return fail(400, "bad-request", "password is a string of 8 to 256 bytes.");
+      }
+      store_.setPassword(c.actor, u.name, *password);
+      return noContent();
+    });
+  });
+  routes_.add({V::put, V::delete_}, "/users/{user}/permissions/{permission}",
+              [this](const Call& c, const RouteParams& p) {
+                return withUser(c, p[0], [&](const access::UserRecord& u) {
+                  store_.setPermission(c.actor, u.name, p[1], c.request.method == "PUT");
+                  return noContent();
+                });
+              });
+  routes_.add({V::put, V::delete_}, "/users/{user}/roles/{role}",
+              [this](const Call& c, const RouteParams& p) {
+                return withUser(c, p[0], [&](const access::UserRecord& u) {
+                  if (!c.scope.system) {
+                    return fail(403, "forbidden", "Only a system admin grants admin roles.");
+                  }
+                  store_.setAdminRole(c.actor, u.name, p[1], c.request.method == "PUT");
+                  return noContent();
+                });
+              });
+  routes_.add({V::post}, "/users/{user}/one-time-codes",
+              [this](const Call& c, const RouteParams& p) {
+                return withUser(c, p[0], [&](const access::UserRecord& u) {
+                  return reply(200, {{"otpauth_uri", store_.enrollOneTimeCodes(c.actor, u.name)}});
+                });
+              });
+  routes_.add({V::get}, "/users/{user}/devices", [this](const Call& c, const RouteParams& p) {
+    return withUser(c, p[0], [&](const access::UserRecord& u) {
+      json out = json::array();
+      for (const auto& d : store_.listDevices(u.name))
+        out.push_back(deviceJson(d));
+      return reply(200, out);
+    });
+  });
+  routes_.add({V::delete_}, "/users/{user}/devices/{device}",
+              [this](const Call& c, const RouteParams& p) {
+                return withUser(c, p[0], [&](const access::UserRecord& u) {
+                  store_.revokeDevice(c.actor, u.name, p[1]);
+                  return noContent();
+                });
+              });
+}
+
+ApiResponse AdminApi::addUser(const Call& c) {
+  auto target = tenantAndName(c.body, c.scope);
+  if (auto* error = std::get_if<ApiResponse>(&target)) return *error;
+  const auto& [tenant, name] = std::get<TenantAndName>(target);
+  const auto& body = c.body;
+  auto displayName = field(body, "display_name", 128);
+  auto password = field(body, "password", 256);
+  auto department = field(body, "department", 64);
+  auto phone = field(body, "phone", 32);
+  if (body.contains("phone") && !phone) {
+    return fail(400, "bad-request", "phone is a string of at most 32 bytes.");
+  }
+  if (body.contains("display_name") && !displayName) {
+    return fail(400, "bad-request", "display_name is a string of at most 128 bytes.");
+  }
+  if (body.contains("password") && (!password || password->size() < 8)) {
+    return fail(400, "bad-request", "password is a string of 8 to 256 bytes.");
+  }
+  if (body.contains("department") && !department) {
+    return fail(400, "bad-request", "department is a string of at most 64 bytes.");
+  }
+  if (phone) access::checkPhone(*phone);  // before anything is created
+  store_.addUser(c.actor, tenant, name, displayName.value_or(""), access::UserStatus::Active);
+  if (password) store_.setPassword(c.actor, name, *password);
+  if (department) store_.setUserDepartment(c.actor, name, *department);
+  if (phone) store_.setUserDetails(c.actor, name, displayName.value_or(""), *phone);
+  return reply(201, userJson(*findUser(name)));
+}
+
+// {"display_name": "...", "phone": "..."}; an absent member keeps its value.
+ApiResponse AdminApi::setUserDetails(const Call& c, const access::UserRecord& user) {
+  std::string displayName = user.displayName, phone = user.phone;
+  for (auto [name, target, max] : {std::tuple{"display_name", &displayName, size_t{128}},
+                                   std::tuple{"phone", &phone, size_t{32}}}) {
+    auto it = c.body.find(name);
+    if (it == c.body.end()) continue;
+    if (!it->is_string() || it->get<std::string>().size() > max) {
+      return fail(400, "bad-request",
+                  std::string(name) + " is a string of at most " + std::to_string(max) + " bytes.");
+    }
+    *target = it->get<std::string>();
+  }
+  store_.setUserDetails(c.actor, user.name, displayName, phone);
+  return noContent();
+}
+
+void AdminApi::addGroupRoutes() {
+  routes_.add({V::get}, "/groups", [this](const Call& c, const RouteParams&) {
+    std::map<std::string, std::vector<std::string>> streamsOf;  // "tenant/group" -> streams
+    for (const auto& s : store_.listStreams()) {
+      for (const auto& g : s.groups)
+        streamsOf[g].push_back(s.name);
+    }
+    json out = json::array();
+    for (const auto& g : store_.listGroups()) {
+      if (!c.scope.covers(g.tenant)) continue;
+      json members = json::array();
+      for (const auto& member : g.members)
+        members.push_back({{"user", member.user}, {"role", member.role}});
+      std::string id = g.tenant + "/" + g.name;
+      out.push_back({{"id", id},
+                     {"name", g.name},
+                     {"tenant", g.tenant},
+                     {"members", members},
+                     {"streams", streamsOf[id]}});
+    }
+    return reply(200, out);
+  });
+  routes_.add({V::post}, "/groups", [this](const Call& c, const RouteParams&) {
+    auto target = tenantAndName(c.body, c.scope);
     if (auto* error = std::get_if<ApiResponse>(&target)) return *error;
     const auto& [tenant, name] = std::get<TenantAndName>(target);
-    store_.addGroup(actor, tenant, name);
+    store_.addGroup(c.actor, tenant, name);
     return reply(201, {{"id", tenant + "/" + name}, {"name", name}, {"tenant", tenant}});
-  }
-  // /groups/{group}/members[/{user}]
-  if (parts.size() < 3 || parts[2] != "members") return noRoute();
-  auto group = findGroup(parts[1]);
-  if (!group) return fail(404, "not-found", "There is no group named " + parts[1] + ".");
-  if (!scope.covers(group->tenant)) return outOfScope();
-  std::string spec = group->tenant + "/" + group->name;
-  if (m == "POST" && parts.size() == 3) {
-    auto user = field(body, "user", 64);
-    if (!user) return fail(400, "bad-request", "Send user as a string.");
-    auto role =
-        body.contains("role") ? field(body, "role", 16) : std::optional<std::string>("member");
-    if (!role) return fail(400, "bad-request", "role is owner, admin or member.");
-    store_.addMember(actor, spec, *user, *role);
-    return noContent();
-  }
-  if (m == "DELETE" && parts.size() == 4) {
-    store_.removeMember(actor, spec, parts[3]);
-    return noContent();
-  }
-  return noRoute();
+  });
+  routes_.add({V::post}, "/groups/{group}/members", [this](const Call& c, const RouteParams& p) {
+    return withGroup(c, p[0], [&](const std::string& spec) {
+      auto user = field(c.body, "user", 64);
+      if (!user) return fail(400, "bad-request", "Send user as a string.");
+      auto role = c.body.contains("role") ? field(c.body, "role", 16)
+                                          : std::optional<std::string>("member");
+      if (!role) return fail(400, "bad-request", "role is owner, admin or member.");
+      store_.addMember(c.actor, spec, *user, *role);
+      return noContent();
+    });
+  });
+  routes_.add({V::delete_}, "/groups/{group}/members/{user}",
+              [this](const Call& c, const RouteParams& p) {
+                return withGroup(c, p[0], [&](const std::string& spec) {
+                  store_.removeMember(c.actor, spec, p[1]);
+                  return noContent();
+                });
+              });
 }
 
-ApiResponse AdminApi::streams(const ApiRequest& request, const AdminScope& scope,
-                              const std::vector<std::string>& parts, const json& body) {
-  const auto& m = request.method;
-  if (parts.size() == 1 && m == "GET") {
+// Runs `then("TENANT/GROUP")` when the group exists and lies in the caller's scope.
+template <class Then>
+ApiResponse AdminApi::withGroup(const Call& c, const std::string& name, Then then) {
+  auto group = findGroup(name);
+  if (!group) return fail(404, "not-found", "There is no group named " + name + ".");
+  if (!c.scope.covers(group->tenant)) return outOfScope();
+  return then(group->tenant + "/" + group->name);
+}
+
+void AdminApi::addStreamRoutes() {
+  routes_.add({V::get}, "/streams", [this](const Call& c, const RouteParams&) {
     json out = json::array();
     for (const auto& s : store_.listStreams()) {
-      if (!scope.covers(s.tenant)) continue;
+      if (!c.scope.covers(s.tenant)) continue;
       json entry = {{"name", s.name},
                     {"kind", s.kind},
                     {"state", s.state},
@@ -361,132 +384,153 @@ ApiResponse AdminApi::streams(const ApiRequest& request, const AdminScope& scope
       out.push_back(std::move(entry));
     }
     return reply(200, out);
-  }
-  // /streams/{stream}/release: a DICOM series blocked for possible burned-in text may play.
-  if (parts.size() == 3 && parts[2] == "release" && m == "POST") {
-    auto stream = findStream(parts[1]);
-    if (!stream) return fail(404, "not-found", "There is no stream named " + parts[1] + ".");
-    if (!scope.covers(stream->tenant)) return outOfScope();
-    releaseDicomSeries(store_, dicomFolder_, stream->name, "user:" + scope.user);
-    return noContent();
-  }
-  // /streams/{stream}/one-time-code  {"required": true|false}
-  if (parts.size() == 3 && parts[2] == "one-time-code" && m == "PUT") {
-    auto stream = findStream(parts[1]);
-    if (!stream) return fail(404, "not-found", "There is no stream named " + parts[1] + ".");
-    if (!scope.covers(stream->tenant)) return outOfScope();
-    auto required = body.find("required");
-    if (required == body.end() || !required->is_boolean()) {
-      return fail(400, "bad-request", "Send required as true or false.");
-    }
-    store_.setStreamRequiresOneTimeCode("user:" + scope.user, stream->name, required->get<bool>());
-    return noContent();
-  }
-  // /streams/{stream}/shares/{group}
-  if (parts.size() != 4 || parts[2] != "shares" || (m != "PUT" && m != "DELETE")) {
-    return noRoute();
-  }
-  auto stream = findStream(parts[1]);
-  if (!stream) return fail(404, "not-found", "There is no stream named " + parts[1] + ".");
-  auto group = findGroup(parts[3]);
-  if (!group) return fail(404, "not-found", "There is no group named " + parts[3] + ".");
+  });
+  // A DICOM series blocked for possible burned-in text may play.
+  routes_.add({V::post}, "/streams/{stream}/release", [this](const Call& c, const RouteParams& p) {
+    return withStream(c, p[0], [&](const access::StreamRecord& stream) {
+      releaseDicomSeries(store_, dicomFolder_, stream.name, c.actor);
+      return noContent();
+    });
+  });
+  // {"required": true|false}
+  routes_.add({V::put}, "/streams/{stream}/one-time-code",
+              [this](const Call& c, const RouteParams& p) {
+                return withStream(c, p[0], [&](const access::StreamRecord& stream) {
+                  auto required = c.body.find("required");
+                  if (required == c.body.end() || !required->is_boolean()) {
+                    return fail(400, "bad-request", "Send required as true or false.");
+                  }
+                  store_.setStreamRequiresOneTimeCode(c.actor, stream.name, required->get<bool>());
+                  return noContent();
+                });
+              });
+  routes_.add({V::put, V::delete_}, "/streams/{stream}/shares/{group}",
+              [this](const Call& c, const RouteParams& p) { return share(c, p[0], p[1]); });
+}
+
+// Runs `then(stream)` when the stream exists and lies in the caller's scope.
+template <class Then>
+ApiResponse AdminApi::withStream(const Call& c, const std::string& name, Then then) {
+  auto stream = findStream(name);
+  if (!stream) return fail(404, "not-found", "There is no stream named " + name + ".");
+  if (!c.scope.covers(stream->tenant)) return outOfScope();
+  return then(*stream);
+}
+
+// PUT shares `stream` into `group`, DELETE withdraws it.
+ApiResponse AdminApi::share(const Call& c, const std::string& streamName,
+                            const std::string& groupName) {
+  auto stream = findStream(streamName);
+  if (!stream) return fail(404, "not-found", "There is no stream named " + streamName + ".");
+  auto group = findGroup(groupName);
+  if (!group) return fail(404, "not-found", "There is no group named " + groupName + ".");
   std::string spec = group->tenant + "/" + group->name;
   // Sharing is the stream owner's decision; withdrawing may come from either side.
-  bool allowed = m == "PUT" ? scope.covers(stream->tenant)
-                            : scope.covers(stream->tenant) || scope.covers(group->tenant);
+  bool sharing = c.request.method == "PUT";
+  bool allowed = sharing ? c.scope.covers(stream->tenant)
+                         : c.scope.covers(stream->tenant) || c.scope.covers(group->tenant);
   if (!allowed) return outOfScope();
-  if (m == "PUT") {
-    store_.share("user:" + scope.user, stream->name, spec);
+  if (sharing) {
+    store_.share(c.actor, stream->name, spec);
   } else {
-    store_.unshare("user:" + scope.user, stream->name, spec);
+    store_.unshare(c.actor, stream->name, spec);
   }
   return noContent();
 }
 
-ApiResponse AdminApi::collaborations(const ApiRequest& request, const AdminScope& scope,
-                                     const std::vector<std::string>& parts, const json& body) {
-  const auto& m = request.method;
-  const std::string actor = "user:" + scope.user;
-  if (parts.size() == 1 && m == "GET") {
+void AdminApi::addCollaborationRoutes() {
+  routes_.add({V::get}, "/collaborations", [this](const Call& c, const RouteParams&) {
     json out = json::array();
-    for (const auto& c : store_.listCollaborations()) {
-      if (!scope.covers(c.requester) && !scope.covers(c.partner)) continue;
-      out.push_back({{"requester", c.requester}, {"partner", c.partner}, {"status", c.status}});
+    for (const auto& collaboration : store_.listCollaborations()) {
+      if (!c.scope.covers(collaboration.requester) && !c.scope.covers(collaboration.partner))
+        continue;
+      out.push_back({{"requester", collaboration.requester},
+                     {"partner", collaboration.partner},
+                     {"status", collaboration.status}});
     }
     return reply(200, out);
-  }
-  if (parts.size() == 1 && m == "POST") {
-    auto requester = field(body, "requester", 64);
-    auto partner = field(body, "partner", 64);
+  });
+  routes_.add({V::post}, "/collaborations", [this](const Call& c, const RouteParams&) {
+    auto requester = field(c.body, "requester", 64);
+    auto partner = field(c.body, "partner", 64);
     if (!requester || !partner) {
       return fail(400, "bad-request", "Send requester and partner as strings.");
     }
-    if (!scope.covers(*requester)) return outOfScope();
-    store_.requestCollaboration(actor, *requester, *partner);
+    if (!c.scope.covers(*requester)) return outOfScope();
+    store_.requestCollaboration(c.actor, *requester, *partner);
     return reply(201, {{"requester", *requester}, {"partner", *partner}, {"status", "requested"}});
-  }
-  // /collaborations/{requester}/{partner}[/accept]
-  if (parts.size() == 4 && parts[3] == "accept" && m == "POST") {
-    if (!scope.covers(parts[2])) return outOfScope();  // only the asked facility accepts
-    store_.acceptCollaboration(actor, parts[2], parts[1]);
-    return noContent();
-  }
-  if (parts.size() == 3 && m == "DELETE") {
-    if (!scope.covers(parts[1]) && !scope.covers(parts[2])) return outOfScope();
-    store_.endCollaboration(actor, parts[1], parts[2]);
-    return noContent();
-  }
-  return noRoute();
+  });
+  routes_.add({V::post}, "/collaborations/{requester}/{partner}/accept",
+              [this](const Call& c, const RouteParams& p) {
+                if (!c.scope.covers(p[1])) return outOfScope();  // only the asked facility accepts
+                store_.acceptCollaboration(c.actor, p[1], p[0]);
+                return noContent();
+              });
+  routes_.add({V::delete_}, "/collaborations/{requester}/{partner}",
+              [this](const Call& c, const RouteParams& p) {
+                if (!c.scope.covers(p[0]) && !c.scope.covers(p[1])) return outOfScope();
+                store_.endCollaboration(c.actor, p[0], p[1]);
+                return noContent();
+              });
 }
 
-ApiResponse AdminApi::audit(const ApiRequest& request, const AdminScope& scope,
-                            const std::vector<std::string>& parts) {
-  if (request.method != "GET") return fail(405, "method-not-allowed", "Use GET.");
+void AdminApi::addAuditRoutes() {
   // The trail spans every facility; it is for system admins.
-  if (!scope.system) return fail(403, "forbidden", "The audit trail is for system admins.");
-  if (parts.size() == 2 && parts[1] == "verify") {
-    std::optional<access::AuditHead> expected;
-    auto headText = queryValue(request.query, "head");
-    if (!headText.empty()) {
-      expected = access::AuditHead::parse(headText);
-      if (!expected) return fail(400, "bad-request", "head is SEQ:MAC or SEQ:MAC:SIGNATURE.");
-    }
-    auto result = store_.verifyAudit(expected);
-    auto head = store_.auditHead();
-    json out = {{"intact", result.intact},
-                {"records", result.records},
-                {"legacy_records", result.legacyRecords},
-                {"head", head.text()}};
-    if (!result.intact) {
-      out["first_broken_seq"] = *result.firstBrokenSeq;
-      out["problem"] = result.problem;
-    }
-    return reply(200, out);
+  routes_.add({V::get}, "/audit", [this](const Call& c, const RouteParams&) {
+    if (!c.scope.system) return fail(403, "forbidden", "The audit trail is for system admins.");
+    return queryAudit(c);
+  });
+  routes_.add({V::get}, "/audit/verify", [this](const Call& c, const RouteParams&) {
+    if (!c.scope.system) return fail(403, "forbidden", "The audit trail is for system admins.");
+    return verifyAudit(c);
+  });
+}
+
+ApiResponse AdminApi::verifyAudit(const Call& c) {
+  std::optional<access::AuditHead> expected;
+  auto headText = queryValue(c.request.query, "head");
+  if (!headText.empty()) {
+    expected = access::AuditHead::parse(headText);
+    if (!expected) return fail(400, "bad-request", "head is SEQ:MAC or SEQ:MAC:SIGNATURE.");
   }
-  if (parts.size() != 1) return noRoute();
+  auto result = store_.verifyAudit(expected);
+  auto head = store_.auditHead();
+  json out = {{"intact", result.intact},
+              {"records", result.records},
+              {"legacy_records", result.legacyRecords},
+              {"head", head.text()}};
+  if (!result.intact) {
+    out["first_broken_seq"] = *result.firstBrokenSeq;
+    out["problem"] = result.problem;
+  }
+  return reply(200, out);
+}
+
+ApiResponse AdminApi::queryAudit(const Call& c) {
+  const auto& query = c.request.query;
   access::AuditQuery q;
-  q.user = queryValue(request.query, "user");
-  q.stream = queryValue(request.query, "stream");
-  q.group = queryValue(request.query, "group");
+  q.user = queryValue(query, "user");
+  q.stream = queryValue(query, "stream");
+  q.group = queryValue(query, "group");
   for (const auto* filter : {&q.user, &q.stream, &q.group}) {
     if (filter->size() > 128) return fail(400, "bad-request", "Filters are at most 128 bytes.");
   }
-  auto from = queryValue(request.query, "from");
-  auto to = queryValue(request.query, "to");
+  auto from = queryValue(query, "from");
+  auto to = queryValue(query, "to");
   auto fromMs = parseMillis(from), toMs = parseMillis(to);
   if ((!from.empty() && !fromMs) || (!to.empty() && !toMs)) {
     return fail(400, "bad-request", "from and to are milliseconds since the epoch.");
   }
   if (fromMs) q.fromMs = *fromMs;
   if (toMs) q.toMs = *toMs;
-  auto limit = parseMillis(queryValue(request.query, "limit"));
+  auto limit = parseMillis(queryValue(query, "limit"));
   q.limit = limit ? static_cast<size_t>(std::min<int64_t>(*limit, 100000)) : 100000;
-  auto order = queryValue(request.query, "order");
+  auto order = queryValue(query, "order");
   if (!order.empty() && order != "asc" && order != "desc") {
     return fail(400, "bad-request", "order is asc or desc.");
   }
   q.newestFirst = order == "desc";
-  std::string format = queryValue(request.query, "format");
+  std::string format = queryValue(query, "format");
   if (!format.empty() && format != "jsonl" && format != "csv") {
     return fail(400, "bad-request", "format is jsonl or csv.");
   }

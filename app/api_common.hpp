@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "access/sqlite_database.hpp"
+#include "signaling/request_target.hpp"
 #include "signaling/signaling_backend.hpp"
 
 namespace medrelay::app::api {
@@ -22,14 +23,9 @@ signaling::ApiResponse fromStoreError(const access::StoreError& e);
 // A string member of a JSON body, 1..max bytes; nullopt when absent, not a string or too long.
 std::optional<std::string> field(const nlohmann::json& body, const char* name, size_t max);
 
-// "/api/v1/admin/groups/demo%2Fteam" -> {"api", "v1", "admin", "groups", "demo/team"}; nullopt
-// when a segment has a broken escape or decodes to a control character.
-std::optional<std::vector<std::string>> pathSegments(const std::string& path);
-// The decoded value of `name` in a query string ("a=1&b=x%20y"); "" when absent.
-std::string queryValue(const std::string& query, const std::string& name);
-// signaling::percentDecode, refusing control characters too; `plusIsSpace` for query strings
-// (form encoding), not for paths.
-std::optional<std::string> percentDecode(const std::string& text, bool plusIsSpace);
+// Paths and queries are decoded by signaling/request_target.hpp (Boost.URL).
+using signaling::decodedPathSegments;
+using signaling::queryValue;
 
 int64_t nowSeconds();
 

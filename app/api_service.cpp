@@ -2,7 +2,11 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <initializer_list>
+#include <string_view>
+#include <variant>
 
 #include "app/api_common.hpp"
 #include "common/logger.hpp"
@@ -44,18 +48,27 @@ ApiService::ApiService(access::DirectoryStore& store, access::DirectoryAuthorize
       authorizer_(authorizer),
       tokens_(tokens),
       relay_(relay),
-      admin_(store, std::move(dicomFolder)) {}
+      admin_(store, std::move(dicomFolder)) {
+  addRoutes();
+}
 
 ApiService::~ApiService() {
   signInPool_.join();
   pool_.join();
 }
 
+// On the decoded path, as routing sees it: an escaped spelling of a sign-in must not skip the
+// sign-in pool and its limits.
 bool ApiService::checksASecret(const ApiRequest& r) {
+  auto segments = decodedPathSegments(r.path);
+  if (!segments) return false;
+  auto is = [&](std::initializer_list<std::string_view> path) {
+    return std::equal(segments->begin(), segments->end(), path.begin(), path.end());
+  };
   return (r.method == "POST" &&
-          (r.path == "/api/v1/auth/sign-in" || r.path == "/api/v1/auth/unlock" ||
-           r.path == "/api/v1/me/one-time-codes")) ||
-         (r.method == "PUT" && r.path == "/api/v1/me/passcode");
+          (is({"api", "v1", "auth", "sign-in"}) || is({"api", "v1", "auth", "unlock"}) ||
+           is({"api", "v1", "me", "one-time-codes"}))) ||
+         (r.method == "PUT" && is({"api", "v1", "me", "passcode"}));
 }
 
 ApiResponse ApiService::respondSafely(const ApiRequest& request) {
@@ -93,7 +106,8 @@ void ApiService::handleSignIn(ApiRequest request, std::function<void(ApiResponse
   // The user name of a sign-in or unlock, for its bucket (the body is small: at most a few KiB
   // reach here). Other calls that check a secret count per address only.
   std::string user;
-  if (request.path.rfind("/api/v1/auth/", 0) == 0) {
+  if (auto segments = decodedPathSegments(request.path);
+      segments && segments->size() == 4 && (*segments)[2] == "auth") {
     auto body = json::parse(request.body, nullptr, false);
     if (body.is_object()) user = field(body, "user", 64).value_or("");
   }
@@ -158,14 +172,25 @@ ApiResponse ApiService::respond(const ApiRequest& request) {
       return fail(400, "bad-json", "The body is not a JSON object.");
     }
   }
-  if (request.method == "POST" && request.path == "/api/v1/auth/sign-in") {
-    return signIn(request, body);
+  auto segments = decodedPathSegments(request.path);  // "api", "v1", ...
+  if (!segments) return fail(400, "bad-request", "The path has a broken escape.");
+  if (segments->size() < 2 || (*segments)[0] != "api" || (*segments)[1] != "v1") {
+    return fail(404, "not-found", "There is no such API resource.");
   }
-  if (request.method == "POST" && request.path == "/api/v1/auth/unlock") {
-    return unlock(request, body);
+  segments->erase(segments->begin(), segments->begin() + 2);
+  if (!segments->empty() && segments->front() == "admin") {
+    // Administration has a table of its own, for the caller's admin scope.
+    auto who = authenticate(request);
+    if (auto* refusal = std::get_if<ApiResponse>(&who)) return std::move(*refusal);
+    const auto& user = std::get<signaling::Principal>(who).userName;
+    return admin_.handle(request, admin_.scopeOf(user),
+                         std::vector<std::string>(segments->begin() + 1, segments->end()), body);
   }
-  if (request.method == "POST" && request.path == "/api/v1/auth/refresh") return refresh(body);
+  return routes_.dispatch(request.method, *segments, Call{request, body});
+}
 
+std::variant<signaling::Principal, ApiResponse> ApiService::authenticate(
+    const ApiRequest& request) {
   if (request.bearerToken.empty()) {
     auto response = fail(401, "unauthorized", "A bearer token is required.");
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -179,13 +204,30 @@ ApiResponse ApiService::respond(const ApiRequest& request) {
   }
   auto& who = std::get<signaling::Principal>(principal);
   who.remoteAddress = request.remoteAddress;
-  auto parts = pathSegments(request.path);  // "api", "v1", ...
-  if (!parts) return fail(400, "bad-request", "The path has a broken escape.");
-  if (parts->size() >= 3 && (*parts)[2] == "admin") {
-    return admin_.handle(request, admin_.scopeOf(who.userName),
-                         std::vector<std::string>(parts->begin() + 3, parts->end()), body);
-  }
-  return routeAuthenticated(request, who, body);
+  return who;
+}
+
+ApiRoutes<ApiService::Call>::Handler ApiService::signedIn(SignedInHandler handler) {
+  return [this, handler = std::move(handler)](const Call& c, const RouteParams&) {
+    auto who = authenticate(c.request);
+    if (auto* refusal = std::get_if<ApiResponse>(&who)) return std::move(*refusal);
+    return (this->*handler)(c, std::get<signaling::Principal>(who));
+  };
+}
+
+void ApiService::addRoutes() {
+  using V = boost::beast::http::verb;
+  routes_.add({V::post}, "/auth/sign-in",
+              [this](const Call& c, const RouteParams&) { return signIn(c.request, c.body); });
+  routes_.add({V::post}, "/auth/unlock",
+              [this](const Call& c, const RouteParams&) { return unlock(c.request, c.body); });
+  routes_.add({V::post}, "/auth/refresh",
+              [this](const Call& c, const RouteParams&) { return refresh(c.body); });
+  routes_.add({V::post}, "/auth/sign-out", signedIn(&ApiService::signOut));
+  routes_.add({V::put}, "/me/passcode", signedIn(&ApiService::setPasscode));
+  routes_.add({V::post}, "/me/one-time-codes", signedIn(&ApiService::enrollOneTimeCodes));
+  routes_.add({V::get}, "/me", signedIn(&ApiService::me));
+  routes_.add({V::get}, "/streams", signedIn(&ApiService::streams));
 }
 
 ApiResponse ApiService::signIn(const ApiRequest& request, const json& body) {
@@ -245,53 +287,53 @@ ApiResponse ApiService::refresh(const json& body) {
   return reply(200, issueTokens(outcome.user, outcome.device));
 }
 
-ApiResponse ApiService::routeAuthenticated(const ApiRequest& request,
-                                           const signaling::Principal& who, const json& body) {
-  if (request.method == "POST" && request.path == "/api/v1/auth/sign-out") {
-    store_.signOut("user:" + who.userName, who.userName, who.deviceId, nowSeconds());
-    return noContent();
+ApiResponse ApiService::signOut(const Call&, const signaling::Principal& who) {
+  store_.signOut("user:" + who.userName, who.userName, who.deviceId, nowSeconds());
+  return noContent();
+}
+
+// The passcode turns a registered device into fresh tokens (/auth/unlock): setting it takes the
+// password, so a stolen access token cannot become lasting access. Every refresh token of the
+// user's devices ends with the old passcode; the caller gets a fresh pair.
+ApiResponse ApiService::setPasscode(const Call& c, const signaling::Principal& who) {
+  auto passcode = field(c.body, "passcode", 64);
+  auto password = field(c.body, "password", 256);
+  if (!passcode || !password) {
+    return fail(400, "bad-request", "Send passcode and password as strings.");
   }
-  if (request.method == "PUT" && request.path == "/api/v1/me/passcode") {
-    // The passcode turns a registered device into fresh tokens (/auth/unlock): setting it takes
-    // the password, so a stolen access token cannot become lasting access. Every refresh token
-    // of the user's devices ends with the old passcode; the caller gets a fresh pair.
-    auto passcode = field(body, "passcode", 64);
-    auto password = field(body, "password", 256);
-    if (!passcode || !password) {
-      return fail(400, "bad-request", "Send passcode and password as strings.");
-    }
-    auto check = store_.checkPassword(who.userName, *password, request.remoteAddress, nowSeconds());
-    if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
-    store_.setPasscode("user:" + who.userName, who.userName, *passcode);
-    return reply(200, issueTokens(who.userName, who.deviceId));
+  auto check = store_.checkPassword(who.userName, *password, c.request.remoteAddress, nowSeconds());
+  if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
+  store_.setPasscode("user:" + who.userName, who.userName, *passcode);
+  return reply(200, issueTokens(who.userName, who.deviceId));
+}
+
+// Enrolling a new authenticator replaces the second factor: it takes the password too, so a
+// stolen access token alone cannot.
+ApiResponse ApiService::enrollOneTimeCodes(const Call& c, const signaling::Principal& who) {
+  auto password = field(c.body, "password", 256);
+  if (!password) return fail(400, "bad-request", "Send password as a string.");
+  auto check = store_.checkPassword(who.userName, *password, c.request.remoteAddress, nowSeconds());
+  if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
+  return reply(200,
+               {{"otpauth_uri", store_.enrollOneTimeCodes("user:" + who.userName, who.userName)}});
+}
+
+ApiResponse ApiService::me(const Call&, const signaling::Principal& who) {
+  auto scope = admin_.scopeOf(who.userName);
+  return reply(200,
+               {{"user", who.userName},
+                {"device_id", who.deviceId},
+                {"expires_at", who.expiresAt},
+                {"system_admin", scope.system},
+                {"tenant_admin_of", scope.tenant.empty() ? json(nullptr) : json(scope.tenant)}});
+}
+
+ApiResponse ApiService::streams(const Call&, const signaling::Principal& who) {
+  json out = json::array();
+  for (const auto& s : relay_.listStreams(who)) {
+    out.push_back(signaling::toJson(s));
   }
-  if (request.method == "POST" && request.path == "/api/v1/me/one-time-codes") {
-    // Enrolling a new authenticator replaces the second factor: it takes the password too, so a
-    // stolen access token alone cannot.
-    auto password = field(body, "password", 256);
-    if (!password) return fail(400, "bad-request", "Send password as a string.");
-    auto check = store_.checkPassword(who.userName, *password, request.remoteAddress, nowSeconds());
-    if (check.result != access::CredentialCheck::Ok) return credentialFailure(check);
-    return reply(
-        200, {{"otpauth_uri", store_.enrollOneTimeCodes("user:" + who.userName, who.userName)}});
-  }
-  if (request.method == "GET" && request.path == "/api/v1/me") {
-    auto scope = admin_.scopeOf(who.userName);
-    return reply(200,
-                 {{"user", who.userName},
-                  {"device_id", who.deviceId},
-                  {"expires_at", who.expiresAt},
-                  {"system_admin", scope.system},
-                  {"tenant_admin_of", scope.tenant.empty() ? json(nullptr) : json(scope.tenant)}});
-  }
-  if (request.method == "GET" && request.path == "/api/v1/streams") {
-    json out = json::array();
-    for (const auto& s : relay_.listStreams(who)) {
-      out.push_back(signaling::toJson(s));
-    }
-    return reply(200, out);
-  }
-  return fail(404, "not-found", "There is no such API resource.");
+  return reply(200, out);
 }
 
 }  // namespace medrelay::app

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,7 @@
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
 #include "app/admin_api.hpp"
+#include "app/api_routes.hpp"
 #include "app/sign_in_limiter.hpp"
 #include "signaling/signaling_backend.hpp"
 
@@ -63,15 +65,32 @@ class ApiService {
   signaling::ApiResponse signIn(const signaling::ApiRequest&, const nlohmann::json& body);
   signaling::ApiResponse unlock(const signaling::ApiRequest&, const nlohmann::json& body);
   signaling::ApiResponse refresh(const nlohmann::json& body);
-  signaling::ApiResponse routeAuthenticated(const signaling::ApiRequest&,
-                                            const signaling::Principal&,
-                                            const nlohmann::json& body);
+
+  // The routes below /api/v1/ (administration excepted: AdminApi has its own table).
+  struct Call {
+    const signaling::ApiRequest& request;
+    const nlohmann::json& body;
+  };
+  using SignedInHandler = signaling::ApiResponse (ApiService::*)(const Call&,
+                                                                 const signaling::Principal&);
+  void addRoutes();
+  // The caller behind the bearer token, or the 401/403 to answer with.
+  std::variant<signaling::Principal, signaling::ApiResponse> authenticate(
+      const signaling::ApiRequest& request);
+  // `handler` for a caller with a valid access token; 401 (WWW-Authenticate) otherwise.
+  ApiRoutes<Call>::Handler signedIn(SignedInHandler handler);
+  signaling::ApiResponse signOut(const Call&, const signaling::Principal& who);
+  signaling::ApiResponse setPasscode(const Call&, const signaling::Principal& who);
+  signaling::ApiResponse enrollOneTimeCodes(const Call&, const signaling::Principal& who);
+  signaling::ApiResponse me(const Call&, const signaling::Principal& who);
+  signaling::ApiResponse streams(const Call&, const signaling::Principal& who);
 
   access::DirectoryStore& store_;
   access::DirectoryAuthorizer& authorizer_;
   const access::TokenAuthority& tokens_;
   signaling::SignalingBackend& relay_;
   AdminApi admin_;
+  ApiRoutes<Call> routes_;
   std::atomic<int> pending_{0};
   std::atomic<int> signInsPending_{0};
   SignInLimiter limiter_{kPerUser, kPerAddress};

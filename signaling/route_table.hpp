@@ -1,7 +1,8 @@
 // Method + path routing for the HTTP server: patterns such as "/whep/{stream}",
 // "/whep/{stream}/sessions/{session}" or "/api/v1/*" (everything below), each with the methods
 // it takes. A path that matches no pattern is 404; one that matches with another method is 405
-// (with the methods it allows). Parameters are raw path segments: handlers validate them.
+// (with the methods it allows). Parameters are path segments as given (raw from a path, decoded
+// when the caller passes decoded segments): handlers validate them.
 // Built once at start-up, then read-only: any thread.
 #pragma once
 
@@ -31,9 +32,12 @@ class RouteTable {
     routes_.push_back({std::set<Verb>(methods), split(pattern), std::move(handler)});
   }
 
-  Match find(Verb method, std::string_view path) const {
+  Match find(Verb method, std::string_view path) const { return find(method, split(path)); }
+
+  // The same over segments the caller already split and decoded (the REST API matches decoded
+  // names: a group "a/b" arrives as one segment "a%2Fb").
+  Match find(Verb method, const std::vector<std::string>& segments) const {
     Match match;
-    const auto segments = split(path);
     for (const auto& route : routes_) {
       std::vector<std::string> params;
       if (!matches(route.pattern, segments, params)) continue;

@@ -1,34 +1,13 @@
 #include "signaling/static_files.hpp"
 
-namespace medrelay::signaling {
+#include "signaling/request_target.hpp"
 
-std::optional<std::string> percentDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      auto hex = [](char h) -> int {
-        if (h >= '0' && h <= '9') return h - '0';
-        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-        return -1;
-      };
-      int high = hex(text[i + 1]), low = hex(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      c = static_cast<char>(high * 16 + low);
-      i += 2;
-    }
-    if (c == '\0') return std::nullopt;
-    out.push_back(c);
-  }
-  return out;
-}
+namespace medrelay::signaling {
 
 std::optional<std::filesystem::path> resolveStaticFile(const std::filesystem::path& webRoot,
                                                        std::string_view target) {
   auto path = target.substr(0, target.find_first_of("?#"));
-  auto decoded = percentDecode(path);
+  auto decoded = decodedPath(path);
   if (!decoded || decoded->empty() || decoded->front() != '/' || decoded->size() > 512) {
     return std::nullopt;
   }

@@ -13,7 +13,5 @@ namespace medrelay::signaling {
 std::optional<std::filesystem::path> resolveStaticFile(const std::filesystem::path& webRoot,
                                                        std::string_view target);
 std::string_view contentTypeFor(const std::filesystem::path& file);
-// Percent-decoding; nullopt for malformed escapes or a decoded NUL.
-std::optional<std::string> percentDecode(std::string_view text);
 
 }  // namespace medrelay::signaling

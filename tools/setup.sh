@@ -15,7 +15,7 @@ packages=(
   gstreamer1.0-rtsp libgstrtspserver-1.0-dev
   libnice-dev libsrtp2-dev libssl-dev
   # signaling, access, tools
-  libboost1.81-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libboost1.81-dev libboost-url1.81-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   # DICOM (Tesseract: finds burned-in patient text in rendered frames; English data for the
   # tests' OCR check, from Debian, nothing downloaded)
   libdcmtk-dev dcmtk libtesseract-dev tesseract-ocr-eng

@@ -610,8 +610,9 @@ class ApiUnderSignInLoad : public ::testing::Test {
     ::unsetenv("MEDRELAY_INSECURE_SCRYPT_LOG2N");
     server = std::make_unique<ServerProcess>();
   }
-  HttpResponse signIn(const std::string& user, const std::string& password) {
-    return httpsRequest("127.0.0.1", server->port(), "POST", "/api/v1/auth/sign-in",
+  HttpResponse signIn(const std::string& user, const std::string& password,
+                      const std::string& path = "/api/v1/auth/sign-in") {
+    return httpsRequest("127.0.0.1", server->port(), "POST", path,
                         {{"Content-Type", "application/json"}},
                         json{{"user", user}, {"password", password}, {"device_id", "d"}}.dump());
   }
@@ -667,6 +668,20 @@ TEST_F(ApiUnderSignInLoad, OneUserIsRateLimitedWithRetryAfter) {
   EXPECT_EQ(limited, 1) << "20 at once per user name";
   EXPECT_FALSE(retryAfter.empty());
   EXPECT_GE(std::atoi(retryAfter.c_str()), 1);
+}
+
+// The API routes on decoded paths: an escaped spelling of the sign-in path reaches the same
+// handler, so it must meet the same limits (it once would have skipped them).
+TEST_F(ApiUnderSignInLoad, AnEscapedSignInPathIsRateLimitedToo) {
+  int limited = 0, wrongPassword = 0;
+  for (int i = 0; i < 30 && limited == 0; ++i) {
+    auto r = signIn("target", "wrong-password", "/api/v1/%61uth/sign%2Din");
+    if (r.status == 503) continue;
+    if (r.status == 401 && json::parse(r.body)["code"] == "bad-credentials") ++wrongPassword;
+    if (r.status == 429) ++limited;
+  }
+  EXPECT_GT(wrongPassword, 0) << "the escaped path is the sign-in";
+  EXPECT_EQ(limited, 1) << "20 at once per user name, whatever the spelling of the path";
 }
 
 }  // namespace

@@ -44,13 +44,5 @@ TEST_F(StaticFiles, RefusesEveryEscape) {
   }
 }
 
-TEST(PercentDecode, DecodesAndRejectsMalformedEscapes) {
-  EXPECT_EQ(percentDecode("a%20b"), "a b");
-  EXPECT_FALSE(percentDecode("%"));
-  EXPECT_FALSE(percentDecode("%4"));
-  EXPECT_FALSE(percentDecode("%g0"));
-  EXPECT_FALSE(percentDecode("a%00"));
-}
-
 }  // namespace
 }  // namespace medrelay::signaling
