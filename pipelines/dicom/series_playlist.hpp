@@ -57,6 +57,7 @@ struct PlaylistEntry {
   std::chrono::milliseconds duration{};
 };
 
+// Threads: one owner thread (the ingest child's feeder); not safe to share.
 class SeriesPlaylist {
  public:
   struct Settings {
