@@ -9,6 +9,7 @@
 #include "bench/load/bench_viewer.hpp"
 #include "bench/load/stun_responder.hpp"
 #include "relay/transport/packet_demux.hpp"
+#include "relay/webrtc/load_generator_peer_door.hpp"
 
 namespace medrelay::bench {
 
@@ -32,7 +33,7 @@ BatchReceiver::~BatchReceiver() {
 }
 
 bool BatchReceiver::adopt(BenchViewer& viewer) {
-  auto path = viewer.peer().detachReceive();
+  auto path = relay::webrtc::LoadGeneratorPeerDoor::detachReceive(viewer.peer());
   if (!path) return false;
   auto entry = std::make_unique<Entry>(Entry{path->fd, &viewer, viewer.peer().localPassword()});
   epoll_event event{};
@@ -78,7 +79,7 @@ void BatchReceiver::drain(Entry& entry) {
         if (!entry.viewer->wantsDecryption()) continue;
         ++stats_.decrypted;
       }
-      entry.viewer->peer().receiveDatagram(datagram);
+      relay::webrtc::LoadGeneratorPeerDoor::receive(entry.viewer->peer(), datagram);
     }
     if (static_cast<size_t>(got) < kBatch) return;
   }

@@ -1,7 +1,7 @@
 // Answers STUN Binding requests (RFC 5389/8489) on a socket the load generator reads itself
-// (IceTransport::detachReceive): the relay's consent checks (RFC 7675) must keep getting answers,
-// or it stops sending. A success response with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY under our
-// ICE password and FINGERPRINT. Pure functions; any thread.
+// (LoadGeneratorIceDoor::detachReceive): the relay's consent checks (RFC 7675) must keep getting
+// answers, or it stops sending. A success response with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY under
+// our ICE password and FINGERPRINT. Pure functions; any thread.
 #pragma once
 
 #include <sys/socket.h>

@@ -14,6 +14,7 @@
 #include "relay/common/media_worker.hpp"
 #include "relay/transport/certificate.hpp"
 #include "relay/webrtc/codec_match.hpp"
+#include "relay/webrtc/load_generator_peer_door.hpp"
 #include "relay/webrtc/sdp_answer.hpp"
 #include "relay/webrtc/sdp_offer.hpp"
 #include "tests/integration/https_client.hpp"
@@ -46,7 +47,7 @@ class Run {
   explicit Run(const ViewersOptions& o) : o_(o), worker_("load") {
     base_.ice.bindAddresses = {o.iceAddress.empty() ? o.host : o.iceAddress};
     // The batch receiver answers the servers' consent checks; ours would go unanswered.
-    base_.ice.consentFreshness = false;
+    relay::webrtc::LoadGeneratorPeerDoor::withoutConsentChecks(base_);
     worker_.runSync([&] { receiver_ = std::make_unique<BatchReceiver>(worker_); });
     base_.certificate = relay::transport::Certificate::generate("medrelay-load");
     if (o.target == "janus") janus_ = std::make_unique<JanusClient>(o.host, o.port);
@@ -81,10 +82,8 @@ class Run {
     auto answer = relay::webrtc::parseOffer(response.body);
     if (!std::holds_alternative<relay::webrtc::RemoteDescription>(answer)) return false;
     bool started = false;
-    worker_.runSync([&] {
-      started = v.peer().start(
-          relay::webrtc::remoteTransportOf(std::get<relay::webrtc::RemoteDescription>(answer)));
-    });
+    worker_.runSync(
+        [&] { started = v.peer().start(std::get<relay::webrtc::RemoteDescription>(answer)); });
     return started;
   }
 
@@ -120,7 +119,7 @@ class Run {
                                                                     : "");
         v.onGathered = nullptr;
       };
-      v.peer().start(relay::webrtc::remoteTransportOf(description));
+      v.peer().start(description);
     });
     auto sdp = answer.get_future().get();
     if (sdp.empty()) return false;

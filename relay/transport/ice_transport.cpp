@@ -17,7 +17,6 @@ auto log() {
   return logger;
 }
 
-constexpr guint kComponent = 1;
 constexpr size_t kMaxCandidateLength = 512;
 
 }  // namespace
@@ -28,7 +27,7 @@ IceTransport::IceTransport(MediaWorker& worker, const IceConfig& config, Listene
       nice_agent_new_full(worker.context(), NICE_COMPATIBILITY_RFC5245,
                           static_cast<NiceAgentOption>(
                               NICE_AGENT_OPTION_ICE_TRICKLE |
-                              (config.consentFreshness ? NICE_AGENT_OPTION_CONSENT_FRESHNESS : 0)));
+                              (config.consentChecks_ ? NICE_AGENT_OPTION_CONSENT_FRESHNESS : 0)));
   g_object_set(agent_, "controlling-mode", config.controlling ? TRUE : FALSE, "ice-tcp", FALSE,
                nullptr);
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent_), "upnp")) {
@@ -231,12 +230,6 @@ void IceTransport::forgetSelectedPair() {
   if (batchSocket_) g_object_unref(batchSocket_);
   batchSocket_ = nullptr;
   batchFd_ = -1;
-}
-
-std::optional<IceTransport::ReceivePath> IceTransport::detachReceive() {
-  if (batchFd_ < 0 || state_ == State::Closed) return std::nullopt;
-  nice_agent_attach_recv(agent_, stream_, kComponent, worker_.context(), nullptr, nullptr);
-  return ReceivePath{batchFd_, batchPeer_, batchPeerLength_};
 }
 
 void IceTransport::close() {

@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,14 +18,21 @@
 
 namespace medrelay::relay::transport {
 
+class IceTransport;
+class LoadGeneratorIceDoor;
+
 struct IceConfig {
   // Local addresses for host candidates; empty = every interface libnice finds.
   std::vector<std::string> bindAddresses;
   uint16_t portMin = 0, portMax = 0;  // 0 = any port
   bool controlling = false;           // tests make a controlling peer; the relay is controlled
-  // RFC 7675 consent checks of our own. Off only where the owner reads the socket itself (see
-  // detachReceive): the answers to our checks would no longer reach libnice.
-  bool consentFreshness = true;
+
+ private:
+  // RFC 7675 consent checks of our own: always on in the product. Only the load generator,
+  // which reads the socket itself, turns them off (load_generator_ice_door.hpp).
+  friend class IceTransport;
+  friend class LoadGeneratorIceDoor;
+  bool consentChecks_ = true;
 };
 
 class IceTransport {
@@ -64,19 +70,10 @@ class IceTransport {
   State state() const { return state_; }
   void close();
 
-  // For a load generator holding many peers on one thread, where libnice's one GLib source per
-  // socket makes every wake-up cost O(peers): once connected, stops libnice reading the selected
-  // pair's socket and hands it over. The caller then reads it (recvmmsg over an epoll set),
-  // passes datagrams on, and answers the peer's STUN checks itself. nullopt before a UDP pair
-  // is selected. The socket stays open as long as this transport.
-  struct ReceivePath {
-    int fd = -1;
-    sockaddr_storage peer{};
-    socklen_t peerLength = 0;
-  };
-  std::optional<ReceivePath> detachReceive();
-
  private:
+  friend class LoadGeneratorIceDoor;  // bench/load only: takes over the socket
+  static constexpr guint kComponent = 1;
+
   static void onCandidate(NiceAgent*, NiceCandidate*, gpointer self);
   static void onGatheringDone(NiceAgent*, guint stream, gpointer self);
   static void onComponentState(NiceAgent*, guint stream, guint component, guint state,

@@ -16,18 +16,6 @@ auto log() {
 }
 }  // namespace
 
-RemoteTransport remoteTransportOf(const RemoteDescription& d) {
-  RemoteTransport t;
-  t.iceUfrag = d.iceUfrag;
-  t.icePwd = d.icePwd;
-  t.fingerprintAlgorithm = d.fingerprintAlgorithm;
-  t.fingerprint = d.fingerprint;
-  t.setup = d.setup;
-  t.candidates = d.candidates;
-  t.endOfCandidates = d.endOfCandidates;
-  return t;
-}
-
 PeerConnection::PeerConnection(MediaWorker& worker, PeerConnectionConfig config, Listener& listener)
     : worker_(worker),
       config_(std::move(config)),
@@ -44,7 +32,7 @@ PeerConnection::~PeerConnection() {
   if (connectTimer_) worker_.cancelTimer(connectTimer_);
 }
 
-bool PeerConnection::start(const RemoteTransport& remote) {
+bool PeerConnection::start(const TransportDescription& remote) {
   if (state_ != State::New) return false;
   remote_ = remote;
   if (!ice_.setRemoteCredentials(remote.iceUfrag, remote.icePwd)) return false;

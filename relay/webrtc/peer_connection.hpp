@@ -20,6 +20,8 @@
 
 namespace medrelay::relay::webrtc {
 
+class LoadGeneratorPeerDoor;
+
 struct PeerConnectionConfig {
   transport::IceConfig ice;
   std::shared_ptr<transport::Certificate> certificate;
@@ -31,20 +33,6 @@ struct PeerConnectionConfig {
   double maxRtpPerSecond = 5000;  // a publisher's media; viewers set 0 (they send none)
   double maxDtlsPerSecond = 50;   // handshake flights and retransmissions
 };
-
-// The remote side's transport parameters, from its SDP offer.
-struct RemoteTransport {
-  std::string iceUfrag;
-  std::string icePwd;
-  std::string fingerprintAlgorithm;  // "sha-256"
-  std::string fingerprint;           // "AB:CD:..."
-  std::string setup;                 // "actpass", "active" or "passive"
-  std::vector<std::string> candidates;
-  bool endOfCandidates = false;
-};
-
-// The transport half of a parsed remote description (offer or answer).
-RemoteTransport remoteTransportOf(const RemoteDescription& description);
 
 class PeerConnection final : public transport::IceTransport::Listener,
                              public transport::DtlsTransport::Listener {
@@ -70,7 +58,7 @@ class PeerConnection final : public transport::IceTransport::Listener,
 
   // Applies the remote transport parameters and starts gathering; the answer can be written
   // once onPeerGatheringDone fires. Returns false if the parameters are unusable.
-  bool start(const RemoteTransport& remote);
+  bool start(const TransportDescription& remote);
   bool addRemoteCandidate(const std::string& candidate);  // "" means end-of-candidates
 
   const std::string& localUfrag() const { return ice_.localUfrag(); }
@@ -93,13 +81,6 @@ class PeerConnection final : public transport::IceTransport::Listener,
 
   void close();
 
-  // Load generators only (see IceTransport::detachReceive): the socket is handed over, and
-  // what the caller reads from it comes back through receiveDatagram().
-  std::optional<transport::IceTransport::ReceivePath> detachReceive() {
-    return ice_.detachReceive();
-  }
-  void receiveDatagram(std::span<const uint8_t> datagram) { onIceData(datagram); }
-
   struct Stats {
     uint64_t rtpSent = 0, rtcpSent = 0, sendFailures = 0;
     uint64_t rtcpReceived = 0, unprotectFailures = 0, unknownPackets = 0;
@@ -109,6 +90,7 @@ class PeerConnection final : public transport::IceTransport::Listener,
   uint64_t srtpIndexRefusals() const { return srtp_ ? srtp_->indexRefusals() : 0; }
 
  private:
+  friend class LoadGeneratorPeerDoor;  // bench/load only: reads the socket itself
   // IceTransport::Listener
   void onIceLocalCandidate(const std::string& candidate) override;
   void onIceGatheringDone() override;
@@ -131,7 +113,7 @@ class PeerConnection final : public transport::IceTransport::Listener,
   transport::DtlsTransport dtls_;
   std::unique_ptr<transport::SrtpSession> srtp_;
   transport::DtlsRole dtlsRole_ = transport::DtlsRole::Server;
-  RemoteTransport remote_;
+  TransportDescription remote_;
   State state_ = State::New;
   unsigned dtlsTimer_ = 0;
   unsigned connectTimer_ = 0;

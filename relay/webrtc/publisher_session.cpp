@@ -47,7 +47,7 @@ PublisherSession::~PublisherSession() {
 }
 
 bool PublisherSession::start() {
-  return peer_.start(remoteTransportOf(config_.offer));
+  return peer_.start(config_.offer);
 }
 
 bool PublisherSession::addRemoteCandidate(const std::string& candidate) {

@@ -43,12 +43,17 @@ struct OfferedMedia {
   bool rejected() const { return port == 0 && !bundleOnly; }
 };
 
-struct RemoteDescription {
+// The transport half of a description (ICE credentials, DTLS fingerprint and role, candidates):
+// all a PeerConnection needs, whatever the media.
+struct TransportDescription {
   std::string iceUfrag, icePwd;
-  std::string fingerprintAlgorithm, fingerprint;
-  std::string setup;                    // actpass, active, passive
-  std::vector<std::string> candidates;  // "candidate:..." values
+  std::string fingerprintAlgorithm, fingerprint;  // "sha-256", "AB:CD:..."
+  std::string setup;                              // actpass, active, passive
+  std::vector<std::string> candidates;            // "candidate:..." values
   bool endOfCandidates = false;
+};
+
+struct RemoteDescription : TransportDescription {
   std::vector<OfferedMedia> media;
   std::vector<std::string> bundleMids;
 };

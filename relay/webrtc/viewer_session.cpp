@@ -76,7 +76,7 @@ router::ViewerFigures ViewerSession::viewerFigures() const {
 }
 
 bool ViewerSession::start() {
-  return peer_.start(remoteTransportOf(config_.offer));
+  return peer_.start(config_.offer);
 }
 
 bool ViewerSession::addRemoteCandidate(const std::string& candidate) {

@@ -15,9 +15,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+IceConfig loopbackConfig(bool controlling) {
+  IceConfig config;
+  config.bindAddresses = {"127.0.0.1"};
+  config.controlling = controlling;
+  return config;
+}
+
 struct Peer : IceTransport::Listener {
-  Peer(MediaWorker& worker, bool controlling)
-      : ice(worker, IceConfig{{"127.0.0.1"}, 0, 0, controlling}, *this) {}
+  Peer(MediaWorker& worker, bool controlling) : ice(worker, loopbackConfig(controlling), *this) {}
 
   void onIceLocalCandidate(const std::string& candidate) override {
     if (trickleTo) trickleTo->ice.addRemoteCandidate(candidate);

@@ -54,8 +54,8 @@ struct Endpoint : PeerConnection::Listener {
   void onPeerRtcp(PeerConnection&, std::span<const uint8_t>) override { ++rtcp; }
   void onPeerRtp(PeerConnection&, std::span<const uint8_t>) override { ++rtp; }
 
-  RemoteTransport description(const std::string& setup) const {
-    RemoteTransport t;
+  TransportDescription description(const std::string& setup) const {
+    TransportDescription t;
     t.iceUfrag = peer->localUfrag();
     t.icePwd = peer->localPassword();
     t.fingerprintAlgorithm = "sha-256";
