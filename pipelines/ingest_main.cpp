@@ -19,6 +19,7 @@
 #include "pipelines/dicom/dcmtk_log_bridge.hpp"
 #include "pipelines/dicom_feed.hpp"
 #include "pipelines/ingest_handoff.hpp"
+#include "pipelines/key_frame_request.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/rtp_feedback.hpp"
 #include "relay/rtp/rtcp_header.hpp"
@@ -252,8 +253,7 @@ class IngestRun {
       GstPad* pad = gst_element_get_static_pad(sink, "sink");
       // Travels upstream through the payloader to the encoder (or, for a pass-through camera,
       // to rtspsrc's RTP session, which turns it into RTCP PLI/FIR toward the camera).
-      gst_pad_push_event(pad,
-                         gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+      gst_pad_push_event(pad, newKeyFrameRequest());
       gst_object_unref(pad);
     }
   }

@@ -33,9 +33,11 @@ std::string h264Encoder(const IngestOptions& o) {
          " ! video/x-h264,profile=constrained-baseline";
 }
 
+// h264parse puts SPS/PPS in front of every IDR (a viewer may join at any key frame); the
+// payloader inserts none of its own (config-interval=0), so they go out once per key frame.
 std::string h264Payloader() {
   return "h264parse config-interval=-1 ! rtph264pay pt=" + std::to_string(kH264PayloadType) +
-         " mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! " + kAppSink + " name=h264";
+         " mtu=1200 config-interval=0 aggregate-mode=zero-latency ! " + kAppSink + " name=h264";
 }
 
 // One encoder per wanted codec, each fed from the raw picture's tee named "split".

@@ -1,6 +1,8 @@
 // Headless Chromium opens the viewer page, signs in through the link's #token=, plays `demo`
 // once with VP8 and once with H.264 preferred, and checks through RTCPeerConnection.getStats()
-// that the negotiated codec is the one asked for and that decoded frames keep increasing.
+// that the negotiated codec is the one asked for, that decoded frames keep increasing, and that
+// the decoder does not keep asking for key frames (an H.264 marker on parameter sets alone made
+// Chromium send a PLI at every key frame: 20-45 per 10-15 s, issue 15).
 // Also measures join time (subscribe -> first painted frame) over several joins.
 import assert from 'node:assert/strict';
 import { startServer, issueToken, launchChromium, inboundVideo, waitFor } from './lib/harness.mjs';
@@ -21,7 +23,14 @@ try {
     const later = await waitFor(() => inboundVideo(page), (s) => s.framesDecoded >= first.framesDecoded + 30,
       10000, `${codec} frames to keep increasing`);
     assert.ok(later.width > 0 && later.height > 0, 'decoded frames have a size');
-    console.log(`${codec}: ${later.framesDecoded} frames decoded at ${later.width}x${later.height}, lost ${later.packetsLost}`);
+    // 150 more frames (about 5 s at 30 fps; longer on a loaded machine, which loses nothing
+    // on loopback): a healthy decoder sends no PLI at all; a few allow for a slow start.
+    const settled = await waitFor(() => inboundVideo(page), (s) => s.framesDecoded >= later.framesDecoded + 150,
+      60000, `${codec}: 150 more frames`);
+    const plis = settled.pliCount - later.pliCount;
+    console.log(`${codec}: ${settled.framesDecoded} frames decoded at ${later.width}x${later.height}, lost ${settled.packetsLost}, ` +
+      `${plis} PLIs and ${settled.framesDropped - later.framesDropped} frames dropped over the last 150`);
+    assert.ok(plis <= 2, `${codec}: the decoder asked for ${plis} key frames in 150 frames`);
     await page.close();
   }
   // The one-time link `serve` prints: it signs the browser in (spending the link's refresh

@@ -96,7 +96,8 @@ export async function inboundVideo(page) {
   return page.evaluate(async () => {
     const s = await window.medrelay?.player?.stats();
     return s ? { framesDecoded: s.framesDecoded ?? 0, codec: s.codec, width: s.frameWidth ?? 0,
-      height: s.frameHeight ?? 0, packetsLost: s.packetsLost ?? 0,
+      height: s.frameHeight ?? 0, packetsLost: s.packetsLost ?? 0, pliCount: s.pliCount ?? 0,
+      framesDropped: s.framesDropped ?? 0,
       audio: s.audio && { codec: s.audio.codec, packetsReceived: s.audio.packetsReceived ?? 0,
         energy: s.audio.totalAudioEnergy ?? 0 } } : null;
   });
