@@ -13,21 +13,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/conditions.hpp"
+
 namespace medrelay::pipelines::dicom {
 
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string trimmed(const std::string& text) {
-  auto begin = text.find_first_not_of(' ');
-  auto end = text.find_last_not_of(' ');
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-}
 
 std::string stringOf(DcmDataset& dataset, const DcmTagKey& tag) {
   OFString value;
@@ -83,14 +73,14 @@ std::string_view burnedInPolicyName(BurnedInPolicy policy) {
 
 BurnedInFacts burnedInFacts(DcmDataset& dataset) {
   BurnedInFacts facts;
-  facts.burnedIn = trimmed(stringOf(dataset, DCM_BurnedInAnnotation));
+  facts.burnedIn = trimmedSpaces(stringOf(dataset, DCM_BurnedInAnnotation));
   std::transform(facts.burnedIn.begin(), facts.burnedIn.end(), facts.burnedIn.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  facts.modality = trimmed(stringOf(dataset, DCM_Modality));
-  facts.sopClass = trimmed(stringOf(dataset, DCM_SOPClassUID));
+  facts.modality = trimmedSpaces(stringOf(dataset, DCM_Modality));
+  facts.sopClass = trimmedSpaces(stringOf(dataset, DCM_SOPClassUID));
   facts.imageType = stringOf(dataset, DCM_ImageType);
-  facts.manufacturer = trimmed(stringOf(dataset, DCM_Manufacturer));
-  facts.model = trimmed(stringOf(dataset, DCM_ManufacturerModelName));
+  facts.manufacturer = trimmedSpaces(stringOf(dataset, DCM_Manufacturer));
+  facts.model = trimmedSpaces(stringOf(dataset, DCM_ManufacturerModelName));
   dataset.findAndGetUint16(DCM_Rows, facts.rows);
   dataset.findAndGetUint16(DCM_Columns, facts.columns);
   return facts;
@@ -105,7 +95,7 @@ bool mayCarryBurnedInText(const BurnedInFacts& facts) {
     return true;
   if (isTextSopClass(facts.sopClass)) return true;
   // XA/RF screen captures are derived or secondary images of an angiography system.
-  const auto type = lower(facts.imageType);
+  const auto type = lowercase(facts.imageType);
   return (facts.modality == "XA" || facts.modality == "RF") &&
          (type.find("secondary") != std::string::npos || type.find("derived") != std::string::npos);
 }
@@ -117,15 +107,9 @@ std::optional<MaskRule> parseMaskRule(const std::string& text, std::string& erro
     return std::nullopt;
   }
   MaskRule rule;
-  std::stringstream conditions(text.substr(0, colon));
-  for (std::string condition; std::getline(conditions, condition, ',');) {
-    auto eq = condition.find('=');
-    auto key = lower(trimmed(condition.substr(0, eq)));
-    auto value = eq == std::string::npos ? "" : trimmed(condition.substr(eq + 1));
-    if (value.empty() || value.size() > 64) {
-      error = "condition \"" + condition + "\" needs a value (1 to 64 characters)";
-      return std::nullopt;
-    }
+  auto conditions = parseConditions(std::string_view(text).substr(0, colon), error);
+  if (!conditions) return std::nullopt;
+  for (const auto& [key, value] : *conditions) {
     if (key == "modality") {
       rule.modality = value;
     } else if (key == "manufacturer") {
@@ -167,7 +151,7 @@ std::optional<MaskRule> parseMaskRule(const std::string& text, std::string& erro
 
 bool maskRuleMatches(const MaskRule& rule, const BurnedInFacts& facts) {
   auto same = [](const std::string& want, const std::string& have) {
-    return want.empty() || lower(want) == lower(have);
+    return want.empty() || lowercase(want) == lowercase(have);
   };
   return same(rule.modality, facts.modality) && same(rule.manufacturer, facts.manufacturer) &&
          same(rule.model, facts.model) && (rule.rows == 0 || rule.rows == facts.rows) &&
