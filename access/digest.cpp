@@ -3,18 +3,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "common/hex.hpp"
+
 namespace medrelay::access {
 
 namespace {
 
 std::string hex(const unsigned char* digest, unsigned length) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out += kDigits[digest[i] >> 4];
-    out += kDigits[digest[i] & 15];
-  }
-  return out;
+  return hexLower({digest, length});
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "common/hex.hpp"
+
 namespace medrelay::access {
 
 namespace {
@@ -105,13 +107,7 @@ std::string randomHex(size_t bytes) {
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
     throw std::runtime_error("no entropy for a random id");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : raw) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
-  }
-  return out;
+  return hexLower(raw);
 }
 
 TokenAuthority TokenAuthority::openOrCreate(const std::filesystem::path& dataDir) {

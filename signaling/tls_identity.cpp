@@ -11,6 +11,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/hex.hpp"
+
 namespace medrelay::signaling {
 
 namespace {
@@ -104,14 +106,7 @@ std::string certificateFingerprint(const std::filesystem::path& certificate) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   X509_digest(x509.get(), EVP_sha256(), digest, &length);
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    if (i) out.push_back(':');
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xF]);
-  }
-  return out;
+  return hexFingerprint({digest, length});
 }
 
 }  // namespace medrelay::signaling

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "common/hex.hpp"
 #include "pipelines/dicom/basic_profile_table.hpp"
 #include "pipelines/dicom/burned_in_policy.hpp"
 
@@ -92,13 +93,7 @@ std::string hmacHex(const std::string& text, const std::vector<unsigned char>& k
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &length);
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out.push_back(digits[mac[i] >> 4]);
-    out.push_back(digits[mac[i] & 15]);
-  }
-  return out;
+  return hexLower({mac, length});
 }
 
 // Applies the basic profile to one item, then to every sequence item below it.

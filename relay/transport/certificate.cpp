@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "common/hex.hpp"
+
 namespace medrelay::relay::transport {
 
 std::shared_ptr<Certificate> Certificate::generate(const std::string& commonName) {
@@ -73,14 +75,7 @@ std::optional<std::string> Certificate::fingerprintOf(X509* certificate,
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (X509_digest(certificate, md, digest, &length) != 1) return std::nullopt;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    if (i) out.push_back(':');
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xF]);
-  }
-  return out;
+  return hexFingerprint({digest, length});
 }
 
 }  // namespace medrelay::relay::transport
