@@ -15,13 +15,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "access/access_policy.hpp"
 #include "access/authorizer.hpp"
 #include "app/stream_registry.hpp"
+#include "relay/webrtc/sdp_fragment.hpp"
 #include "signaling/signaling_backend.hpp"
 
 namespace medrelay::app {
@@ -43,10 +46,14 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
  public:
   using AnswerCallback = std::function<void(signaling::Outcome<signaling::SessionAnswer>)>;
 
-  MediaSession(std::string id, signaling::Principal principal, Stream& stream)
+  // `offer`: the client's, for its ICE credentials (a PATCH with others asks for a restart).
+  MediaSession(std::string id, signaling::Principal principal, Stream& stream,
+               const relay::webrtc::TransportDescription& offer)
       : id_(std::move(id)),
         principal_(std::move(principal)),
         stream_(stream),
+        remoteIceUfrag_(offer.iceUfrag),
+        remoteIcePwd_(offer.icePwd),
         started_(std::chrono::steady_clock::now()) {}
   virtual ~MediaSession() = default;
   MediaSession(const MediaSession&) = delete;
@@ -56,6 +63,9 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
   const std::string& owner() const { return principal_.userId; }
   const signaling::Principal& principal() const { return principal_; }
   Stream& stream() const { return stream_; }
+  bool sameRemoteIce(const std::string& ufrag, const std::string& pwd) const {
+    return (ufrag.empty() || ufrag == remoteIceUfrag_) && (pwd.empty() || pwd == remoteIcePwd_);
+  }
   double seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   }
@@ -112,9 +122,35 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
   const std::string id_;
   signaling::Principal principal_;
   Stream& stream_;
+  const std::string remoteIceUfrag_, remoteIcePwd_;
   const std::chrono::steady_clock::time_point started_;
   AnswerCallback pendingAnswer_;
 };
+
+// A WHIP/WHEP PATCH (RFC 9725 §4.3) on `session`: an RFC 8840 fragment whose candidates go to
+// the peer on its worker. A fragment with other ICE credentials than the session's asks for an
+// ICE restart, which the relay does not do: 422, and the client starts a new session.
+// Any thread; nothing when the fragment was taken.
+template <class Session>
+std::optional<signaling::SignalingError> applyIceFragment(const std::shared_ptr<Session>& session,
+                                                          const std::string& body) {
+  auto fragment = relay::webrtc::parseSdpFragment(body);
+  if (auto* failure = std::get_if<relay::webrtc::SdpError>(&fragment)) {
+    return signaling::SignalingError{400, failure->code, failure->message};
+  }
+  auto parsed = std::get<relay::webrtc::SdpFragment>(std::move(fragment));
+  if (!session->sameRemoteIce(parsed.iceUfrag, parsed.icePwd)) {
+    return signaling::SignalingError{422, "ice-restart-unsupported",
+                                     "This relay does not restart ICE; start a new session."};
+  }
+  session->stream().room().worker().post([session, parsed = std::move(parsed)] {
+    if (!session->peer) return;
+    for (const auto& candidate : parsed.candidates)
+      session->peer->addRemoteCandidate(candidate);
+    if (parsed.endOfCandidates) session->peer->addRemoteCandidate("");
+  });
+  return std::nullopt;
+}
 
 // The sessions of one kind, by id. Control plane only (a mutex, allocation): never on the
 // packet path. Thread-safe.

@@ -33,8 +33,8 @@ class PublishService::Publisher final : public MediaSession<relay::webrtc::Publi
                                         public relay::webrtc::PublisherSession::Listener {
  public:
   Publisher(PublishService& service, std::string id, signaling::Principal principal, Stream& stream,
-            relay::rtp::Codec codec)
-      : MediaSession(std::move(id), std::move(principal), stream),
+            const relay::webrtc::TransportDescription& offer, relay::rtp::Codec codec)
+      : MediaSession(std::move(id), std::move(principal), stream, offer),
         service_(service),
         codec_(codec) {}
 
@@ -118,6 +118,7 @@ void PublishService::publish(
   }
   const auto& chosen = std::get<relay::webrtc::CodecChoice>(choice);
   auto publisher = std::make_shared<Publisher>(*this, access::randomHex(16), principal, *stream,
+                                               std::get<relay::webrtc::RemoteDescription>(offer),
                                                chosen.encoding.codec);
   // One publisher per stream: the table swaps them in one step, so the old one's end (it is
   // no longer in the table) cannot take the stream down under the new one.
@@ -168,18 +169,7 @@ std::optional<std::optional<signaling::SignalingError>> PublishService::patch(
     const std::string& sdpFragment) {
   auto publisher = publishers_.findOwned(principal, sessionId);
   if (!publisher) return std::nullopt;
-  auto fragment = relay::webrtc::parseSdpFragment(sdpFragment);
-  if (auto* failure = std::get_if<relay::webrtc::SdpError>(&fragment)) {
-    return error(400, failure->code, failure->message);
-  }
-  auto parsed = std::get<relay::webrtc::SdpFragment>(fragment);
-  publisher->stream().room().worker().post([publisher, parsed] {
-    if (!publisher->peer) return;
-    for (const auto& candidate : parsed.candidates)
-      publisher->peer->addRemoteCandidate(candidate);
-    if (parsed.endOfCandidates) publisher->peer->addRemoteCandidate("");
-  });
-  return std::optional<signaling::SignalingError>{};
+  return applyIceFragment(publisher, sdpFragment);
 }
 
 bool PublishService::unpublish(const signaling::Principal& principal,

@@ -35,8 +35,9 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
                                     public relay::webrtc::ViewerSession::Listener {
  public:
   Session(RelayService& service, std::string id, signaling::Principal principal, Stream& stream,
+          const relay::webrtc::TransportDescription& offer,
           std::weak_ptr<signaling::SessionObserver> observer)
-      : MediaSession(std::move(id), std::move(principal), stream),
+      : MediaSession(std::move(id), std::move(principal), stream, offer),
         service_(service),
         observer_(std::move(observer)) {}
 
@@ -220,6 +221,7 @@ void RelayService::subscribe(
   }
 
   auto session = std::make_shared<Session>(*this, access::randomHex(16), principal, *stream,
+                                           std::get<relay::webrtc::RemoteDescription>(offer),
                                            std::move(observer));
   details["session"] = session->id();
   authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "granted",
@@ -279,18 +281,7 @@ std::optional<signaling::SignalingError> RelayService::patchSession(
   }
   auto session = sessions_.findOwned(principal, sessionId);
   if (!session) return error(404, "not-found", "There is no such session.");
-  auto fragment = relay::webrtc::parseSdpFragment(sdpFragment);
-  if (auto* failure = std::get_if<relay::webrtc::SdpError>(&fragment)) {
-    return error(400, failure->code, failure->message);
-  }
-  auto parsed = std::get<relay::webrtc::SdpFragment>(fragment);
-  session->stream().room().worker().post([session, parsed] {
-    if (!session->peer) return;
-    for (const auto& candidate : parsed.candidates)
-      session->peer->addRemoteCandidate(candidate);
-    if (parsed.endOfCandidates) session->peer->addRemoteCandidate("");
-  });
-  return std::nullopt;
+  return applyIceFragment(session, sdpFragment);
 }
 
 bool RelayService::unsubscribe(const signaling::Principal& principal,

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "app/media_session.hpp"
 
@@ -12,8 +14,20 @@ namespace {
 
 struct FakePeer {
   std::atomic<int>* closed;
+  std::vector<std::string> candidates = {};
   void close() { ++*closed; }
+  bool addRemoteCandidate(const std::string& candidate) {
+    candidates.push_back(candidate);
+    return true;
+  }
 };
+
+relay::webrtc::TransportDescription offerWithIce(std::string ufrag, std::string pwd) {
+  relay::webrtc::TransportDescription offer;
+  offer.iceUfrag = std::move(ufrag);
+  offer.icePwd = std::move(pwd);
+  return offer;
+}
 
 class TestSession final : public MediaSession<FakePeer> {
  public:
@@ -33,7 +47,8 @@ class MediaSessionTest : public ::testing::Test {
  protected:
   std::shared_ptr<TestSession> session(const std::string& id, const std::string& user,
                                        int64_t expiresAt = 1000) {
-    return std::make_shared<TestSession>(id, principal(user, "phone", expiresAt), stream);
+    return std::make_shared<TestSession>(id, principal(user, "phone", expiresAt), stream,
+                                         offerWithIce("ufrA", "passwordpasswordpassword"));
   }
 
   relay::MediaWorker worker{"session-test"};
@@ -83,7 +98,8 @@ TEST_F(MediaSessionTest, RemoveRefusedTakesOutOnlyTheRefused) {
 
 TEST_F(MediaSessionTest, RenewalExtendsOnlyThatDeviceAndOnlyForward) {
   auto phone = session("s1", "alice", 1000);
-  auto tablet = std::make_shared<TestSession>("s2", principal("alice", "tablet", 1000), stream);
+  auto tablet = std::make_shared<TestSession>("s2", principal("alice", "tablet", 1000), stream,
+                                              offerWithIce("ufrB", "passwordpasswordpassword"));
   table.add(phone);
   table.add(tablet);
   auto renewed = principal("alice", "phone", 5000);
@@ -144,6 +160,33 @@ TEST(RefusalStatus, CredentialProblemsAre401) {
   EXPECT_EQ(refusalStatus("user-inactive"), 401);
   EXPECT_EQ(refusalStatus("not-found"), 404);
   EXPECT_EQ(refusalStatus("not-shared"), 403);
+}
+
+// RFC 9725 §4.3: candidates trickled for the session's ICE credentials reach its peer; other
+// credentials ask for an ICE restart, refused with 422 so the client starts a new session.
+TEST_F(MediaSessionTest, APatchTricklesForTheSessionsCredentialsAndRefusesARestart) {
+  std::atomic<int> closed{0};
+  auto s = session("s1", "alice");
+  worker.runSync([&] { s->peer = std::make_unique<FakePeer>(FakePeer{&closed}); });
+  const std::string candidate = "candidate:1 1 udp 2130706431 192.0.2.9 50000 typ host";
+  auto trickled = applyIceFragment(s,
+                                   "a=ice-ufrag:ufrA\r\na=ice-pwd:passwordpasswordpassword\r\n"
+                                   "m=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=" +
+                                       candidate + "\r\na=end-of-candidates\r\n");
+  EXPECT_FALSE(trickled) << trickled->message;
+  auto restart = applyIceFragment(s,
+                                  "a=ice-ufrag:ufrZ\r\na=ice-pwd:otherpasswordotherpasswo\r\n"
+                                  "m=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n");
+  ASSERT_TRUE(restart);
+  EXPECT_EQ(restart->httpStatus, 422);
+  EXPECT_EQ(restart->code, "ice-restart-unsupported");
+  auto malformed = applyIceFragment(s, std::string("a=candidate:\0\r\n", 16));
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->httpStatus, 400);
+  worker.runSync([&] {
+    ASSERT_NE(s->peer, nullptr);
+    EXPECT_EQ(s->peer->candidates, (std::vector<std::string>{candidate, ""}));
+  });
 }
 
 }  // namespace

@@ -103,6 +103,47 @@ TEST_F(WhepViewer, GarbageOfferIs400) {
   EXPECT_EQ(response.status, 400);
 }
 
+std::string sdpAttribute(const std::string& sdp, const std::string& name) {
+  auto at = sdp.find("a=" + name + ":");
+  if (at == std::string::npos) return "";
+  at += name.size() + 3;
+  return sdp.substr(at, sdp.find_first_of("\r\n", at) - at);
+}
+
+// RFC 9725 §4.3: trickle for the session's own ICE credentials is taken (204); If-Match naming
+// another entity is 412; other credentials ask for an ICE restart, refused with 422 (the relay
+// does not restart ICE; the client starts a new session); a body of another type is 415.
+TEST_F(WhepViewer, PatchFollowsRfc9725) {
+  auto token = server_->issueToken("demo");
+  WebrtcbinViewer viewer(ViewerCodec::Vp8);
+  auto offer = viewer.createOffer();
+  auto created = post("/whep/demo", offer, token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto location = created.headers["location"];
+  auto etag = created.headers["etag"];
+  ASSERT_FALSE(etag.empty());
+  auto patch = [&](const std::string& body, std::map<std::string, std::string> headers) {
+    headers.emplace("Authorization", "Bearer " + token);
+    headers.emplace("Content-Type", "application/trickle-ice-sdpfrag");
+    return httpsRequest("127.0.0.1", server_->port(), "PATCH", location, headers, body);
+  };
+  auto ice = "a=ice-ufrag:" + sdpAttribute(offer, "ice-ufrag") +
+             "\r\na=ice-pwd:" + sdpAttribute(offer, "ice-pwd") + "\r\n";
+  auto trickle = ice + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:" + sdpAttribute(offer, "mid") +
+                 "\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n";
+  EXPECT_EQ(patch(trickle, {{"If-Match", "\"someone-else\""}}).status, 412);
+  EXPECT_EQ(patch(trickle, {{"If-Match", etag}}).status, 204);
+  EXPECT_EQ(patch(trickle, {}).status, 204);
+  auto restart = patch(
+      "a=ice-ufrag:newU\r\na=ice-pwd:anewpasswordforarestart1\r\nm=video 9 UDP/TLS/RTP/SAVPF "
+      "96\r\na=mid:0\r\n",
+      {{"If-Match", "*"}});
+  EXPECT_EQ(restart.status, 422) << restart.body;
+  EXPECT_NE(restart.body.find("ice-restart-unsupported"), std::string::npos) << restart.body;
+  EXPECT_EQ(patch(trickle, {{"Content-Type", "application/sdp"}}).status, 415);
+  EXPECT_EQ(del(location, token).status, 200);
+}
+
 TEST_F(WhepViewer, KilledIngestResumesWithoutResignaling) {
   auto token = server_->issueToken("demo");
   WebrtcbinViewer viewer(ViewerCodec::Vp8);
