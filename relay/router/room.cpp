@@ -74,6 +74,7 @@ void Room::detach() {
   keyFrameSourceOwner_ = nullptr;
   ingest_.reset();
   producers_.clear();
+  framesAtLastSample_.clear();
 }
 
 void Room::viewerJoined(const ViewerFiguresSource& viewer) {
@@ -86,12 +87,18 @@ void Room::viewerLeft(const ViewerFiguresSource& viewer) {
 
 void Room::sample() {
   // Several encodings carry the same pictures: bytes add up, frames count on the busiest one.
+  // The busiest one is taken per period, not over all time: after a publisher in one codec
+  // leaves, its producer's count stands still while the next publisher's grows from zero.
   RoomFigures figures;
-  for (const auto& producer : producers_) {
-    const auto& p = producer->stats();
+  framesAtLastSample_.resize(producers_.size(), 0);
+  uint64_t busiestFrames = 0;  // in this period, on the encoding that carried the most
+  for (size_t i = 0; i < producers_.size(); ++i) {
+    const auto& p = producers_[i]->stats();
+    uint64_t last = framesAtLastSample_[i];
+    busiestFrames = std::max(busiestFrames, p.frames >= last ? p.frames - last : p.frames);
+    framesAtLastSample_[i] = p.frames;
     figures.packetsIn += p.packets;
     figures.bytesIn += p.bytes;
-    figures.framesIn = std::max(figures.framesIn, p.frames);
     figures.keyFrameRequestsUpstream += p.keyFrameRequests;
     figures.malformed += p.malformed;
     figures.duplicates += p.duplicates;
@@ -111,8 +118,8 @@ void Room::sample() {
   std::lock_guard lock(figuresMutex_);
   figures.bitrateKbps =
       static_cast<uint32_t>((figures.bytesIn - figures_.bytesIn) * 8 / 1000 / seconds);
-  figures.framesPerSecond =
-      std::round(static_cast<double>(figures.framesIn - figures_.framesIn) / seconds * 10) / 10;
+  figures.framesIn = figures_.framesIn + busiestFrames;
+  figures.framesPerSecond = std::round(static_cast<double>(busiestFrames) / seconds * 10) / 10;
   figures_ = figures;
 }
 

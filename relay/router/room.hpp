@@ -38,6 +38,8 @@ struct IngestEncoding {
 struct RoomFigures {
   uint64_t viewers = 0;
   ViewerFigures sent;  // current viewers plus everyone who left
+  // framesIn: pictures, counted on the busiest encoding of each sampling period (several
+  // encodings carry the same pictures).
   uint64_t packetsIn = 0, bytesIn = 0, framesIn = 0, keyFrameRequestsUpstream = 0;
   // Dropped before forwarding (see Producer::Stats).
   uint64_t malformed = 0, duplicates = 0, late = 0, jumps = 0, probation = 0;
@@ -95,6 +97,7 @@ class Room final : public Producer::Listener {
   std::atomic<int> publishedCodec_{-1};
   // Worker thread.
   std::vector<std::unique_ptr<Producer>> producers_;  // in the order of encodings_
+  std::vector<uint64_t> framesAtLastSample_;          // each producer's frame count, last sample
   std::unique_ptr<IngestReceiver> ingest_;
   std::function<void()> keyFrameSource_;
   const void* keyFrameSourceOwner_ = nullptr;

@@ -50,6 +50,17 @@ class RoomTest : public ::testing::Test {
     producer.receiveRtp(std::move(ref), 1000 + seq);
   }
 
+  // One whole H.264 picture (a non-IDR slice) per packet, marker set.
+  void feedH264(Producer& producer, uint16_t seq) {
+    PacketRef ref = pool.acquire();
+    auto out = ref.writable();
+    size_t size = rtp::writeRtpHeader(out, {102, true, seq, seq * 3000u, 0x5678});
+    const uint8_t slice[] = {0x41, 0x9A, 0x02, 0x03};
+    std::copy(std::begin(slice), std::end(slice), out.begin() + size);
+    ref.setSize(size + sizeof slice);
+    producer.receiveRtp(std::move(ref), 1000 + seq);
+  }
+
   MediaWorker worker{"room-test"};
   PacketPool pool{64};
   Room room{"ward-3",
@@ -139,6 +150,34 @@ TEST_F(RoomTest, PublishesFiguresAndKeepsThoseOfViewersWhoLeft) {
   EXPECT_EQ(figures.sent.packetsOut, 15u);  // bob's packets stay in the totals
   onWorker([&] {
     room.viewerLeft(alice);
+    room.detach();
+    return 0;
+  });
+}
+
+// A WHIP stream's publisher sent H.264, left, and the next one sends VP8: the frame rate is the
+// VP8 one, not zero because the idle H.264 producer once counted more frames.
+TEST_F(RoomTest, TheFrameRateFollowsTheEncodingThatCarriesPicturesNow) {
+  onWorker([&] {
+    room.createProducers();
+    for (uint16_t seq = 1; seq <= 40; ++seq)
+      feedH264(*room.producer(rtp::Codec::H264), seq);
+    return 0;
+  });
+  auto before = awaitFigures([](const RoomFigures& f) { return f.framesIn >= 39; });
+  ASSERT_GE(before.framesIn, 39u);
+  // Then sampled at least once with nothing new, so the next change is VP8's alone.
+  awaitFigures([](const RoomFigures& f) { return f.framesPerSecond == 0; });
+  onWorker([&] {
+    for (uint16_t seq = 1; seq <= 10; ++seq)
+      feedVp8(*room.producer(rtp::Codec::Vp8), seq);
+    return 0;
+  });
+  auto after = awaitFigures([](const RoomFigures& f) { return f.framesPerSecond > 0; });
+  EXPECT_GT(after.framesPerSecond, 0);
+  EXPECT_GE(after.framesIn, before.framesIn + 9);  // the first VP8 packet may wait on probation
+  EXPECT_LE(after.framesIn, before.framesIn + 10);
+  onWorker([&] {
     room.detach();
     return 0;
   });
