@@ -46,10 +46,9 @@ class PublishService::Publisher final : public MediaSession<relay::webrtc::Publi
     auto& room = stream().room();
     room.setKeyFrameSource(this, [&publisher] { publisher.requestKeyFrame(); });
     room.setPublishedCodec(codec_);
-    stream().setState(StreamState::Live);
+    service_.report(stream(), StreamState::Live, "");
     log()->info("{} publishes {} ({})", principal().userName, stream().name(),
                 relay::rtp::codecName(codec_));
-    if (service_.stateChanged_) service_.stateChanged_(stream().name(), StreamState::Live, "");
   }
 
   void onPublisherEnded(relay::webrtc::PublisherSession&, const std::string& code,
@@ -181,12 +180,17 @@ bool PublishService::unpublish(const signaling::Principal& principal,
   return true;
 }
 
+void PublishService::report(Stream& stream, StreamState state, const std::string& detail) {
+  stream.setState(state);
+  stream.noteSourceEvent(detail, false);
+  if (stateChanged_) stateChanged_(stream.name(), state, detail);
+}
+
 bool PublishService::forget(const std::string& id) {
   // In the table means current: a replaced publisher left it when its successor came.
   auto publisher = publishers_.remove(id);
   if (!publisher) return false;
-  publisher->stream().setState(StreamState::Down);
-  if (stateChanged_) stateChanged_(publisher->stream().name(), StreamState::Down, "no publisher");
+  report(publisher->stream(), StreamState::Down, std::string(kNoPublisher));
   return true;
 }
 
@@ -200,8 +204,7 @@ void PublishService::review(bool directoryChanged) {
     });
   });
   for (auto& [publisher, decision] : ended) {
-    publisher->stream().setState(StreamState::Down);
-    if (stateChanged_) stateChanged_(publisher->stream().name(), StreamState::Down, "no publisher");
+    report(publisher->stream(), StreamState::Down, std::string(kNoPublisher));
     log()->info("publisher {} of {} revoked: {}", publisher->id(), publisher->stream().name(),
                 decision.code);
     audit(*publisher, "revoked", decision.code);

@@ -53,6 +53,8 @@ class PublishService {
   class Publisher;
   // Takes the stream's current publisher out and the stream down; false if it was gone already.
   bool forget(const std::string& id);
+  // The stream's state and its reason, for the viewer list and the directory alike.
+  void report(Stream& stream, StreamState state, const std::string& detail);
   void audit(const Publisher& publisher, const std::string& outcome, const std::string& reason);
 
   access::Authorizer& authorizer_;

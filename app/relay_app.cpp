@@ -174,8 +174,12 @@ int runServe(const ServeOptions& options) {
   for (size_t i = 0; i < workers.size(); ++i)
     slots.push_back({workers[i].get(), pools[i].get()});
   StreamLauncher launcher(slots, streams, supervisor);
-  for (const auto& plan : plans)
+  for (const auto& plan : plans) {
     launcher.launch(plan);
+    if (isPublishedSource(plan.ingest.source)) {
+      store->setStreamState(plan.name, "down", std::string(kNoPublisher));
+    }
+  }
 
   // DICOM series under DATA_DIR/dicom play as streams, whether this process's gateway or a
   // separate `medrelay gateway` received them.

@@ -28,6 +28,9 @@ Stream* StreamLauncher::launch(const StreamPlan& plan) {
   if (isPublishedSource(plan.ingest.source)) {
     auto& room = stream->room();
     room.worker().runSync([&] { room.createProducers(); });
+    // Nothing is coming until a publisher connects: say so, not "connecting".
+    stream->setState(StreamState::Down);
+    stream->noteSourceEvent(std::string(kNoPublisher), false);
   } else {
     int relayFd = supervisor_.addSource({plan.name, plan.ingest});
     auto& room = stream->room();

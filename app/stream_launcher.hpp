@@ -31,6 +31,9 @@ std::vector<relay::router::IngestEncoding> passThroughEncodings();
 // Audio, for sources that may carry it (cameras, WHIP publishers, test://?audio=1).
 relay::router::IngestEncoding opusEncoding();
 
+// Why a published stream is down while nobody publishes into it.
+inline constexpr std::string_view kNoPublisher = "no publisher";
+
 // Sources that clients publish into (WHIP) rather than the relay pulling from.
 inline bool isPublishedSource(const std::string& source) {
   return source.rfind("whip", 0) == 0;
@@ -47,7 +50,7 @@ class StreamLauncher {
                  pipelines::Supervisor& supervisor);
 
   // The stream of that name, started now unless it already runs. A plan whose source is
-  // whip:// gets producers and no ingest child: WHIP publishers feed it.
+  // whip:// gets producers and no ingest child, and is down until a WHIP publisher feeds it.
   Stream* launch(const StreamPlan& plan);
 
  private:
