@@ -17,7 +17,9 @@ namespace medrelay::access {
 
 struct StreamRecord {
   std::string name, kind, tenant, source;
-  std::string state;  // as the serving relay last reported it: live, connecting, down, offline
+  // As the serving relay last reported it (live, connecting, stalled, failed, down), or offline
+  // when no relay serves it.
+  std::string state;
   std::string stateDetail;
   std::vector<std::string> groups;  // shared into, as TENANT/NAME
   bool requiresOneTimeCode = false;

@@ -20,6 +20,7 @@
 #include "app/relay_service.hpp"
 #include "app/stream_launcher.hpp"
 #include "app/stream_registry.hpp"
+#include "app/stream_state_reporter.hpp"
 #include "common/logger.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/supervisor.hpp"
@@ -65,6 +66,7 @@ StreamPlan cameraPlan(const std::string& name, const std::string& uri,
   // For cameras this is the transcoding ceiling (the demo sets its own size below).
   std::tie(plan.ingest.width, plan.ingest.height) = parseVideoSize(options.transcodeMaxSize);
   plan.ingest.bitrateKbps = options.transcodeMaxBitrateKbps;
+  plan.ingest.stallSeconds = options.sourceStallSeconds;
   plan.encodings = uri.rfind("test://", 0) == 0 || isPublishedSource(uri) ? encodedSourceEncodings()
                                                                           : passThroughEncodings();
   if (uri.rfind("rtp://", 0) == 0 && uri.find("codec=vp8") != std::string::npos) {
@@ -138,9 +140,12 @@ int runServe(const ServeOptions& options) {
   AuditHeadReporter auditHeads(*store);
   access::DirectoryAuthorizer authorizer(*store);
 
+  // The directory hears each stream's state as viewers are told it (Stream::state()).
+  StreamStateReporter stateReporter(streams, *store);
+
   // State changes arrive on the supervisor's thread; Stream::setState is atomic.
   struct SupervisorEvents final : pipelines::Supervisor::Listener {
-    SupervisorEvents(StreamRegistry& s, access::DirectoryRecords& d) : streams(s), directory(d) {}
+    SupervisorEvents(StreamRegistry& s, StreamStateReporter& r) : streams(s), reporter(r) {}
     void onSourceStateChanged(const std::string& stream, pipelines::SourceState state,
                               const std::string& detail) override {
       auto mapped = state == pipelines::SourceState::Running    ? StreamState::Live
@@ -157,15 +162,11 @@ int runServe(const ServeOptions& options) {
         }
       }
       log()->info("source {}: {} {}", stream, pipelines::sourceStateName(state), detail);
-      try {
-        directory.setStreamState(stream, std::string(streamStateName(mapped)), detail);
-      } catch (const std::exception& e) {
-        log()->warn("could not record the state of {}: {}", stream, e.what());
-      }
+      reporter.poke();
     }
     StreamRegistry& streams;
-    access::DirectoryRecords& directory;
-  } supervisorEvents(streams, *store);
+    StreamStateReporter& reporter;
+  } supervisorEvents(streams, stateReporter);
 
   pipelines::Supervisor supervisor(
       options.ingestExecutable.empty() ? selfExecutable() : options.ingestExecutable,
@@ -174,17 +175,15 @@ int runServe(const ServeOptions& options) {
   for (size_t i = 0; i < workers.size(); ++i)
     slots.push_back({workers[i].get(), pools[i].get()});
   StreamLauncher launcher(slots, streams, supervisor);
-  for (const auto& plan : plans) {
+  for (const auto& plan : plans)
     launcher.launch(plan);
-    if (isPublishedSource(plan.ingest.source)) {
-      store->setStreamState(plan.name, "down", std::string(kNoPublisher));
-    }
-  }
+  stateReporter.poke();
 
   // DICOM series under DATA_DIR/dicom play as streams, whether this process's gateway or a
   // separate `medrelay gateway` received them.
   pipelines::IngestOptions dicomIngest;
   dicomIngest.logLevel = options.logLevel;
+  dicomIngest.stallSeconds = options.sourceStallSeconds;
   dicomIngest.ctWindow = options.dicomOptions.ctWindow;
   DicomSeriesPlayer player(options.dataDir / "dicom", launcher, dicomIngest);
   player.start();
@@ -206,12 +205,8 @@ int runServe(const ServeOptions& options) {
         return launcher.launch(cameraPlan(name, source, options));
       },
       certificate, ice,
-      [&store](const std::string& stream, StreamState state, const std::string& detail) {
-        try {
-          store->setStreamState(stream, std::string(streamStateName(state)), detail);
-        } catch (const std::exception& e) {
-          log()->warn("could not record the state of {}: {}", stream, e.what());
-        }
+      [&stateReporter](const std::string&, StreamState, const std::string&) {
+        stateReporter.poke();
       });
   SubscribeLimitsConfig subscribeLimits;
   subscribeLimits.maxSessionsPerUser = static_cast<size_t>(options.maxSessionsPerUser);
@@ -299,6 +294,7 @@ int runServe(const ServeOptions& options) {
   player.stop();
   service.closeAll();
   supervisor.stop();
+  stateReporter.stop();  // its last writes first: "offline" below is the final word
   for (Stream* stream : streams.all()) {
     try {
       store->setStreamState(stream->name(), "offline", "the relay stopped");

@@ -131,6 +131,11 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
                    "Bit rate (kbit/s) of transcoded cameras")
       ->capture_default_str()
       ->check(CLI::Range(100, 50000));
+  serve
+      ->add_option("--source-stall-seconds", options.sourceStallSeconds,
+                   "Restart a camera that sends nothing for this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600));
   serve->add_option("--workers", options.workers, "Media worker threads (0: one per core)")
       ->check(CLI::Range(0, 256));
   serve->add_option("--log-level", options.logLevel, "trace, debug, info, warn, error")

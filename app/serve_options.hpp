@@ -44,6 +44,9 @@ struct ServeOptions {
   // Cameras passed through keep their own size and rate.
   std::string transcodeMaxSize = "1280x720";
   int transcodeMaxBitrateKbps = 2000;
+  // A camera that sends nothing for this long is restarted (one that never sent: twice this;
+  // sources that wait for their sender, such as an SRT listener, are never restarted for that).
+  int sourceStallSeconds = 10;
   int workers = 0;  // 0: one per core
   std::string logLevel = "info";
   std::string ingestExecutable;  // empty: this executable (/proc/self/exe)

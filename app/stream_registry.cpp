@@ -29,10 +29,26 @@ void Stream::noteSourceEvent(const std::string& detail, bool restarted) {
   if (restarted) ++restarts_;
 }
 
+namespace {
+
+bool mediaFlows(const relay::router::RoomFigures& figures) {
+  return figures.bitrateKbps > 0 || figures.framesPerSecond > 0;
+}
+
+}  // namespace
+
+StreamState Stream::state() const {
+  auto state = state_.load();
+  if (state == StreamState::Live && !mediaFlows(room_.figures())) return StreamState::Connecting;
+  return state;
+}
+
 SourceHealth Stream::health() const {
   auto figures = room_.figures();
+  bool waiting = state_.load() == StreamState::Live && !mediaFlows(figures);
   std::lock_guard lock(sourceMutex_);
-  return {detail_, restarts_, figures.bitrateKbps, figures.framesPerSecond};
+  std::string detail = waiting && detail_.empty() ? std::string(kWaitingForMedia) : detail_;
+  return {std::move(detail), restarts_, figures.bitrateKbps, figures.framesPerSecond};
 }
 
 Stream* StreamRegistry::add(std::unique_ptr<Stream> stream) {

@@ -12,22 +12,26 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "relay/router/room.hpp"
 
 namespace medrelay::app {
 
-// Connecting: the source is being started; Live: media flows; Stalled: the source stopped
-// sending and is being restarted; Failed: the source failed (reason in the detail) and is being
-// restarted; Down: nothing to carry (a WHIP stream without publisher).
+// Connecting: the source is being started, or runs but no media has come in the last sampling
+// period; Live: media flows; Stalled: the source stopped sending and is being restarted;
+// Failed: the source failed (reason in the detail) and is being restarted; Down: nothing to
+// carry (a WHIP stream without publisher).
 enum class StreamState { Connecting, Live, Stalled, Failed, Down };
 std::string_view streamStateName(StreamState state);
+// The detail of a running source that sends nothing yet (or no longer).
+inline constexpr std::string_view kWaitingForMedia = "waiting for media";
 
 // How the source is doing, for the API and /metrics: the last transition's reason, how often
 // it was restarted, and its media rate over the room's last sampling period.
 struct SourceHealth {
-  std::string detail;  // why it is down or was restarted ("" when fine)
+  std::string detail;  // why it is not live or was restarted ("" when fine)
   uint32_t restarts = 0;
   uint32_t bitrateKbps = 0;
   double framesPerSecond = 0;
@@ -45,8 +49,10 @@ class Stream {
   relay::router::Room& room() { return room_; }
   const relay::router::Room& room() const { return room_; }
 
-  // Any thread.
-  StreamState state() const { return state_.load(); }
+  // Any thread. setState takes what the source side says (the supervisor, the publish
+  // service); state() tells the truth to viewers: a running source is live only while media
+  // arrives (an SRT listener without caller, a publisher that sends nothing, is connecting).
+  StreamState state() const;
   void setState(StreamState state) { state_.store(state); }
   // A state change of the source with its reason; `restarted` counts a restart.
   void noteSourceEvent(const std::string& detail, bool restarted);

@@ -74,6 +74,7 @@ class IngestRun {
       takeAudioSink(GST_APP_SINK(sink));
       gst_object_unref(sink);
     }
+    waitsForSender_ = description->waitsForSender;
     if (!description->feedback.empty()) {
       feedback_ = RtpFeedback::open(description->feedback, error);
       if (!feedback_)
@@ -264,7 +265,7 @@ class IngestRun {
     if (self->relayGone_.load()) {
       self->finish(kIngestRelayGone, "the relay closed the ingest socket");
     } else if (self->lastPacketMs_.load() == 0) {
-      if (now - self->startedMs_ > 2000LL * self->options_.stallSeconds) {
+      if (!self->waitsForSender_ && now - self->startedMs_ > 2000LL * self->options_.stallSeconds) {
         self->finish(kIngestStalled, "no media from the source");
       }
     } else if (now - self->lastPacketMs_.load() > 1000LL * self->options_.stallSeconds) {
@@ -319,6 +320,7 @@ class IngestRun {
   std::vector<GstElement*> sinks_;
   std::unique_ptr<RtpFeedback> feedback_;  // rtp:// sources with a feedback address
   std::atomic<int64_t> lastPacketMs_{0};
+  bool waitsForSender_ = false;  // main-loop thread: set before it runs
   std::atomic<bool> relayGone_{false};
   std::atomic<uint64_t> dropped_{0};
   int64_t startedMs_ = 0;

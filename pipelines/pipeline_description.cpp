@@ -90,6 +90,17 @@ bool browserCompatibleH264Profile(const std::string& profile) {
   return profile == "constrained-baseline" || profile == "baseline";
 }
 
+bool isSrtListener(const std::string& source) {
+  if (source.rfind("srt://", 0) != 0) return false;
+  auto query = source.find('?');
+  if (query != std::string::npos) {
+    auto mode = source.find("mode=", query);
+    if (mode != std::string::npos) return source.compare(mode + 5, 8, "listener") == 0;
+  }
+  auto host = source.substr(6, source.find_first_of(":/?", 6) - 6);
+  return host.empty();  // srtsrc listens when no host is given
+}
+
 std::optional<PipelineDescription> describePipeline(const IngestOptions& o, RtspMode mode,
                                                     std::string& error) {
   PipelineDescription out;
@@ -137,6 +148,7 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
       return std::nullopt;
     }
     out.feedback = m[4].str();
+    out.waitsForSender = true;
     bool vp8 = m[3] == "vp8";
     out.vp8 = vp8;
     out.h264 = !vp8;
@@ -168,6 +180,7 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     }
     source = "srtsrc uri=" + launchQuoted(o.source) + " wait-for-connection=false";
     passThroughHead = "tsdemux name=demux";
+    out.waitsForSender = isSrtListener(o.source);
   } else if (o.source.rfind("sdp://", 0) == 0) {
     // sdp:///path/to/camera.sdp: RTP over UDP as the file describes it.
     auto path = o.source.substr(6);
@@ -179,6 +192,7 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     source = "filesrc location=" + launchQuoted(path) +
              " ! sdpdemux name=demux latency=100 timeout=5000000";
     passThroughHead = "rtph264depay";
+    out.waitsForSender = true;  // RTP over UDP to us
   } else {
     error = "unsupported source scheme (expected test://, rtsp://, srt://, sdp:// or dicom://)";
     return std::nullopt;

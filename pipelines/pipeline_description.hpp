@@ -22,7 +22,13 @@ struct PipelineDescription {
   std::string audioTap;     // element named in `launch` whose audio pads feed `audioBranch`
   std::string audioBranch;  // a bin description: raw audio in, RTP Opus out (appsink "opus")
   std::string feedback;     // rtp:// sources: where key-frame requests go (HOST:PORT), or ""
+  // The source listens and its sender comes when it comes (rtp://, sdp://, an SRT listener):
+  // waiting for the first packet is not a stall, and restarting would not bring one sooner.
+  bool waitsForSender = false;
 };
+
+// An srt:// address on which we listen (mode=listener, or no host) rather than call.
+bool isSrtListener(const std::string& source);
 
 // Sources whose streams carry audio (or may: a camera's audio shows only when it answers).
 bool sourceCarriesAudio(const std::string& source);

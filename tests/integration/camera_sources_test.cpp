@@ -8,6 +8,8 @@
 
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "tests/integration/gst_sender.hpp"
@@ -67,6 +69,39 @@ TEST(CameraSources, SrtCameraCallsTheRelayAndResumesAfterUnplugging) {
       srtCamera("constrained-baseline", srtUri(port, "caller", kPassphrase)));
   EXPECT_TRUE(w.viewer->waitForFrames(during + 30, 40s))
       << "frames when unplugged " << during << ", now " << w.viewer->framesDecoded();
+}
+
+// An SRT listener nobody calls yet is "connecting, waiting for media" to viewers and in the
+// directory, steadily: not live (it said live at 0 fps), and not restarted as stalled every few
+// seconds (a restart cannot make a caller come). Then the camera calls and it is live.
+TEST(CameraSources, AnSrtListenerWithoutCallerWaitsAndSaysSo) {
+  int port = freeUdpPort();
+  ServerProcess server({"--no-demo", "--source-stall-seconds", "1", "--stream",
+                        "or7=" + srtUri(port, "listener", kPassphrase)});
+  auto token = server.issueToken("demo");
+  std::set<std::string> states, directoryStates;
+  nlohmann::json stream;
+  // Four times as long as a source that never sent may wait before it is called stalled.
+  for (auto end = std::chrono::steady_clock::now() + 8s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(250ms)) {
+    stream = listedStream(server, "or7", token);
+    states.insert(stream.value("state", ""));
+    for (const auto& s : nlohmann::json::parse(server.admin({"stream", "list", "--json"})))
+      if (s.at("name") == "or7") directoryStates.insert(s.at("state").get<std::string>());
+  }
+  EXPECT_EQ(states, std::set<std::string>{"connecting"}) << stream.dump();
+  EXPECT_EQ(stream.value("detail", ""), "waiting for media") << stream.dump();
+  EXPECT_EQ(stream.value("restarts", -1), 0) << stream.dump();
+  EXPECT_FALSE(directoryStates.count("live") || directoryStates.count("stalled"))
+      << "the directory said " << nlohmann::json(directoryStates).dump();
+
+  GstSender camera(srtCamera("constrained-baseline", srtUri(port, "caller", kPassphrase)));
+  for (auto end = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < end && stream.value("state", "") != "live";
+       std::this_thread::sleep_for(250ms))
+    stream = listedStream(server, "or7", token);
+  EXPECT_EQ(stream.value("state", ""), "live") << stream.dump();
+  EXPECT_EQ(stream.value("detail", ""), "") << stream.dump();
 }
 
 TEST(CameraSources, SrtWithTheWrongPassphraseGetsNoVideo) {

@@ -31,4 +31,15 @@ Watching watchStream(ServerProcess& server, const std::string& stream, ViewerCod
   return w;
 }
 
+nlohmann::json listedStream(ServerProcess& server, const std::string& stream,
+                            const std::string& token) {
+  auto list = httpsRequest("127.0.0.1", server.port(), "GET", "/api/v1/streams",
+                           {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(list.status, 200) << list.body;
+  if (list.status == 200)
+    for (const auto& s : nlohmann::json::parse(list.body))
+      if (s.at("name") == stream) return s;
+  return nlohmann::json::object();
+}
+
 }  // namespace medrelay::testing

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "tests/integration/server_process.hpp"
@@ -18,5 +19,9 @@ struct Watching {
 
 Watching watchStream(ServerProcess& server, const std::string& stream,
                      ViewerCodec codec = ViewerCodec::H264, bool withAudio = false);
+
+// The stream as GET /api/v1/streams lists it to `token`'s user (an empty object if not listed).
+nlohmann::json listedStream(ServerProcess& server, const std::string& stream,
+                            const std::string& token);
 
 }  // namespace medrelay::testing

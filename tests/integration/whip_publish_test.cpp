@@ -12,23 +12,13 @@
 #include "tests/integration/server_process.hpp"
 #include "tests/integration/webrtcbin_publisher.hpp"
 #include "tests/integration/webrtcbin_viewer.hpp"
+#include "tests/integration/whep_watch.hpp"
 
 namespace medrelay::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// The stream as the viewer API lists it to `token`'s user (an empty object if not listed).
-nlohmann::json listed(ServerProcess& server, const std::string& name, const std::string& token) {
-  auto list = httpsRequest("127.0.0.1", server.port(), "GET", "/api/v1/streams",
-                           {{"Authorization", "Bearer " + token}});
-  EXPECT_EQ(list.status, 200) << list.body;
-  if (list.status == 200)
-    for (const auto& s : nlohmann::json::parse(list.body))
-      if (s.at("name") == name) return s;
-  return nlohmann::json::object();
-}
 
 class WhipPublish : public ::testing::Test {
  protected:
@@ -71,7 +61,7 @@ ServerProcess* WhipPublish::server_ = nullptr;
 // Before anyone publishes, a WHIP stream is down, for "no publisher", in the viewer API and
 // in the directory alike (it said "connecting" to viewers and "offline" to the CLI).
 TEST_F(WhipPublish, AStreamNobodyPublishesIsDownEverywhere) {
-  auto stream = listed(*server_, "ward3", server_->issueToken("demo"));
+  auto stream = listedStream(*server_, "ward3", server_->issueToken("demo"));
   EXPECT_EQ(stream.value("state", ""), "down") << stream.dump();
   EXPECT_EQ(stream.value("detail", ""), "no publisher") << stream.dump();
   EXPECT_EQ(streamState("ward3"), "down");
@@ -105,7 +95,7 @@ void expectPublishedVideoPlays(ServerProcess& server, ViewerCodec codec, int lum
   // The stream says it is live, with the publisher's frame rate (sampled every 2 s).
   nlohmann::json stream;
   for (auto end = Clock::now() + 20s; Clock::now() < end; std::this_thread::sleep_for(200ms)) {
-    stream = listed(server, "ward3", token);
+    stream = listedStream(server, "ward3", token);
     if (stream.value("fps", 0.0) > 0) break;
   }
   EXPECT_EQ(stream.value("state", ""), "live") << stream.dump();

@@ -227,5 +227,29 @@ TEST(PipelineDescription, OnlyBaselineProfilesPassThrough) {
   EXPECT_FALSE(browserCompatibleH264Profile("main"));
 }
 
+// Listening sources wait for their sender as long as it takes; pulled ones stall without media.
+TEST(PipelineDescription, ListeningSourcesWaitForTheirSender) {
+  EXPECT_TRUE(isSrtListener("srt://:7001"));
+  EXPECT_TRUE(isSrtListener("srt://0.0.0.0:7001?mode=listener&latency=120"));
+  EXPECT_TRUE(isSrtListener("srt://:7001?latency=120"));
+  EXPECT_FALSE(isSrtListener("srt://cam.example:7001"));
+  EXPECT_FALSE(isSrtListener("srt://cam.example:7001?mode=caller"));
+  EXPECT_FALSE(isSrtListener("rtsp://cam/"));
+  auto waits = [](const std::string& source) {
+    IngestOptions options;
+    options.source = source;
+    std::string error;
+    auto description = describePipeline(options, RtspMode::PassThrough, error);
+    EXPECT_TRUE(description) << source << ": " << error;
+    return description && description->waitsForSender;
+  };
+  EXPECT_TRUE(waits("rtp://127.0.0.1:5004?codec=vp8"));
+  EXPECT_TRUE(waits("sdp:///etc/medrelay/cam.sdp"));
+  EXPECT_TRUE(waits("srt://:7001?mode=listener"));
+  EXPECT_FALSE(waits("srt://cam.example:7001"));
+  EXPECT_FALSE(waits("rtsp://cam.example/stream"));
+  EXPECT_FALSE(waits("test://"));
+}
+
 }  // namespace
 }  // namespace medrelay::pipelines
