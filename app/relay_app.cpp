@@ -177,7 +177,21 @@ int runServe(const ServeOptions& options) {
   StreamLauncher launcher(slots, streams, supervisor);
   for (const auto& plan : plans)
     launcher.launch(plan);
-  stateReporter.poke();
+  // Cameras added to the directory (`admin stream add --source rtsp://...`) run too, those
+  // there now and those added while the relay runs (see setDirectoryChangedHook below).
+  auto launchDirectoryCameras = [&] {
+    try {
+      for (const auto& record : store->listStreams()) {
+        if (!isCameraSource(record.source) || streams.find(record.name)) continue;
+        log()->info("starting {}, a camera of the directory", record.name);
+        launcher.launch(cameraPlan(record.name, record.source, options));
+      }
+    } catch (const std::exception& e) {
+      log()->error("could not start the directory's cameras: {}", e.what());
+    }
+    stateReporter.poke();
+  };
+  launchDirectoryCameras();
 
   // DICOM series under DATA_DIR/dicom play as streams, whether this process's gateway or a
   // separate `medrelay gateway` received them.
@@ -198,6 +212,7 @@ int runServe(const ServeOptions& options) {
   relay::transport::IceConfig ice;
   ice.bindAddresses = options.iceAddresses;
   RelayService service(tokens, authorizer, streams, certificate, ice);
+  service.setDirectoryChangedHook(launchDirectoryCameras);
   // WHIP: streams declared with a whip:// source (here or in the directory) take publishers.
   PublishService publishing(
       authorizer,
@@ -290,6 +305,7 @@ int runServe(const ServeOptions& options) {
   log()->info("signal {} received, shutting down", signal);
 
   server.stop();
+  service.setDirectoryChangedHook(nullptr);
   if (dicom) dicom->stop();
   player.stop();
   service.closeAll();

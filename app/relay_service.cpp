@@ -88,7 +88,16 @@ RelayService::~RelayService() {
   closeAll();
 }
 
+void RelayService::setDirectoryChangedHook(std::function<void()> hook) {
+  std::lock_guard lock(hookMutex_);
+  directoryChanged_ = std::move(hook);
+}
+
 void RelayService::reviewSessions(bool directoryChanged) {
+  if (directoryChanged) {
+    std::lock_guard lock(hookMutex_);
+    if (directoryChanged_) directoryChanged_();
+  }
   if (publishing_) publishing_->review(directoryChanged);
   int64_t now = medrelay::wallSeconds();
   auto ended = sessions_.removeRefused([&](const Session& session) {

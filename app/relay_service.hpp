@@ -76,6 +76,10 @@ class RelayService final : public signaling::SignalingBackend {
   // Ends every session (server shutdown); blocks until the workers have closed them.
   void closeAll();
 
+  // Called on the authorizer's thread after the directory changed (streams added there are
+  // started, say). Setting another (or none) waits for a call in progress to end.
+  void setDirectoryChangedHook(std::function<void()> hook);
+
  private:
   class Session;
   bool forget(const std::string& sessionId);  // false if it was already gone
@@ -98,6 +102,8 @@ class RelayService final : public signaling::SignalingBackend {
   BurstLog limitLog_;
   std::vector<std::function<std::string()>> metricsSources_;  // guarded by mutex_
   std::function<std::string(const std::string&)> burnedInOf_;
+  std::mutex hookMutex_;                    // held while the hook runs
+  std::function<void()> directoryChanged_;  // guarded by hookMutex_
 };
 
 }  // namespace medrelay::app

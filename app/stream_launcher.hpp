@@ -39,6 +39,15 @@ inline bool isPublishedSource(const std::string& source) {
   return source.rfind("whip", 0) == 0;
 }
 
+// Cameras the relay pulls from or listens on through an ingest child, as `--stream` and
+// `admin stream add --source` give them; not WHIP, DICOM series or the test picture (which
+// --demo/--no-demo governs).
+inline bool isCameraSource(const std::string& source) {
+  for (const char* scheme : {"rtsp://", "rtsps://", "srt://", "sdp://", "rtp://"})
+    if (source.rfind(scheme, 0) == 0) return true;
+  return false;
+}
+
 class StreamLauncher {
  public:
   struct WorkerSlot {

@@ -104,6 +104,19 @@ TEST(CameraSources, AnSrtListenerWithoutCallerWaitsAndSaysSo) {
   EXPECT_EQ(stream.value("detail", ""), "") << stream.dump();
 }
 
+// A camera an administrator adds to the directory while the relay runs is started without a
+// restart (only --stream cameras were) and plays once shared.
+TEST(CameraSources, ACameraAddedToTheDirectoryStartsAndPlays) {
+  int port = freeUdpPort();
+  GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase)));
+  ServerProcess server({"--no-demo"});
+  server.admin({"stream", "add", "--tenant", "demo", "--kind", "camera", "--source",
+                srtUri(port, "caller", kPassphrase), "or8"});
+  server.admin({"stream", "share", "or8", "demo/demo"});
+  auto w = watchStream(server, "or8");
+  EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
+}
+
 TEST(CameraSources, SrtWithTheWrongPassphraseGetsNoVideo) {
   int port = freeUdpPort();
   GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase)));
