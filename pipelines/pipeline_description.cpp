@@ -94,8 +94,12 @@ bool isSrtListener(const std::string& source) {
   if (source.rfind("srt://", 0) != 0) return false;
   auto query = source.find('?');
   if (query != std::string::npos) {
-    auto mode = source.find("mode=", query);
-    if (mode != std::string::npos) return source.compare(mode + 5, 8, "listener") == 0;
+    // The mode parameter itself, not "mode=" inside another one's value (a passphrase, say).
+    for (size_t at = query; at != std::string::npos; at = source.find('&', at + 1)) {
+      if (source.compare(at + 1, 5, "mode=") != 0) continue;
+      auto end = source.find('&', at + 1);
+      return source.substr(at + 6, end == std::string::npos ? end : end - at - 6) == "listener";
+    }
   }
   auto host = source.substr(6, source.find_first_of(":/?", 6) - 6);
   return host.empty();  // srtsrc listens when no host is given

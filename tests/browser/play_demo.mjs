@@ -23,14 +23,14 @@ try {
     const later = await waitFor(() => inboundVideo(page), (s) => s.framesDecoded >= first.framesDecoded + 30,
       10000, `${codec} frames to keep increasing`);
     assert.ok(later.width > 0 && later.height > 0, 'decoded frames have a size');
-    // 150 more frames (about 5 s at 30 fps; longer on a loaded machine, which loses nothing
-    // on loopback): a healthy decoder sends no PLI at all; a few allow for a slow start.
+    // 150 more frames (about 5 s at 30 fps): a healthy decoder sends no PLI at all; the loop sent
+    // 2-3 a second. A few are allowed for loss on a loaded machine's loopback.
     const settled = await waitFor(() => inboundVideo(page), (s) => s.framesDecoded >= later.framesDecoded + 150,
       60000, `${codec}: 150 more frames`);
     const plis = settled.pliCount - later.pliCount;
     console.log(`${codec}: ${settled.framesDecoded} frames decoded at ${later.width}x${later.height}, lost ${settled.packetsLost}, ` +
       `${plis} PLIs and ${settled.framesDropped - later.framesDropped} frames dropped over the last 150`);
-    assert.ok(plis <= 2, `${codec}: the decoder asked for ${plis} key frames in 150 frames`);
+    assert.ok(plis <= 5, `${codec}: the decoder asked for ${plis} key frames in 150 frames`);
     await page.close();
   }
   // The one-time link `serve` prints: it signs the browser in (spending the link's refresh

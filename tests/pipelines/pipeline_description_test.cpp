@@ -234,6 +234,9 @@ TEST(PipelineDescription, ListeningSourcesWaitForTheirSender) {
   EXPECT_TRUE(isSrtListener("srt://:7001?latency=120"));
   EXPECT_FALSE(isSrtListener("srt://cam.example:7001"));
   EXPECT_FALSE(isSrtListener("srt://cam.example:7001?mode=caller"));
+  EXPECT_FALSE(isSrtListener("srt://cam.example:7001?passphrase=xmode=listener&mode=caller"));
+  EXPECT_FALSE(isSrtListener("srt://cam.example:7001?mode=listenerish"));
+  EXPECT_TRUE(isSrtListener("srt://0.0.0.0:7001?passphrase=abcdefghij&mode=listener"));
   EXPECT_FALSE(isSrtListener("rtsp://cam/"));
   auto waits = [](const std::string& source) {
     IngestOptions options;
