@@ -155,11 +155,12 @@ int runServe(const ServeOptions& options) {
                                                                 : StreamState::Down;
       if (Stream* s = streams.find(stream)) {
         s->setState(mapped);
-        // Starting keeps the reason of the restart it follows; running clears it.
-        if (state != pipelines::SourceState::Starting) {
-          s->noteSourceEvent(state == pipelines::SourceState::Running ? "" : detail,
-                             pipelines::awaitingRestart(state));
-        }
+        // Starting and running keep the reason of the restart they follow (until media
+        // arrives, see Stream::health).
+        if (state == pipelines::SourceState::Running)
+          s->noteSourceRunning();
+        else if (state != pipelines::SourceState::Starting)
+          s->noteSourceEvent(detail, pipelines::awaitingRestart(state));
       }
       log()->info("source {}: {} {}", stream, pipelines::sourceStateName(state), detail);
       reporter.poke();

@@ -29,6 +29,12 @@ void Stream::noteSourceEvent(const std::string& detail, bool restarted) {
   if (restarted) ++restarts_;
 }
 
+void Stream::noteSourceRunning() {
+  auto packetsIn = room_.figures().packetsIn;
+  std::lock_guard lock(sourceMutex_);
+  packetsInAtRunning_ = packetsIn;
+}
+
 namespace {
 
 bool mediaFlows(const relay::router::RoomFigures& figures) {
@@ -45,9 +51,15 @@ StreamState Stream::state() const {
 
 SourceHealth Stream::health() const {
   auto figures = room_.figures();
-  bool waiting = state_.load() == StreamState::Live && !mediaFlows(figures);
   std::lock_guard lock(sourceMutex_);
-  std::string detail = waiting && detail_.empty() ? std::string(kWaitingForMedia) : detail_;
+  std::string detail = detail_;
+  if (state_.load() == StreamState::Live) {
+    bool mediaSinceRunning = figures.packetsIn > packetsInAtRunning_;
+    if (mediaFlows(figures))
+      detail.clear();
+    else if (mediaSinceRunning || detail.empty())
+      detail = kWaitingForMedia;
+  }
   return {std::move(detail), restarts_, figures.bitrateKbps, figures.framesPerSecond};
 }
 

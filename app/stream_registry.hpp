@@ -56,6 +56,9 @@ class Stream {
   void setState(StreamState state) { state_.store(state); }
   // A state change of the source with its reason; `restarted` counts a restart.
   void noteSourceEvent(const std::string& detail, bool restarted);
+  // The source runs again. The reason of the failure it follows stays the detail until media
+  // arrives: a camera that is restarted over and over says why, not "waiting for media".
+  void noteSourceRunning();
   SourceHealth health() const;
 
  private:
@@ -63,8 +66,9 @@ class Stream {
   relay::router::Room room_;
   std::atomic<StreamState> state_{StreamState::Connecting};
   mutable std::mutex sourceMutex_;
-  std::string detail_;     // guarded by sourceMutex_
-  uint32_t restarts_ = 0;  // guarded by sourceMutex_
+  std::string detail_;               // guarded by sourceMutex_
+  uint32_t restarts_ = 0;            // guarded by sourceMutex_
+  uint64_t packetsInAtRunning_ = 0;  // guarded by sourceMutex_
 };
 
 class StreamRegistry {

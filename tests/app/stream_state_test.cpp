@@ -112,5 +112,23 @@ TEST_F(StreamStateTest, ARunningSourceIsLiveOnlyWhileMediaArrives) {
   EXPECT_EQ(record.stateDetail, "the source stopped sending media");
 }
 
+TEST_F(StreamStateTest, ARestartedSourceSaysWhyItFailedUntilMediaArrives) {
+  // The supervisor: the camera failed, and its restarted child runs but has sent nothing.
+  stream->setState(StreamState::Failed);
+  stream->noteSourceEvent("the source failed (unreachable)", true);
+  stream->setState(StreamState::Live);
+  stream->noteSourceRunning();
+  EXPECT_EQ(stream->state(), StreamState::Connecting);
+  EXPECT_EQ(stream->health().detail, "the source failed (unreachable)");
+  EXPECT_EQ(stream->health().restarts, 1u);
+
+  feed(1, 20);
+  ASSERT_TRUE(awaitState(StreamState::Live));
+  EXPECT_EQ(stream->health().detail, "");
+  // Media came since it ran again: when it pauses, the old failure is history.
+  ASSERT_TRUE(awaitState(StreamState::Connecting));
+  EXPECT_EQ(stream->health().detail, kWaitingForMedia);
+}
+
 }  // namespace
 }  // namespace medrelay::app
