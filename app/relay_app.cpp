@@ -67,10 +67,18 @@ StreamPlan cameraPlan(const std::string& name, const std::string& uri,
   std::tie(plan.ingest.width, plan.ingest.height) = parseVideoSize(options.transcodeMaxSize);
   plan.ingest.bitrateKbps = options.transcodeMaxBitrateKbps;
   plan.ingest.stallSeconds = options.sourceStallSeconds;
-  plan.encodings = uri.rfind("test://", 0) == 0 || isPublishedSource(uri) ? encodedSourceEncodings()
-                                                                          : passThroughEncodings();
-  if (uri.rfind("rtp://", 0) == 0 && uri.find("codec=vp8") != std::string::npos) {
-    plan.encodings = {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)}};
+  if (uri.rfind("rtp://", 0) == 0) {
+    plan.encodings =
+        forwardedRtpEncodings(uri.find("codec=vp8") != std::string::npos ? relay::rtp::Codec::Vp8
+                                                                         : relay::rtp::Codec::H264);
+  } else {
+    plan.encodings = encodedSourceEncodings();
+    // A camera's H.264 is passed through when browsers can play it: its own picture, which
+    // viewers that can decode H.264 get; VP8 is encoded from it for the others.
+    if (isCameraSource(uri)) {
+      for (auto& encoding : plan.encodings)
+        encoding.preferred = encoding.codec == relay::rtp::Codec::H264;
+    }
   }
   if (pipelines::sourceCarriesAudio(uri) || isPublishedSource(uri))
     plan.encodings.push_back(opusEncoding());

@@ -211,7 +211,8 @@ void RelayService::subscribe(
   auto& room = stream->room();
   auto published = room.publishedCodec();
   for (const auto& encoding : room.encodings()) {
-    if (!published || encoding.codec == *published) available.push_back({encoding.codec});
+    if (!published || encoding.codec == *published)
+      available.push_back({encoding.codec, encoding.preferred});
   }
   auto choice =
       relay::webrtc::chooseVideoCodec(std::get<relay::webrtc::RemoteDescription>(offer), available);

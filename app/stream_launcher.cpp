@@ -7,8 +7,10 @@ std::vector<relay::router::IngestEncoding> encodedSourceEncodings() {
           {relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
 }
 
-std::vector<relay::router::IngestEncoding> passThroughEncodings() {
-  return {{relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
+std::vector<relay::router::IngestEncoding> forwardedRtpEncodings(relay::rtp::Codec codec) {
+  auto payloadType =
+      codec == relay::rtp::Codec::Vp8 ? pipelines::kVp8PayloadType : pipelines::kH264PayloadType;
+  return {{codec, static_cast<uint8_t>(payloadType)}};
 }
 
 relay::router::IngestEncoding opusEncoding() {

@@ -24,10 +24,11 @@ struct StreamPlan {
   std::vector<relay::router::IngestEncoding> encodings;
 };
 
-// What a source we encode ourselves offers: VP8 for Chrome/Firefox, H.264 for Safari/iOS.
+// What a source we encode (or whose H.264 we pass through) offers: VP8 for browsers without
+// H.264 (Firefox without OpenH264), H.264 for Safari/iOS; both for Chrome.
 std::vector<relay::router::IngestEncoding> encodedSourceEncodings();
-// What a camera we pass through offers.
-std::vector<relay::router::IngestEncoding> passThroughEncodings();
+// What an rtp:// source, forwarded packet for packet, offers: its one codec.
+std::vector<relay::router::IngestEncoding> forwardedRtpEncodings(relay::rtp::Codec codec);
 // Audio, for sources that may carry it (cameras, WHIP publishers, test://?audio=1).
 relay::router::IngestEncoding opusEncoding();
 

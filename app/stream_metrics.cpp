@@ -12,6 +12,7 @@ struct Row {
   std::string name, state;
   relay::router::RoomFigures figures;
   SourceHealth health;
+  std::vector<relay::rtp::Codec> codecs;
 };
 
 }  // namespace
@@ -19,8 +20,11 @@ struct Row {
 std::string streamMetricsText(const std::vector<Stream*>& streams) {
   std::map<std::string, Row> rows;
   for (Stream* stream : streams) {
+    std::vector<relay::rtp::Codec> codecs;
+    for (const auto& encoding : stream->room().encodings())
+      codecs.push_back(encoding.codec);
     rows[stream->name()] = {stream->name(), std::string(streamStateName(stream->state())),
-                            stream->room().figures(), stream->health()};
+                            stream->room().figures(), stream->health(), std::move(codecs)};
   }
   PrometheusText out;
   auto each = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
@@ -94,6 +98,15 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
              "The source's media rate over the last two seconds (all encodings).");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_bitrate_bps", {{"stream", r.name}}, r.health.bitrateKbps * 1000.0);
+  out.family("medrelay_source_encoding_bitrate_bps", "gauge",
+             "The media rate of each of the source's encodings over the last two seconds.");
+  for (const auto& [key, r] : rows) {
+    for (auto codec : r.codecs) {
+      out.sample("medrelay_source_encoding_bitrate_bps",
+                 {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
+                 r.figures.bitrateKbpsByCodec[static_cast<size_t>(codec)] * 1000.0);
+    }
+  }
   out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_fps", {{"stream", r.name}}, r.health.framesPerSecond);

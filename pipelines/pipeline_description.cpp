@@ -16,11 +16,15 @@ constexpr char kLeakyQueue[] =
     "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream";
 constexpr char kAppSink[] = "appsink sync=false max-buffers=256 drop=true";
 
+// Rate control as libwebrtc sets libvpx for real time: a 1 s client buffer and 15 % overshoot at
+// most (the defaults, 6 s and 100 %, let a hard picture run far over the rate for seconds).
 std::string vp8Branch(const IngestOptions& o) {
   return std::string(kLeakyQueue) +
          " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=" +
          std::to_string(o.bitrateKbps * 1000) +
-         " keyframe-max-dist=" + std::to_string(o.fps * o.keyFrameIntervalSeconds) +
+         " buffer-size=1000 buffer-initial-size=500 buffer-optimal-size=600 overshoot=15"
+         " keyframe-max-dist=" +
+         std::to_string(o.fps * o.keyFrameIntervalSeconds) +
          " lag-in-frames=0 error-resilient=partitions threads=2 ! rtpvp8pay pt=" +
          std::to_string(kVp8PayloadType) + " mtu=1200 picture-id-mode=15-bit ! " + kAppSink +
          " name=vp8";
@@ -201,20 +205,33 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     error = "unsupported source scheme (expected test://, rtsp://, srt://, sdp:// or dicom://)";
     return std::nullopt;
   }
-  out.h264 = true;
   out.opus = true;
   out.audioTap = "demux";
   out.audioBranch = opusBranch();
   bool rtpSource = passThroughHead == "rtph264depay";
+  // Decoded pictures within the ceiling, into the tee the encoders read ("split").
+  std::string scaledToSplit =
+      " ! videoconvert ! videoscale ! " + transcodeCeilingCaps(o) + " ! tee name=split";
   if (mode == RtspMode::PassThrough) {
-    out.launch = source + " ! " + passThroughHead + " ! h264parse name=parse ! " + h264Payloader();
+    // The camera's H.264 goes out as it came; browsers without H.264 (Firefox without
+    // OpenH264) get VP8 encoded from the decoded picture. The queue before the decoder is not
+    // leaky: dropping coded frames would break every picture up to the next key frame.
+    out.h264 = wants(o, "h264");
+    out.vp8 = wants(o, "vp8");
+    out.launch = source + " ! " + passThroughHead + " ! h264parse name=parse ! tee name=coded";
+    if (out.h264) out.launch += " coded. ! queue ! " + h264Payloader();
+    if (out.vp8)
+      out.launch += " coded. ! queue ! decodebin" + scaledToSplit + " split. ! " + vp8Branch(o);
   } else {
     // RTP sources expose one pad per track: only video goes to this decodebin (audio is
     // linked to the audio branch). MPEG-TS goes whole into decodebin, the tap for its audio.
     std::string head = rtpSource ? source + " ! application/x-rtp,media=video ! decodebin"
                                  : source + " ! decodebin name=demux";
-    out.launch = head + " ! videoconvert ! videoscale ! " + transcodeCeilingCaps(o) + " ! " +
-                 std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
+    out.launch = head + scaledToSplit + encoderBranches(o, out);
+  }
+  if (!out.h264 && !out.vp8) {
+    error = "no video encoding wanted (--codec vp8 and/or h264)";
+    return std::nullopt;
   }
   return out;
 }

@@ -91,12 +91,18 @@ void Room::sample() {
   // leaves, its producer's count stands still while the next publisher's grows from zero.
   RoomFigures figures;
   framesAtLastSample_.resize(producers_.size(), 0);
+  bytesAtLastSample_.resize(producers_.size(), 0);
+  const double seconds = std::chrono::duration<double>(kSamplePeriod).count();
   uint64_t busiestFrames = 0;  // in this period, on the encoding that carried the most
   for (size_t i = 0; i < producers_.size(); ++i) {
     const auto& p = producers_[i]->stats();
     uint64_t last = framesAtLastSample_[i];
     busiestFrames = std::max(busiestFrames, p.frames >= last ? p.frames - last : p.frames);
     framesAtLastSample_[i] = p.frames;
+    uint64_t bytes = p.bytes >= bytesAtLastSample_[i] ? p.bytes - bytesAtLastSample_[i] : p.bytes;
+    bytesAtLastSample_[i] = p.bytes;
+    figures.bitrateKbpsByCodec[static_cast<size_t>(producers_[i]->config().codec)] +=
+        static_cast<uint32_t>(static_cast<double>(bytes) * 8 / 1000 / seconds);
     figures.packetsIn += p.packets;
     figures.bytesIn += p.bytes;
     figures.keyFrameRequestsUpstream += p.keyFrameRequests;
@@ -114,7 +120,6 @@ void Room::sample() {
   figures.sent = retired_;
   for (const auto* viewer : viewers_)
     figures.sent += viewer->viewerFigures();
-  const double seconds = std::chrono::duration<double>(kSamplePeriod).count();
   std::lock_guard lock(figuresMutex_);
   figures.bitrateKbps =
       static_cast<uint32_t>((figures.bytesIn - figures_.bytesIn) * 8 / 1000 / seconds);

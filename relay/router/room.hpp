@@ -7,6 +7,7 @@
 // a method says "any thread" (name, encodings and the published figures and codec).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -29,7 +30,8 @@ namespace medrelay::relay::router {
 // One encoding the stream carries, as its ingest child sends it.
 struct IngestEncoding {
   rtp::Codec codec;
-  uint8_t payloadType;  // on the ingest socket (pipelines' convention: VP8 96, H.264 102)
+  uint8_t payloadType;     // on the ingest socket (pipelines' convention: VP8 96, H.264 102)
+  bool preferred = false;  // the source's own encoding, chosen for viewers who can take it
 };
 
 // The room's counters, as its worker last published them (every sampling period): readers take
@@ -45,8 +47,10 @@ struct RoomFigures {
   uint64_t malformed = 0, duplicates = 0, late = 0, jumps = 0, probation = 0;
   // Dropped by the ingest receiver before any producer (see IngestReceiver::Stats).
   uint64_t truncated = 0, unknownPayloadType = 0;
-  // Media rate over the last sampling period.
+  // Media rate over the last sampling period: all encodings, and each (indexed by rtp::Codec;
+  // a camera's VP8 and H.264 each keep under the transcoding ceiling).
   uint32_t bitrateKbps = 0;
+  std::array<uint32_t, rtp::kCodecCount> bitrateKbpsByCodec{};
   double framesPerSecond = 0;
 };
 
@@ -97,6 +101,7 @@ class Room final : public Producer::Listener {
   std::atomic<int> publishedCodec_{-1};
   // Worker thread.
   std::vector<std::unique_ptr<Producer>> producers_;  // in the order of encodings_
+  std::vector<uint64_t> bytesAtLastSample_;           // each producer's byte count, last sample
   std::vector<uint64_t> framesAtLastSample_;          // each producer's frame count, last sample
   std::unique_ptr<IngestReceiver> ingest_;
   std::function<void()> keyFrameSource_;

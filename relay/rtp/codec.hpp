@@ -1,12 +1,14 @@
 // Codecs the relay forwards: two video codecs and Opus for audio. Plain values; any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 namespace medrelay::relay::rtp {
 
 enum class Codec : uint8_t { Vp8, H264, Opus };
+inline constexpr size_t kCodecCount = 3;
 
 constexpr bool isAudio(Codec codec) {
   return codec == Codec::Opus;

@@ -98,30 +98,46 @@ SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
   if (!video->rtcpMux) {
     return SdpError{"no-rtcp-mux", "The offer must use rtcp-mux (RFC 8834)."};
   }
+  // The offer's payload for `codec`, if it has a usable one (H.264: constrained baseline
+  // preferred among its variants).
+  auto offered = [&](rtp::Codec codec) -> const OfferedCodec* {
+    const OfferedCodec* found = nullptr;
+    for (const auto& c : video->codecs) {
+      bool usable = codec == rtp::Codec::Vp8
+                        ? equalsIgnoreCase(c.name, "VP8") && c.clockRate == 90000
+                        : codec == rtp::Codec::H264 && h264PayloadUsable(c);
+      if (!usable) continue;
+      if (codec != rtp::Codec::H264 || h264ConstrainedBaseline(c)) return &c;
+      if (!found) found = &c;
+    }
+    return found;
+  };
   auto streamHas = [&](rtp::Codec codec) {
     return std::any_of(available.begin(), available.end(),
                        [&](const StreamEncoding& e) { return e.codec == codec; });
   };
   const OfferedCodec* chosen = nullptr;
   rtp::Codec chosenCodec = rtp::Codec::Vp8;
-  for (const auto& codec : video->codecs) {
-    if (equalsIgnoreCase(codec.name, "VP8") && codec.clockRate == 90000 &&
-        streamHas(rtp::Codec::Vp8)) {
-      chosen = &codec;
-      chosenCodec = rtp::Codec::Vp8;
+  // The stream's own picture (a camera's H.264, passed through) beats the offer's order: the
+  // other encodings are transcoded from it, a generation and some latency behind.
+  for (const auto& encoding : available) {
+    if (!encoding.preferred || rtp::isAudio(encoding.codec)) continue;
+    if ((chosen = offered(encoding.codec))) {
+      chosenCodec = encoding.codec;
       break;
     }
-    if (h264PayloadUsable(codec) && streamHas(rtp::Codec::H264)) {
-      // Prefer a constrained-baseline payload type among the offer's H.264 variants.
-      chosen = &codec;
-      chosenCodec = rtp::Codec::H264;
-      for (const auto& other : video->codecs) {
-        if (h264PayloadUsable(other) && h264ConstrainedBaseline(other)) {
-          chosen = &other;
-          break;
-        }
+  }
+  // Otherwise the first codec in the offerer's order that the stream has.
+  for (size_t i = 0; !chosen && i < video->codecs.size(); ++i) {
+    const auto& codec = video->codecs[i];
+    for (auto candidate : {rtp::Codec::Vp8, rtp::Codec::H264}) {
+      if (!streamHas(candidate) || offered(candidate) == nullptr) continue;
+      bool named = equalsIgnoreCase(codec.name, std::string(rtp::codecName(candidate)));
+      if (named && (candidate != rtp::Codec::H264 || h264PayloadUsable(codec))) {
+        chosen = offered(candidate);
+        chosenCodec = candidate;
+        break;
       }
-      break;
     }
   }
   if (!chosen) {

@@ -61,6 +61,9 @@ struct RemoteDescription : TransportDescription {
 // An encoding a stream can deliver.
 struct StreamEncoding {
   rtp::Codec codec;
+  // The source's own encoding (a camera's H.264 passed through): chosen whenever the offer can
+  // take it, ahead of the offer's preference order (RFC 3264 lets the answerer pick).
+  bool preferred = false;
 };
 
 struct CodecChoice {

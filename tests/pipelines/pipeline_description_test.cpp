@@ -209,6 +209,37 @@ TEST(PipelineDescription, CodecSelectionAndRtspModes) {
   EXPECT_NE(transcode->launch.find("x264enc"), std::string::npos);
 }
 
+TEST(PipelineDescription, CamerasCarryVp8BesideTheirH264InBothModes) {
+  // Browsers without H.264 (Firefox without OpenH264) must be able to watch every camera.
+  IngestOptions options;
+  std::string error;
+  for (const std::string source :
+       {"rtsp://camera.local/stream1", "srt://10.1.2.3:7001", "sdp:///etc/medrelay/icu5.sdp"}) {
+    options.source = source;
+    options.codecs.clear();
+    for (auto mode : {RtspMode::PassThrough, RtspMode::Transcode}) {
+      auto description = describePipeline(options, mode, error);
+      ASSERT_TRUE(description) << source << ": " << error;
+      EXPECT_TRUE(description->vp8 && description->h264) << source;
+      EXPECT_NE(description->launch.find("vp8enc"), std::string::npos) << description->launch;
+      EXPECT_NE(description->launch.find("name=vp8"), std::string::npos);
+      EXPECT_NE(description->launch.find("name=h264"), std::string::npos);
+      // VP8 is encoded within the ceiling, whatever the camera sends.
+      EXPECT_NE(description->launch.find(transcodeCeilingCaps(options)), std::string::npos);
+      expectGStreamerAccepts(description->launch);
+    }
+    // The relay may be told to spare the CPU: H.264 alone, passed through, encodes nothing.
+    options.codecs = {"h264"};
+    auto h264Only = describePipeline(options, RtspMode::PassThrough, error);
+    ASSERT_TRUE(h264Only) << error;
+    EXPECT_FALSE(h264Only->vp8);
+    EXPECT_EQ(h264Only->launch.find("enc "), std::string::npos) << h264Only->launch;
+    EXPECT_EQ(h264Only->launch.find("decodebin"), std::string::npos) << h264Only->launch;
+    options.codecs = {"av1"};
+    EXPECT_FALSE(describePipeline(options, RtspMode::PassThrough, error));
+  }
+}
+
 TEST(PipelineDescription, RefusesUnknownOrMalformedSources) {
   IngestOptions options;
   std::string error;

@@ -194,6 +194,19 @@ TEST(CodecMatch, FirefoxWithoutH264HasNoCommonCodecForAnH264OnlyStream) {
   EXPECT_EQ(vp8.payloadType, 120);
 }
 
+TEST(CodecMatch, ACamerasOwnH264BeatsTheOffersOrderAndVp8RemainsForTheOthers) {
+  // A camera: its H.264 passed through (preferred), VP8 transcoded from it.
+  const StreamEncoding camera[] = {{rtp::Codec::Vp8}, {rtp::Codec::H264, true}};
+  auto chrome = std::get<CodecChoice>(chooseVideoCodec(parse(kChromeOffer), camera));
+  EXPECT_EQ(chrome.encoding.codec, rtp::Codec::H264) << "Chrome lists VP8 first";
+  EXPECT_EQ(chrome.payloadType, 106);  // still the constrained-baseline mode-1 payload
+  auto firefox = std::get<CodecChoice>(chooseVideoCodec(parse(kFirefoxOffer), camera));
+  EXPECT_EQ(firefox.encoding.codec, rtp::Codec::Vp8) << "no H.264 offered: VP8";
+  EXPECT_EQ(firefox.payloadType, 120);
+  auto safari = std::get<CodecChoice>(chooseVideoCodec(parse(kSafariOffer), camera));
+  EXPECT_EQ(safari.encoding.codec, rtp::Codec::H264);
+}
+
 TEST(SdpAnswer, ChromeAnswerRejectsAudioAndKeepsItOutOfBundle) {
   auto offer = parse(kChromeOffer);
   auto choice = std::get<CodecChoice>(chooseVideoCodec(offer, kBoth));
