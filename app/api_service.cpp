@@ -10,6 +10,7 @@
 
 #include "app/api_common.hpp"
 #include "common/logger.hpp"
+#include "signaling/ice_servers.hpp"
 
 namespace medrelay::app {
 
@@ -228,6 +229,7 @@ void ApiService::addRoutes() {
   routes_.add({V::post}, "/me/one-time-codes", signedIn(&ApiService::enrollOneTimeCodes));
   routes_.add({V::get}, "/me", signedIn(&ApiService::me));
   routes_.add({V::get}, "/streams", signedIn(&ApiService::streams));
+  routes_.add({V::get}, "/ice-servers", signedIn(&ApiService::iceServers));
 }
 
 ApiResponse ApiService::signIn(const ApiRequest& request, const json& body) {
@@ -334,6 +336,12 @@ ApiResponse ApiService::streams(const Call&, const signaling::Principal& who) {
     out.push_back(signaling::toJson(s));
   }
   return reply(200, out);
+}
+
+// The STUN/TURN servers (with this user's TURN credential) for RTCPeerConnection's
+// configuration: a client behind a firewall that blocks UDP reaches the relay through TURN.
+ApiResponse ApiService::iceServers(const Call&, const signaling::Principal& who) {
+  return reply(200, json{{"iceServers", signaling::iceServersJson(relay_.iceServers(who))}});
 }
 
 }  // namespace medrelay::app

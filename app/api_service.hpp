@@ -84,6 +84,7 @@ class ApiService {
   signaling::ApiResponse enrollOneTimeCodes(const Call&, const signaling::Principal& who);
   signaling::ApiResponse me(const Call&, const signaling::Principal& who);
   signaling::ApiResponse streams(const Call&, const signaling::Principal& who);
+  signaling::ApiResponse iceServers(const Call&, const signaling::Principal& who);
 
   access::DirectoryStore& store_;
   access::DirectoryAuthorizer& authorizer_;

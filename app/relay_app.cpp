@@ -10,6 +10,7 @@
 #include "access/directory_authorizer.hpp"
 #include "access/directory_store.hpp"
 #include "access/token_authority.hpp"
+#include "access/turn_credentials.hpp"
 #include "app/api_service.hpp"
 #include "app/audit_head_reporter.hpp"
 #include "app/dicom_gateway.hpp"
@@ -17,6 +18,7 @@
 #include "app/dicom_release.hpp"
 #include "app/directory_seed.hpp"
 #include "app/host_port.hpp"
+#include "app/ice_server_directory.hpp"
 #include "app/relay_service.hpp"
 #include "app/stream_launcher.hpp"
 #include "app/stream_registry.hpp"
@@ -124,6 +126,11 @@ int waitForStopSignal() {
 
 int runServe(const ServeOptions& options) {
   setLogLevel(options.logLevel);
+  // First, so that a missing or public TURN secret stops the start with its reason.
+  IceServerDirectory iceServers(
+      options.iceServers,
+      options.turnSecretFile.empty() ? "" : access::readTurnSecretFile(options.turnSecretFile),
+      int64_t{options.turnCredentialHours} * 3600);
   auto tokens = access::TokenAuthority::openOrCreate(options.dataDir);
   auto certificate = relay::transport::Certificate::generate("medrelay");
 
@@ -222,6 +229,7 @@ int runServe(const ServeOptions& options) {
   ice.bindAddresses = options.iceAddresses;
   RelayService service(tokens, authorizer, streams, certificate, ice);
   service.setDirectoryChangedHook(launchDirectoryCameras);
+  service.setIceServers(iceServers);
   // WHIP: streams declared with a whip:// source (here or in the directory) take publishers.
   PublishService publishing(
       authorizer,

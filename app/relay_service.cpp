@@ -340,6 +340,10 @@ bool RelayService::healthy() {
   return true;
 }
 
+std::vector<signaling::IceServer> RelayService::iceServers(const signaling::Principal& principal) {
+  return iceServers_.forUser(principal.userName, wallSeconds());
+}
+
 std::string RelayService::metricsText() {
   std::string text = streamMetricsText(streams_.all());
   PrometheusText out;

@@ -13,6 +13,7 @@
 
 #include "access/authorizer.hpp"
 #include "access/token_authority.hpp"
+#include "app/ice_server_directory.hpp"
 #include "app/media_session.hpp"
 #include "app/publish_service.hpp"
 #include "app/stream_registry.hpp"
@@ -67,6 +68,10 @@ class RelayService final : public signaling::SignalingBackend {
   void setBurnedInLookup(std::function<std::string(const std::string& stream)> lookup) {
     burnedInOf_ = std::move(lookup);
   }
+  // What clients are told to reach the relay through (set once at start, before the
+  // signaling server runs).
+  void setIceServers(IceServerDirectory servers) { iceServers_ = std::move(servers); }
+  std::vector<signaling::IceServer> iceServers(const signaling::Principal& principal) override;
   std::string metricsText() override;
   // More /metrics text (the API's, the audit writer's, the DICOM receiver's...), appended on
   // every scrape. Thread-safe; the source must stay valid while the service runs.
@@ -97,6 +102,7 @@ class RelayService final : public signaling::SignalingBackend {
   MediaSessionTable<Session> sessions_;
   std::mutex mutex_;  // guards metricsSources_
   PublishService* publishing_ = nullptr;
+  IceServerDirectory iceServers_;
   std::atomic<uint64_t> subscribesGranted_{0}, subscribesDenied_{0};
   SubscribeLimits limits_;
   BurstLog limitLog_;

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "app/host_port.hpp"
+#include "signaling/ice_servers.hpp"
 
 namespace medrelay::app {
 
@@ -136,6 +137,24 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
                    "Restart a camera that sends nothing for this long")
       ->capture_default_str()
       ->check(CLI::Range(1, 600));
+  serve
+      ->add_option("--ice-server", options.iceServers,
+                   "STUN or TURN server for clients (repeatable): stun:HOST[:PORT], "
+                   "turn:HOST[:PORT][?transport=udp|tcp], turns:HOST[:PORT]")
+      ->check([](const std::string& value) {
+        return signaling::validIceServerUri(value)
+                   ? std::string()
+                   : std::string(
+                         "expected stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp] "
+                         "or turns:HOST[:PORT]");
+      });
+  serve->add_option("--turn-secret-file", options.turnSecretFile,
+                    "File with the TURN server's shared secret (coturn static-auth-secret)");
+  serve
+      ->add_option("--turn-credential-hours", options.turnCredentialHours,
+                   "Lifetime of the TURN credentials handed to clients")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 168));
   serve->add_option("--workers", options.workers, "Media worker threads (0: one per core)")
       ->check(CLI::Range(0, 256));
   serve->add_option("--log-level", options.logLevel, "trace, debug, info, warn, error")

@@ -47,7 +47,13 @@ struct ServeOptions {
   // A camera that sends nothing for this long is restarted (one that never sent: twice this;
   // sources that wait for their sender, such as an SRT listener, are never restarted for that).
   int sourceStallSeconds = 10;
-  int workers = 0;  // 0: one per core
+  // STUN/TURN servers for clients behind firewalls (WHIP/WHEP Link headers, the viewer page).
+  // TURN credentials are minted per user with the TURN server's shared secret (coturn
+  // use-auth-secret), read from a file so it is never on a command line.
+  std::vector<std::string> iceServers;
+  std::filesystem::path turnSecretFile;
+  int turnCredentialHours = 12;  // a shift: an allocation outliving it cannot be refreshed
+  int workers = 0;               // 0: one per core
   std::string logLevel = "info";
   std::string ingestExecutable;  // empty: this executable (/proc/self/exe)
 

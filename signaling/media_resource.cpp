@@ -1,6 +1,7 @@
 #include "signaling/media_resource.hpp"
 
 #include "signaling/http_session.hpp"
+#include "signaling/ice_servers.hpp"
 
 namespace medrelay::signaling {
 
@@ -43,6 +44,11 @@ bool hasContentType(const Request& request, std::string_view type) {
   return std::string_view(value.data(), value.size()).rfind(type, 0) == 0;
 }
 
+void addIceServerLinks(Response& res, const std::vector<IceServer>& servers) {
+  for (const auto& link : iceServerLinks(servers))
+    res.insert(http::field::link, link);
+}
+
 }  // namespace
 
 void handleMediaResource(std::shared_ptr<HttpSession> session, Request&& request,
@@ -53,6 +59,14 @@ void handleMediaResource(std::shared_ptr<HttpSession> session, Request&& request
   if (request.method() == http::verb::options) {
     Response res{http::status::no_content, request.version()};
     res.set("Accept-Post", "application/sdp");
+    // RFC 9725 §4.6: a client may ask for the ICE servers before it makes its offer (so that
+    // its offer has relay candidates). Only to a caller who authenticates (CORS pre-flights
+    // carry no credentials and get none).
+    if (!request[http::field::authorization].empty()) {
+      auto who = authenticate(*session, request);
+      if (auto* refusal = std::get_if<Response>(&who)) return reply(std::move(*refusal));
+      addIceServerLinks(res, session->context().backend.iceServers(std::get<Principal>(who)));
+    }
     return reply(withCors(std::move(res)));
   }
   const std::string& stream = params.at(0);
@@ -88,7 +102,9 @@ void handleMediaResource(std::shared_ptr<HttpSession> session, Request&& request
     head->target(request.target());
     head->version(request.version());
     head->keep_alive(request.keep_alive());
-    auto answered = [session, head, stream, prefix](Outcome<SessionAnswer> outcome) {
+    auto iceServers = backend.iceServers(principal);
+    auto answered = [session, head, stream, prefix,
+                     iceServers = std::move(iceServers)](Outcome<SessionAnswer> outcome) {
       if (auto* error = std::get_if<SignalingError>(&outcome)) {
         return session->respond(*head, failure(*head, *error));
       }
@@ -97,6 +113,7 @@ void handleMediaResource(std::shared_ptr<HttpSession> session, Request&& request
       res.set(http::field::content_type, "application/sdp");
       res.set(http::field::location, prefix + stream + "/sessions/" + answer.sessionId);
       res.set(http::field::etag, "\"" + answer.sessionId + "\"");
+      addIceServerLinks(res, iceServers);
       res.body() = answer.answerSdp;
       session->respond(*head, withCors(std::move(res)));
     };

@@ -69,6 +69,15 @@ struct SessionAnswer {
   std::string answerSdp;
 };
 
+// A STUN or TURN server a client may use to reach the relay (RFC 8489/8656 URIs, RFC 7064/7065):
+// what a WHIP/WHEP answer's Link headers and GET /api/v1/ice-servers carry. For TURN, a
+// credential of the caller's own (see access/turn_credentials.hpp).
+struct IceServer {
+  std::vector<std::string> urls;  // "stun:host:3478", "turn:host:3478?transport=udp", "turns:..."
+  std::string username;           // "" for STUN
+  std::string credential;
+};
+
 // A REST call under /api/v1/, as the server hands it to the backend: already size-limited,
 // not yet authenticated (the backend decides which routes need which credential).
 struct ApiRequest {
@@ -131,6 +140,8 @@ class SignalingBackend {
   // `done` is called exactly once, from any thread (the backend may run slow work, such as
   // password hashing, off the signaling threads).
   virtual void handleApi(ApiRequest request, std::function<void(ApiResponse)> done) = 0;
+  // The STUN/TURN servers this principal may use (fast, thread-safe; empty when none are set).
+  virtual std::vector<IceServer> iceServers(const Principal&) { return {}; }
   virtual std::string metricsText() = 0;
   virtual bool healthy() = 0;
 };

@@ -2,6 +2,7 @@
 
 #include "common/clock.hpp"
 #include "signaling/http_common.hpp"
+#include "signaling/ice_servers.hpp"
 
 namespace medrelay::signaling {
 
@@ -130,10 +131,13 @@ void WsProtocol::login(const json& id, const json& message) {
     }
     principal_ = std::move(presented);
   }
+  // The STUN/TURN servers with this user's credential: a page behind a firewall that blocks
+  // UDP configures its RTCPeerConnection with them and reaches the relay through TURN.
   send({{"type", "login"},
         {"id", id},
         {"ok", true},
-        {"user", {{"id", principal_->userId}, {"name", principal_->userName}}}});
+        {"user", {{"id", principal_->userId}, {"name", principal_->userName}}},
+        {"iceServers", iceServersJson(backend_.iceServers(*principal_))}});
 }
 
 void WsProtocol::list(const json& id) {

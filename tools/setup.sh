@@ -22,6 +22,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev chromium chromium-driver
   curl openssl iproute2 procps
+  # TURN relay for the firewall tests (started by the tests themselves, on loopback)
+  coturn
 )
 
 # Node.js drives the browser tests (playwright-core against Debian's chromium). Some machines

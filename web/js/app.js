@@ -7,7 +7,9 @@ import { Player } from './player.js';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const signaling = new SignalingClient(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
-const player = new Player(signaling, $('video'), { codec: params.get('codec') });
+// ?ice=relay: only TURN-relayed paths (IT checks that the TURN server lets viewers through).
+const player = new Player(signaling, $('video'),
+  { codec: params.get('codec'), relayOnly: params.get('ice') === 'relay' });
 const credentials = new Credentials();
 let statsTimer = null;
 
@@ -26,6 +28,7 @@ async function login() {
   if (!token) return show('signin');
   try {
     const reply = await signaling.request('login', { token });
+    player.iceServers = reply.iceServers ?? [];
     status(`Signed in as ${reply.user?.name ?? 'you'}`);
     if (player.stream) {
       show('player');
@@ -102,7 +105,10 @@ signaling.addEventListener('streams-changed', () => {
 });
 // A renewed access token: tell the server on the open socket (running sessions are extended).
 credentials.addEventListener('token', (e) => {
-  if (signaling.isOpen) signaling.request('login', { token: e.detail }).catch(() => {});
+  if (signaling.isOpen) {
+    signaling.request('login', { token: e.detail })
+      .then((reply) => { player.iceServers = reply.iceServers ?? player.iceServers; }).catch(() => {});
+  }
 });
 credentials.addEventListener('expired', (e) => {
   player.stop();

@@ -10,10 +10,12 @@ const ACCESS_DENIED = new Set(['forbidden', 'unauthorized', 'access-revoked', 't
 const CODE_NEEDED = new Set(['one-time-code-required', 'one-time-code-wrong', 'locked']);
 
 export class Player extends EventTarget {
-  constructor(signaling, video, { codec = null } = {}) {
+  constructor(signaling, video, { codec = null, relayOnly = false } = {}) {
     super();
     this.signaling = signaling;
     this.video = video;
+    this.iceServers = [];  // STUN/TURN from the login reply (with this user's TURN credential)
+    this.relayOnly = relayOnly;
     this.codec = codec;  // optional preferred codec name ("VP8" or "H264"), first in our offer
     this.pc = null;
     this.session = null;
@@ -54,7 +56,8 @@ export class Player extends EventTarget {
     this.timing = timing;
     if (this.pc) this.pc.close();
     this.session = null;
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require',
+      iceServers: this.iceServers, iceTransportPolicy: this.relayOnly ? 'relay' : 'all' });
     this.pc = pc;
     const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
     this.preferCodec(transceiver);

@@ -1,0 +1,58 @@
+#include "access/turn_credentials.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace medrelay::access {
+
+std::string base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(written));
+  return out;
+}
+
+TurnCredential mintTurnCredential(std::string_view secret, std::string_view user,
+                                  int64_t nowSeconds, int64_t lifetimeSeconds) {
+  TurnCredential out;
+  out.expiresAt = nowSeconds + lifetimeSeconds;
+  out.username = std::to_string(out.expiresAt) + ":" + std::string(user);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(out.username.data()), out.username.size(), mac,
+       &length);
+  out.password = base64Encode(std::string_view(reinterpret_cast<const char*>(mac), length));
+  return out;
+}
+
+std::string readTurnSecretFile(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) {
+    throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
+  }
+  if (info.st_mode & S_IROTH) {
+    throw std::runtime_error("the TURN secret file " + file.string() +
+                             " is readable by every local user: chmod o-r it");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto first = secret.find_first_not_of(" \t\r\n");
+  auto last = secret.find_last_not_of(" \t\r\n");
+  if (!in.good() && !in.eof()) {
+    throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
+  }
+  if (first == std::string::npos) {
+    throw std::runtime_error("the TURN secret file " + file.string() + " is empty");
+  }
+  return secret.substr(first, last - first + 1);
+}
+
+}  // namespace medrelay::access
