@@ -16,13 +16,15 @@ constexpr char kLeakyQueue[] =
     "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream";
 constexpr char kAppSink[] = "appsink sync=false max-buffers=256 drop=true";
 
-// Rate control as libwebrtc sets libvpx for real time: a 1 s client buffer and 15 % overshoot at
-// most (the defaults, 6 s and 100 %, let a hard picture run far over the rate for seconds).
+// Rate control as libwebrtc sets libvpx for real time: a 1 s client buffer, 15 % overshoot at
+// most, and frames dropped when the buffer runs low (the defaults, 6 s, 100 % and never, let a
+// picture that does not compress run far over the rate for seconds).
 std::string vp8Branch(const IngestOptions& o) {
   return std::string(kLeakyQueue) +
          " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=" +
          std::to_string(o.bitrateKbps * 1000) +
          " buffer-size=1000 buffer-initial-size=500 buffer-optimal-size=600 overshoot=15"
+         " dropframe-threshold=30"
          " keyframe-max-dist=" +
          std::to_string(o.fps * o.keyFrameIntervalSeconds) +
          " lag-in-frames=0 error-resilient=partitions threads=2 ! rtpvp8pay pt=" +

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -69,6 +70,7 @@ TEST(RtspIngest, HighProfileCameraIsTranscodedUnderTheSizeAndBitrateCeiling) {
     auto at = metrics.find(sample);
     ASSERT_NE(at, std::string::npos) << metrics;
     double kbps = std::stod(metrics.substr(at + sample.size())) / 1000;
+    std::printf("  %s: %.0f kbit/s (ceiling 300)\n", codec, kbps);
     EXPECT_GT(kbps, 100) << codec;
     EXPECT_LT(kbps, 300 * 1.3) << codec << ": rate control may overshoot a little, not more";
   }
