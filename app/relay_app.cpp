@@ -266,6 +266,8 @@ int runServe(const ServeOptions& options) {
   serverConfig.limits.maxConnections = static_cast<size_t>(options.maxConnections);
   serverConfig.limits.maxConnectionsPerAddress =
       static_cast<size_t>(options.maxConnectionsPerAddress);
+  serverConfig.limits.newConnectionsPerAddressPerSecond = options.connectionsPerAddressPerSecond;
+  serverConfig.limits.newConnectionsPerAddressBurst = 2 * options.connectionsPerAddressPerSecond;
   serverConfig.limits.maxWebSocketsPerUser = static_cast<size_t>(options.maxWebSocketsPerUser);
   serverConfig.limits.requestTimeout = std::chrono::seconds(options.requestTimeoutSeconds);
   serverConfig.metrics = options.metricsListen != "off";

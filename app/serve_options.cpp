@@ -77,6 +77,12 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
   serve
+      ->add_option("--connections-per-address-per-second", options.connectionsPerAddressPerSecond,
+                   "New TCP connections one client address may open per second (bursts of "
+                   "twice as many; raise it when a whole hospital comes through one NAT address)")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  serve
       ->add_option("--max-websockets-per-user", options.maxWebSocketsPerUser,
                    "App-protocol connections signed in as one user at once")
       ->check(CLI::Range(1, 4096))

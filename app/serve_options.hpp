@@ -26,6 +26,7 @@ struct ServeOptions {
   // What one client may make the signaling server spend (see signaling::ServerLimits).
   int maxConnections = 4096;
   int maxConnectionsPerAddress = 256;
+  double connectionsPerAddressPerSecond = 50;  // new TCP connections (bursts of twice as many)
   int maxWebSocketsPerUser = 8;
   // Viewing sessions per user and how fast one user may open them (SubscribeLimitsConfig);
   // benchmarks that watch as one user with hundreds of viewers raise them.

@@ -77,7 +77,8 @@ start_medrelay() {
   "${PIN0[@]}" "$MEDRELAY" serve --data-dir "$WORK/data" --listen 127.0.0.1:$MEDRELAY_HTTPS --no-demo \
     --no-dicom --ice-address 127.0.0.1 --workers 1 --log-level warn \
     --max-sessions-per-user 100000 --subscribes-per-user-per-second 100000 \
-  --subscribes-per-address-per-second 100000 \
+    --subscribes-per-address-per-second 100000 --max-connections 100000 \
+    --max-connections-per-address 100000 --connections-per-address-per-second 100000 \
     --stream "bench=rtp://127.0.0.1:$MEDRELAY_RTP?codec=vp8&feedback=127.0.0.1:$SOURCE_FEEDBACK" \
     > "$WORK/medrelay.log" 2>&1 &
   SERVER=$!

@@ -72,5 +72,21 @@ TEST_F(ServeOptionsTest, BadValuesInTheFileAreRefusedLikeOnTheCommandLine) {
   EXPECT_THROW(parse({"--config", (file.string() + ".missing")}), std::runtime_error);
 }
 
+TEST_F(ServeOptionsTest, IceServersAndTheConnectionRateAreOptionsChecked) {
+  auto options =
+      parse({"--ice-server", "stun:stun.hospital.example:3478", "--ice-server",
+             "turn:turn.hospital.example:443?transport=tcp", "--turn-secret-file",
+             "/etc/medrelay/turn-secret", "--connections-per-address-per-second", "400"});
+  EXPECT_EQ(options.iceServers,
+            (std::vector<std::string>{"stun:stun.hospital.example:3478",
+                                      "turn:turn.hospital.example:443?transport=tcp"}));
+  EXPECT_EQ(options.turnSecretFile, "/etc/medrelay/turn-secret");
+  EXPECT_EQ(options.turnCredentialHours, 12);
+  EXPECT_EQ(options.connectionsPerAddressPerSecond, 400);
+  EXPECT_THROW(parse({"--ice-server", "https://turn.example"}), CLI::ValidationError);
+  EXPECT_THROW(parse({"--connections-per-address-per-second", "0"}), CLI::ValidationError);
+  EXPECT_THROW(parse({"--turn-credential-hours", "0"}), CLI::ValidationError);
+}
+
 }  // namespace
 }  // namespace medrelay::app
