@@ -16,6 +16,7 @@ trap cleanup EXIT
 RTP_PORT=$((20000 + $$ % 20000))
 "$BUILD/app/medrelay" serve --data-dir "$WORK/data" --listen 127.0.0.1:0 --no-demo --no-dicom \
   --ice-address 127.0.0.1 --log-level warn --stream "bench=rtp://127.0.0.1:$RTP_PORT?codec=vp8" \
+  --metrics-listen 127.0.0.1:0 \
   --max-sessions-per-user 100000 --subscribes-per-user-per-second 100000 \
   --subscribes-per-address-per-second 100000 \
   > "$WORK/serve.log" 2>&1 &

@@ -75,7 +75,7 @@ CFG
 start_medrelay() {
   rm -rf "$WORK/data"
   "${PIN0[@]}" "$MEDRELAY" serve --data-dir "$WORK/data" --listen 127.0.0.1:$MEDRELAY_HTTPS --no-demo \
-    --no-dicom --ice-address 127.0.0.1 --workers 1 --log-level warn \
+    --no-dicom --ice-address 127.0.0.1 --workers 1 --log-level warn --metrics-listen 127.0.0.1:0 \
     --max-sessions-per-user 100000 --subscribes-per-user-per-second 100000 \
     --subscribes-per-address-per-second 100000 --max-connections 100000 \
     --max-connections-per-address 100000 --connections-per-address-per-second 100000 \
