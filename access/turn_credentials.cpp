@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 namespace medrelay::access {
@@ -42,13 +41,20 @@ std::string readTurnSecretFile(const std::filesystem::path& file) {
     throw std::runtime_error("the TURN secret file " + file.string() +
                              " is readable by every local user: chmod o-r it");
   }
+  // A secret is a line, not a file's worth: refuse what is not one (a wrong path, say).
+  constexpr off_t kMaxSecretBytes = 4096;
+  if (!S_ISREG(info.st_mode) || info.st_size > kMaxSecretBytes) {
+    throw std::runtime_error("the TURN secret file " + file.string() +
+                             " is not a file of at most 4096 bytes");
+  }
   std::ifstream in(file, std::ios::binary);
-  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string secret(static_cast<size_t>(kMaxSecretBytes), '\0');
+  in.read(secret.data(), kMaxSecretBytes);
+  secret.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad())
+    throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
   auto first = secret.find_first_not_of(" \t\r\n");
   auto last = secret.find_last_not_of(" \t\r\n");
-  if (!in.good() && !in.eof()) {
-    throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
-  }
   if (first == std::string::npos) {
     throw std::runtime_error("the TURN secret file " + file.string() + " is empty");
   }

@@ -29,7 +29,8 @@ std::vector<std::string> iceServerLinks(const std::vector<IceServer>& servers) {
       std::string link = "<" + url + ">; rel=\"ice-server\"";
       if (isTurn(url) && !server.username.empty()) {
         link += "; username=" + quotedString(server.username) +
-                "; credential=" + quotedString(server.credential) + "; credential-type=\"password\"";
+                "; credential=" + quotedString(server.credential) +
+                "; credential-type=\"password\"";
       }
       links.push_back(std::move(link));
     }

@@ -98,15 +98,17 @@ SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
   if (!video->rtcpMux) {
     return SdpError{"no-rtcp-mux", "The offer must use rtcp-mux (RFC 8834)."};
   }
+  // Whether the offer's payload `c` can carry the stream's `codec`.
+  auto usable = [](rtp::Codec codec, const OfferedCodec& c) {
+    return codec == rtp::Codec::Vp8 ? equalsIgnoreCase(c.name, "VP8") && c.clockRate == 90000
+                                    : codec == rtp::Codec::H264 && h264PayloadUsable(c);
+  };
   // The offer's payload for `codec`, if it has a usable one (H.264: constrained baseline
   // preferred among its variants).
   auto offered = [&](rtp::Codec codec) -> const OfferedCodec* {
     const OfferedCodec* found = nullptr;
     for (const auto& c : video->codecs) {
-      bool usable = codec == rtp::Codec::Vp8
-                        ? equalsIgnoreCase(c.name, "VP8") && c.clockRate == 90000
-                        : codec == rtp::Codec::H264 && h264PayloadUsable(c);
-      if (!usable) continue;
+      if (!usable(codec, c)) continue;
       if (codec != rtp::Codec::H264 || h264ConstrainedBaseline(c)) return &c;
       if (!found) found = &c;
     }
@@ -129,11 +131,8 @@ SdpResult<CodecChoice> chooseVideoCodec(const RemoteDescription& offer,
   }
   // Otherwise the first codec in the offerer's order that the stream has.
   for (size_t i = 0; !chosen && i < video->codecs.size(); ++i) {
-    const auto& codec = video->codecs[i];
     for (auto candidate : {rtp::Codec::Vp8, rtp::Codec::H264}) {
-      if (!streamHas(candidate) || offered(candidate) == nullptr) continue;
-      bool named = equalsIgnoreCase(codec.name, std::string(rtp::codecName(candidate)));
-      if (named && (candidate != rtp::Codec::H264 || h264PayloadUsable(codec))) {
+      if (streamHas(candidate) && usable(candidate, video->codecs[i])) {
         chosen = offered(candidate);
         chosenCodec = candidate;
         break;

@@ -49,6 +49,9 @@ TEST(TurnCredentials, TheSecretFileMustExistHoldSomethingAndBePrivate) {
   std::ofstream(file, std::ios::trunc) << "\n";
   ::chmod(file.c_str(), 0600);
   EXPECT_THROW(readTurnSecretFile(file), std::runtime_error);  // empty
+  std::ofstream(file, std::ios::trunc) << std::string(5000, 'x');
+  EXPECT_THROW(readTurnSecretFile(file), std::runtime_error);  // not a secret: too long
+  EXPECT_THROW(readTurnSecretFile(dir), std::runtime_error);   // a folder
   std::filesystem::remove_all(dir);
 }
 

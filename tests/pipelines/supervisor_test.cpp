@@ -149,6 +149,31 @@ int udpSocket(uint16_t port = 0) {
   return fd;
 }
 
+// A camera sending RTP (VP8 payload type, SSRC 0x0BADCAFE) to 127.0.0.1:`port`.
+class RtpSource {
+ public:
+  explicit RtpSource(uint16_t port) : fd_(udpSocket()) {
+    to_.sin_family = AF_INET;
+    to_.sin_port = htons(port);
+    to_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  }
+  ~RtpSource() { close(); }
+  void send(uint16_t sequence) {
+    uint8_t rtp[32] = {0x80, 96, 0, 0, 0, 0, 0, 0, 0x0B, 0xAD, 0xCA, 0xFE, 0x90, 0x80, 0, 0x10};
+    rtp[2] = static_cast<uint8_t>(sequence >> 8);
+    rtp[3] = static_cast<uint8_t>(sequence);
+    ::sendto(fd_, rtp, sizeof rtp, 0, reinterpret_cast<sockaddr*>(&to_), sizeof to_);
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+  sockaddr_in to_{};
+};
+
 TEST(Supervisor, ASourceThatFallsSilentIsReportedStalledWithItsReason) {
   // An RTP camera that sends for a second, then nothing: the child's watchdog gives up after
   // the stall time. (Before its first packet an rtp:// source only waits: a listener cannot
@@ -158,26 +183,19 @@ TEST(Supervisor, ASourceThatFallsSilentIsReportedStalledWithItsReason) {
   Supervisor supervisor(MEDRELAY_BINARY, states);
   supervisor.addSource(
       {"quiet", small("rtp://127.0.0.1:" + std::to_string(rtpPort) + "?codec=vp8")});
-  int source = udpSocket();
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(rtpPort);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  uint8_t rtp[32] = {0x80, 96, 0, 0, 0, 0, 0, 0, 0x0B, 0xAD, 0xCA, 0xFE, 0x90, 0x80, 0, 0x10};
+  RtpSource source(rtpPort);
   // Until the child runs, then a second more (the child may start after our first packets).
   auto sendUntil = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::optional<std::chrono::steady_clock::time_point> running;
   for (uint16_t sequence = 0; std::chrono::steady_clock::now() < sendUntil; ++sequence) {
-    rtp[2] = static_cast<uint8_t>(sequence >> 8);
-    rtp[3] = static_cast<uint8_t>(sequence);
-    ::sendto(source, rtp, sizeof rtp, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    source.send(sequence);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (!running && states.count("quiet", SourceState::Running) > 0) {
       running = std::chrono::steady_clock::now();
       sendUntil = *running + std::chrono::seconds(1);
     }
   }
-  ::close(source);
+  source.close();
   ASSERT_TRUE(running) << "the source never ran";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (states.count("quiet", SourceState::Stalled) == 0 &&
@@ -200,19 +218,12 @@ TEST(Supervisor, ARawRtpSourceGetsTheRelaysKeyFrameRequestsAsPli) {
       {"raw", small("rtp://127.0.0.1:" + std::to_string(rtpPort) +
                     "?codec=vp8&feedback=127.0.0.1:" + std::to_string(feedbackPort))});
   // The source: RTP (VP8 payload type, SSRC 0x0BADCAFE) every 10 ms.
-  int source = udpSocket();
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(rtpPort);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  uint8_t rtp[32] = {0x80, 96, 0, 0, 0, 0, 0, 0, 0x0B, 0xAD, 0xCA, 0xFE, 0x90, 0x80, 0, 0x10};
+  RtpSource source(rtpPort);
   uint32_t pliSsrc = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   for (uint16_t sequence = 0; pliSsrc == 0 && std::chrono::steady_clock::now() < deadline;
        ++sequence) {
-    rtp[2] = static_cast<uint8_t>(sequence >> 8);
-    rtp[3] = static_cast<uint8_t>(sequence);
-    ::sendto(source, rtp, sizeof rtp, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    source.send(sequence);
     // Once the relay's fd carries our packets, the relay asks for a key frame (RTCP PLI).
     uint8_t forwarded[64];
     if (::recv(relay, forwarded, sizeof forwarded, MSG_DONTWAIT) >= 12) {
@@ -230,7 +241,7 @@ TEST(Supervisor, ARawRtpSourceGetsTheRelaysKeyFrameRequestsAsPli) {
     }
   }
   EXPECT_EQ(pliSsrc, 0x0BADCAFEu) << "a PLI for the source's SSRC reached its feedback port";
-  ::close(source);
+  source.close();
   ::close(feedback);
 }
 
