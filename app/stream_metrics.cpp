@@ -107,6 +107,15 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
                  r.figures.bitrateKbpsByCodec[static_cast<size_t>(codec)] * 1000.0);
     }
   }
+  out.family("medrelay_source_encoding_bytes_total", "counter",
+             "RTP bytes received in each of the source's encodings.");
+  for (const auto& [key, r] : rows) {
+    for (auto codec : r.codecs) {
+      out.sample("medrelay_source_encoding_bytes_total",
+                 {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
+                 r.figures.bytesInByCodec[static_cast<size_t>(codec)]);
+    }
+  }
   out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_fps", {{"stream", r.name}}, r.health.framesPerSecond);

@@ -105,7 +105,15 @@ class IngestRun {
     if (feed_) feed_->stop();
     g_source_remove(watchdog);
     g_source_remove(controlWatch);
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_element_set_state(pipeline_, GST_STATE_NULL);  // no streaming thread runs after this
+    bus = gst_element_get_bus(pipeline_);
+    gst_bus_remove_watch(bus);
+    gst_object_unref(bus);
+    // A quit that a streaming thread scheduled may still be pending on the default context:
+    // run it now, while this run is alive, or it would stop the next run (the transcoding
+    // retry), which lives at the same address.
+    while (g_main_context_iteration(nullptr, FALSE)) {
+    }
     cameraAudio.reset();
     for (GstElement* sink : sinks_)
       gst_object_unref(sink);
@@ -144,6 +152,7 @@ class IngestRun {
 
   // From a streaming thread: leave the main loop from the main loop's own thread.
   void quitSoon() {
+    if (quitScheduled_.exchange(true)) return;
     g_idle_add(
         [](gpointer p) -> gboolean {
           g_main_loop_quit(static_cast<IngestRun*>(p)->loop_);
@@ -295,9 +304,10 @@ class IngestRun {
     const gchar* profile = s ? gst_structure_get_string(s, "profile") : nullptr;
     if (profile && !browserCompatibleH264Profile(profile)) {
       auto* self = static_cast<IngestRun*>(data);
+      // Every caps event of the stream comes here; say it and switch once.
+      if (self->switchToTranscode_.exchange(true)) return GST_PAD_PROBE_DROP;
       log()->info("{}: camera sends H.264 {}; transcoding to constrained baseline",
                   self->options_.streamName, profile);
-      self->switchToTranscode_ = true;
       self->quitSoon();
       return GST_PAD_PROBE_DROP;
     }
@@ -327,7 +337,8 @@ class IngestRun {
   int64_t lastKeyFrameRequestMs_ = 0;
   int exitCode_ = kIngestOk;
   std::atomic<bool> switchToTranscode_{false};
-  bool passThroughCapable_ = false;  // the pipeline has a pass-through parser
+  std::atomic<bool> quitScheduled_{false};  // quitSoon() schedules one idle quit per run
+  bool passThroughCapable_ = false;         // the pipeline has a pass-through parser
 };
 
 }  // namespace

@@ -75,6 +75,7 @@ void Room::detach() {
   ingest_.reset();
   producers_.clear();
   framesAtLastSample_.clear();
+  bytesAtLastSample_.clear();
 }
 
 void Room::viewerJoined(const ViewerFiguresSource& viewer) {
@@ -101,8 +102,10 @@ void Room::sample() {
     framesAtLastSample_[i] = p.frames;
     uint64_t bytes = p.bytes >= bytesAtLastSample_[i] ? p.bytes - bytesAtLastSample_[i] : p.bytes;
     bytesAtLastSample_[i] = p.bytes;
-    figures.bitrateKbpsByCodec[static_cast<size_t>(producers_[i]->config().codec)] +=
+    const auto codec = static_cast<size_t>(producers_[i]->config().codec);
+    figures.bitrateKbpsByCodec[codec] +=
         static_cast<uint32_t>(static_cast<double>(bytes) * 8 / 1000 / seconds);
+    bytesInByCodec_[codec] += bytes;
     figures.packetsIn += p.packets;
     figures.bytesIn += p.bytes;
     figures.keyFrameRequestsUpstream += p.keyFrameRequests;
@@ -116,6 +119,7 @@ void Room::sample() {
     figures.truncated = ingest_->stats().truncated;
     figures.unknownPayloadType = ingest_->stats().unknownPayloadType;
   }
+  figures.bytesInByCodec = bytesInByCodec_;
   figures.viewers = viewers_.size();
   figures.sent = retired_;
   for (const auto* viewer : viewers_)

@@ -51,6 +51,9 @@ struct RoomFigures {
   // a camera's VP8 and H.264 each keep under the transcoding ceiling).
   uint32_t bitrateKbps = 0;
   std::array<uint32_t, rtp::kCodecCount> bitrateKbpsByCodec{};
+  // Bytes received per encoding since the room began (never goes down, whichever producers
+  // came and went): a rate over any window is read from two of these.
+  std::array<uint64_t, rtp::kCodecCount> bytesInByCodec{};
   double framesPerSecond = 0;
 };
 
@@ -103,6 +106,7 @@ class Room final : public Producer::Listener {
   std::vector<std::unique_ptr<Producer>> producers_;  // in the order of encodings_
   std::vector<uint64_t> bytesAtLastSample_;           // each producer's byte count, last sample
   std::vector<uint64_t> framesAtLastSample_;          // each producer's frame count, last sample
+  std::array<uint64_t, rtp::kCodecCount> bytesInByCodec_{};  // since the room began
   std::unique_ptr<IngestReceiver> ingest_;
   std::function<void()> keyFrameSource_;
   const void* keyFrameSourceOwner_ = nullptr;
