@@ -227,6 +227,8 @@ int runServe(const ServeOptions& options) {
 
   relay::transport::IceConfig ice;
   ice.bindAddresses = options.iceAddresses;
+  ice.tcp = options.iceTcp;
+  std::tie(ice.portMin, ice.portMax) = options.mediaPortRange();
   RelayService service(tokens, authorizer, streams, certificate, ice);
   service.setDirectoryChangedHook(launchDirectoryCameras);
   service.setIceServers(iceServers);

@@ -1,5 +1,6 @@
 #include "app/serve_options.hpp"
 
+#include <optional>
 #include <regex>
 
 #include "app/host_port.hpp"
@@ -26,7 +27,21 @@ std::string checkVideoSize(const std::string& value) {
   return "";
 }
 
+// MIN-MAX, 1024 <= MIN <= MAX <= 65535.
+std::optional<std::pair<uint16_t, uint16_t>> parsePortRange(const std::string& value) {
+  static const std::regex pattern(R"((\d{4,5})-(\d{4,5}))");
+  std::smatch m;
+  if (!std::regex_match(value, m, pattern)) return std::nullopt;
+  int low = std::stoi(m[1]), high = std::stoi(m[2]);
+  if (low < 1024 || high > 65535 || low > high) return std::nullopt;
+  return std::pair{static_cast<uint16_t>(low), static_cast<uint16_t>(high)};
+}
+
 }  // namespace
+
+std::pair<uint16_t, uint16_t> ServeOptions::mediaPortRange() const {
+  return parsePortRange(mediaPorts).value_or(std::pair<uint16_t, uint16_t>{0, 0});
+}
 
 std::pair<int, int> parseVideoSize(const std::string& size) {
   auto x = size.find('x');
@@ -110,6 +125,17 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   serve->add_option("--web-root", options.webRoot, "Folder with the viewer page");
   serve->add_option("--ice-address", options.iceAddresses,
                     "Local address for ICE host candidates (repeatable; default: all interfaces)");
+  serve->add_flag("!--no-ice-tcp", options.iceTcp,
+                  "Offer no TCP candidates (RFC 6544), only UDP: viewers whose UDP is blocked "
+                  "then need TURN");
+  serve
+      ->add_option("--media-ports", options.mediaPorts,
+                   "Ports MIN-MAX for media (ICE over UDP and TCP): one firewall rule; each "
+                   "viewer and publisher takes one port of each while connected")
+      ->check([](const std::string& value) {
+        return parsePortRange(value) ? std::string()
+                                     : std::string("expected MIN-MAX within 1024-65535");
+      });
   serve
       ->add_option("--stream", options.streamArgs,
                    "Extra stream NAME=URI (rtsp://..., test://..., whip:// for WHIP publishers)")

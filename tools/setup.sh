@@ -22,8 +22,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev chromium chromium-driver
   curl openssl iproute2 procps
-  # TURN relay for the firewall tests (started by the tests themselves, on loopback)
-  coturn
+  # TURN relay for the firewall tests (started by the tests themselves, on loopback); nftables
+  # for the firewall of the viewer's network namespace in the network tests
+  coturn nftables
 )
 
 # Node.js drives the browser tests (playwright-core against Debian's chromium). Some machines

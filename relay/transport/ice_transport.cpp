@@ -22,14 +22,14 @@ constexpr size_t kMaxCandidateLength = 512;
 }  // namespace
 
 IceTransport::IceTransport(MediaWorker& worker, const IceConfig& config, Listener& listener)
-    : worker_(worker), listener_(listener) {
+    : worker_(worker), listener_(listener), tcp_(config.tcp) {
   agent_ =
       nice_agent_new_full(worker.context(), NICE_COMPATIBILITY_RFC5245,
                           static_cast<NiceAgentOption>(
                               NICE_AGENT_OPTION_ICE_TRICKLE |
                               (config.consentChecks_ ? NICE_AGENT_OPTION_CONSENT_FRESHNESS : 0)));
-  g_object_set(agent_, "controlling-mode", config.controlling ? TRUE : FALSE, "ice-tcp", FALSE,
-               nullptr);
+  g_object_set(agent_, "controlling-mode", config.controlling ? TRUE : FALSE, "ice-tcp",
+               config.tcp ? TRUE : FALSE, nullptr);
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent_), "upnp")) {
     g_object_set(agent_, "upnp", FALSE, nullptr);  // never probe the LAN's routers
   }
@@ -101,11 +101,12 @@ bool IceTransport::addRemoteCandidate(const std::string& candidate) {
   if (line.rfind("a=candidate:", 0) != 0) return false;
   NiceCandidate* parsed = nice_agent_parse_remote_candidate_sdp(agent_, stream_, line.c_str());
   if (!parsed) {
-    log()->debug("ignoring a remote candidate we cannot use (mDNS name, TCP or malformed)");
+    log()->debug("ignoring a remote candidate we cannot use (mDNS name or malformed)");
     return false;
   }
   bool ok = false;
-  if (parsed->component_id == kComponent && parsed->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
+  if (parsed->component_id == kComponent &&
+      (parsed->transport == NICE_CANDIDATE_TRANSPORT_UDP || tcp_)) {
     GSList* list = g_slist_append(nullptr, parsed);
     ok = nice_agent_set_remote_candidates(agent_, stream_, kComponent, list) > 0;
     g_slist_free(list);

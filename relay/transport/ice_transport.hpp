@@ -1,7 +1,8 @@
 // ICE (RFC 8445) for one peer through libnice: one stream, one component (BUNDLE + rtcp-mux),
 // full agent in the controlled role (browsers and WHEP clients offer and control), trickle.
 // Peer-reflexive candidates are learned from the peer's checks, so a browser that sends only
-// mDNS candidates (which we cannot resolve and ignore) still connects.
+// mDNS candidates (which we cannot resolve and ignore) still connects. With IceConfig::tcp, TCP
+// host candidates too (RFC 6544): the peer's active candidate reaches our passive one.
 // Owned by one MediaWorker: libnice runs on that worker's GMainContext, so every method and
 // every listener callback runs on the worker thread.
 #pragma once
@@ -24,8 +25,11 @@ class LoadGeneratorIceDoor;
 struct IceConfig {
   // Local addresses for host candidates; empty = every interface libnice finds.
   std::vector<std::string> bindAddresses;
-  uint16_t portMin = 0, portMax = 0;  // 0 = any port
+  uint16_t portMin = 0, portMax = 0;  // 0 = any port (UDP and TCP candidates alike)
   bool controlling = false;           // tests make a controlling peer; the relay is controlled
+  // Also gather TCP candidates (RFC 6544; libnice frames media per RFC 4571): a viewer whose
+  // UDP a firewall blocks connects from its active candidate to our passive one.
+  bool tcp = false;
 
  private:
   // RFC 7675 consent checks of our own: always on in the product. Only the load generator,
@@ -88,6 +92,7 @@ class IceTransport {
 
   MediaWorker& worker_;
   Listener& listener_;
+  const bool tcp_;  // TCP candidates gathered, and the peer's accepted
   NiceAgent* agent_ = nullptr;
   guint stream_ = 0;
   std::string ufrag_;

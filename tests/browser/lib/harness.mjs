@@ -11,14 +11,16 @@ if (!medrelayBinary) throw new Error('usage: node <test>.mjs /path/to/medrelay')
 
 
 // Starts the server; resolves once it prints the line naming its HTTPS address.
-export async function startServer({ dataDir, extraArgs = [] } = {}) {
+// `iceAddress`: where its host candidates are (a viewer in a network namespace needs the
+// namespace's peer address, lib/netns.mjs).
+export async function startServer({ dataDir, extraArgs = [], iceAddress = '127.0.0.1' } = {}) {
   dataDir = dataDir || mkdtempSync(join(tmpdir(), 'medrelay-browser-'));
   const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
   // Parallel servers must not contend for the DICOM port; tests that want DICOM pass its address.
   const dicom = extraArgs.includes('--dicom-listen') ? [] : ['--no-dicom'];
   // Each server's metrics on a port of its own (the default 9464 would collide).
   const metrics = extraArgs.includes('--metrics-listen') ? [] : ['--metrics-listen', '127.0.0.1:0'];
-  const args = ['serve', '--data-dir', dataDir, ...listen, '--ice-address', '127.0.0.1',
+  const args = ['serve', '--data-dir', dataDir, ...listen, '--ice-address', iceAddress,
     '--demo-size', '640x360', ...dicom, ...metrics, ...extraArgs];
   const child = spawn(medrelayBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -63,8 +65,8 @@ export function issueToken(dataDir, user = 'demo') {
     .toString().trim();
 }
 
-const chromiumOptions = () => ({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+const chromiumOptions = (executablePath) => ({
+  executablePath: executablePath || process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   args: [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -78,8 +80,9 @@ const chromiumOptions = () => ({
   ],
 });
 
-export async function launchChromium() {
-  return chromium.launch(chromiumOptions());
+// `executablePath`: another way to start Chromium (lib/netns.mjs starts it in a namespace).
+export async function launchChromium({ executablePath } = {}) {
+  return chromium.launch(chromiumOptions(executablePath));
 }
 
 // A Chromium whose process the test can kill outright (Browser has no process() of its own):
