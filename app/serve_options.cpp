@@ -125,9 +125,11 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   serve->add_option("--web-root", options.webRoot, "Folder with the viewer page");
   serve->add_option("--ice-address", options.iceAddresses,
                     "Local address for ICE host candidates (repeatable; default: all interfaces)");
-  serve->add_flag("!--no-ice-tcp", options.iceTcp,
-                  "Offer no TCP candidates (RFC 6544), only UDP: viewers whose UDP is blocked "
-                  "then need TURN");
+  // Off by default: libnice (0.1.21) accepts and keeps every connection made to a passive
+  // candidate, unbounded; the shared media port will take TCP with limits of its own.
+  serve->add_flag("--ice-tcp", options.iceTcp,
+                  "Also offer passive TCP candidates (RFC 6544) for viewers whose UDP is "
+                  "blocked; only where the media ports are not open to untrusted networks");
   serve
       ->add_option("--media-ports", options.mediaPorts,
                    "Ports MIN-MAX for media (ICE over UDP and TCP): one firewall rule; each "

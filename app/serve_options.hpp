@@ -36,7 +36,7 @@ struct ServeOptions {
   int requestTimeoutSeconds = 15;
   std::filesystem::path webRoot;          // empty: the installed or source-tree web/ folder
   std::vector<std::string> iceAddresses;  // empty: every non-loopback interface (+ loopback)
-  bool iceTcp = true;                     // passive TCP candidates beside UDP (RFC 6544)
+  bool iceTcp = false;                    // passive TCP candidates beside UDP (RFC 6544)
   std::string mediaPorts;                 // MIN-MAX for ICE candidates, empty: any port
   std::pair<uint16_t, uint16_t> mediaPortRange() const;  // {0, 0} when not set
   std::vector<std::string> streamArgs;                   // --stream NAME=URI, validated

@@ -90,10 +90,10 @@ TEST_F(ServeOptionsTest, IceServersAndTheConnectionRateAreOptionsChecked) {
 
 TEST_F(ServeOptionsTest, MediaPortsAndIceTcpAreOptionsChecked) {
   auto defaults = parse({});
-  EXPECT_TRUE(defaults.iceTcp) << "viewers behind a UDP-blocking firewall connect over TCP";
+  EXPECT_FALSE(defaults.iceTcp) << "libnice keeps every TCP connection: opt in";
   EXPECT_EQ(defaults.mediaPortRange(), (std::pair<uint16_t, uint16_t>{0, 0}));
-  auto options = parse({"--no-ice-tcp", "--media-ports", "40000-40999"});
-  EXPECT_FALSE(options.iceTcp);
+  auto options = parse({"--ice-tcp", "--media-ports", "40000-40999"});
+  EXPECT_TRUE(options.iceTcp);
   EXPECT_EQ(options.mediaPortRange(), (std::pair<uint16_t, uint16_t>{40000, 40999}));
   for (const char* bad : {"40999-40000", "80-90", "40000", "40000-70000", "a-b", "40000-40999x"})
     EXPECT_THROW(parse({"--media-ports", bad}), CLI::ValidationError) << bad;

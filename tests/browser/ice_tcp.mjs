@@ -18,7 +18,7 @@ try {
   network = createViewerNetwork(dir, { blockUdp: true });
   server = await startServer({
     iceAddress: network.hostAddress,
-    extraArgs: ['--listen', `${network.hostAddress}:0`, '--media-ports', `${firstPort}-${firstPort + 49}`],
+    extraArgs: ['--ice-tcp', '--listen', `${network.hostAddress}:0`, '--media-ports', `${firstPort}-${firstPort + 49}`],
   });
   const token = issueToken(server.dataDir);
   browser = await launchChromium({ executablePath: network.chromiumPath });
