@@ -116,6 +116,17 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
                  r.figures.bytesInByCodec[static_cast<size_t>(codec)]);
     }
   }
+  out.family("medrelay_source_encoding_frames_total", "counter",
+             "Video frames received in each of the source's video encodings (an encoder that "
+             "falls behind shows here first).");
+  for (const auto& [key, r] : rows) {
+    for (auto codec : r.codecs) {
+      if (relay::rtp::isAudio(codec)) continue;
+      out.sample("medrelay_source_encoding_frames_total",
+                 {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
+                 r.figures.framesInByCodec[static_cast<size_t>(codec)]);
+    }
+  }
   out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_fps", {{"stream", r.name}}, r.health.framesPerSecond);

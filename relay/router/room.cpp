@@ -98,7 +98,8 @@ void Room::sample() {
   for (size_t i = 0; i < producers_.size(); ++i) {
     const auto& p = producers_[i]->stats();
     uint64_t last = framesAtLastSample_[i];
-    busiestFrames = std::max(busiestFrames, p.frames >= last ? p.frames - last : p.frames);
+    const uint64_t frames = p.frames >= last ? p.frames - last : p.frames;
+    busiestFrames = std::max(busiestFrames, frames);
     framesAtLastSample_[i] = p.frames;
     uint64_t bytes = p.bytes >= bytesAtLastSample_[i] ? p.bytes - bytesAtLastSample_[i] : p.bytes;
     bytesAtLastSample_[i] = p.bytes;
@@ -106,6 +107,7 @@ void Room::sample() {
     figures.bitrateKbpsByCodec[codec] +=
         static_cast<uint32_t>(static_cast<double>(bytes) * 8 / 1000 / seconds);
     bytesInByCodec_[codec] += bytes;
+    framesInByCodec_[codec] += frames;
     figures.packetsIn += p.packets;
     figures.bytesIn += p.bytes;
     figures.keyFrameRequestsUpstream += p.keyFrameRequests;
@@ -120,6 +122,7 @@ void Room::sample() {
     figures.unknownPayloadType = ingest_->stats().unknownPayloadType;
   }
   figures.bytesInByCodec = bytesInByCodec_;
+  figures.framesInByCodec = framesInByCodec_;
   figures.viewers = viewers_.size();
   figures.sent = retired_;
   for (const auto* viewer : viewers_)

@@ -54,6 +54,7 @@ struct RoomFigures {
   // Bytes received per encoding since the room began (never goes down, whichever producers
   // came and went): a rate over any window is read from two of these.
   std::array<uint64_t, rtp::kCodecCount> bytesInByCodec{};
+  std::array<uint64_t, rtp::kCodecCount> framesInByCodec{};  // likewise, video frames
   double framesPerSecond = 0;
 };
 
@@ -107,6 +108,7 @@ class Room final : public Producer::Listener {
   std::vector<uint64_t> bytesAtLastSample_;           // each producer's byte count, last sample
   std::vector<uint64_t> framesAtLastSample_;          // each producer's frame count, last sample
   std::array<uint64_t, rtp::kCodecCount> bytesInByCodec_{};  // since the room began
+  std::array<uint64_t, rtp::kCodecCount> framesInByCodec_{};
   std::unique_ptr<IngestReceiver> ingest_;
   std::function<void()> keyFrameSource_;
   const void* keyFrameSourceOwner_ = nullptr;

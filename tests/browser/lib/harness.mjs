@@ -13,7 +13,8 @@ if (!medrelayBinary) throw new Error('usage: node <test>.mjs /path/to/medrelay')
 // Starts the server; resolves once it prints the line naming its HTTPS address.
 // `iceAddress`: where its host candidates are (a viewer in a network namespace needs the
 // namespace's peer address, lib/netns.mjs).
-export async function startServer({ dataDir, extraArgs = [], iceAddress = '127.0.0.1' } = {}) {
+export async function startServer({ dataDir, extraArgs = [], iceAddress = '127.0.0.1',
+  demoSize = '640x360' } = {}) {
   dataDir = dataDir || mkdtempSync(join(tmpdir(), 'medrelay-browser-'));
   const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
   // Parallel servers must not contend for the DICOM port; tests that want DICOM pass its address.
@@ -21,7 +22,7 @@ export async function startServer({ dataDir, extraArgs = [], iceAddress = '127.0
   // Each server's metrics on a port of its own (the default 9464 would collide).
   const metrics = extraArgs.includes('--metrics-listen') ? [] : ['--metrics-listen', '127.0.0.1:0'];
   const args = ['serve', '--data-dir', dataDir, ...listen, '--ice-address', iceAddress,
-    '--demo-size', '640x360', ...dicom, ...metrics, ...extraArgs];
+    '--demo-size', demoSize, ...dicom, ...metrics, ...extraArgs];
   const child = spawn(medrelayBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {

@@ -23,8 +23,10 @@ function freeSubnet() {
 }
 
 // Creates the namespace. `dir`: a temporary folder for the Chromium wrapper.
-// Options: blockUdp (drop every UDP datagram the viewer sends or receives).
-export function createViewerNetwork(dir, { blockUdp = false } = {}) {
+// Options: blockUdp (drop every UDP datagram the viewer sends or receives); downKbit (cap the
+// viewer's downlink with a token bucket, tc tbf); lossPercent (drop that share of packets each
+// way at random, nftables numgen; this kernel has no netem).
+export function createViewerNetwork(dir, { blockUdp = false, downKbit = 0, lossPercent = 0 } = {}) {
   const id = `${process.pid % 100000}${Math.floor(Math.random() * 100)}`;
   const ns = `mrview${id}`;
   const hostIf = `mrh${id}`;
@@ -34,6 +36,15 @@ export function createViewerNetwork(dir, { blockUdp = false } = {}) {
   run('ip', 'netns', 'add', ns);
   const network = {
     ns, hostAddress: host, viewerAddress: viewer,
+    // Caps (or, with 0, uncaps) what reaches the viewer: the host end's egress. The bucket
+    // holds ~50 ms at that rate (at least two packets), as a mobile link's buffer might.
+    setDownlink(kbit) {
+      try { run('tc', 'qdisc', 'del', 'dev', hostIf, 'root'); } catch { /* none yet */ }
+      if (!kbit) return;
+      const burst = Math.max(3000, Math.round(kbit * 1000 / 8 * 0.05));
+      run('tc', 'qdisc', 'add', 'dev', hostIf, 'root', 'tbf', 'rate', `${kbit}kbit`,
+        'burst', String(burst), 'latency', '200ms');
+    },
     remove() {
       try { run('ip', 'link', 'del', hostIf); } catch { /* gone with the namespace */ }
       try { run('ip', 'netns', 'del', ns); } catch { /* already removed */ }
@@ -54,6 +65,16 @@ export function createViewerNetwork(dir, { blockUdp = false } = {}) {
         inNs('nft', 'add', 'chain', 'inet', 'firewall', chain,
           `{ type filter hook ${hook} priority 0; policy accept; }`);
         inNs('nft', 'add', 'rule', 'inet', 'firewall', chain, 'meta', 'l4proto', 'udp', 'counter', 'drop');
+      }
+    }
+    if (downKbit) network.setDownlink(downKbit);
+    if (lossPercent) {
+      inNs('nft', 'add', 'table', 'inet', 'lossy');
+      for (const [chain, hook] of [['in', 'input'], ['out', 'output']]) {
+        inNs('nft', 'add', 'chain', 'inet', 'lossy', chain,
+          `{ type filter hook ${hook} priority 0; policy accept; }`);
+        inNs('nft', 'add', 'rule', 'inet', 'lossy', chain, 'iifname', '!=', 'lo', 'oifname', '!=', 'lo',
+          'numgen', 'random', 'mod', '100', '<', String(lossPercent), 'counter', 'drop');
       }
     }
     const wrapper = join(dir, `chromium-in-${ns}`);

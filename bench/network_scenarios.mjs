@@ -1,0 +1,127 @@
+// What a viewer on a bad network gets: headless Chromium in a network namespace of its own
+// (tests/browser/lib/netns.mjs: veth pair, tc tbf rate caps, nftables random loss and UDP
+// blocking) watches the demo (1280x720, 30 fps, the product's default) for each scenario, and
+// the figures come from the viewer's own getStats(): frames decoded after the first 3 s against
+// the frames the relay received from the source in that time (its /metrics), freezes and their seconds, loss, NACKs, PLIs, the
+// received rate and the picture height over time.
+//
+//   node bench/network_scenarios.mjs build/app/medrelay [SECONDS] [SCENARIO...]
+//
+// Needs root (network namespaces) and `npm ci` in tests/browser. Results: bench/README.md.
+import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { issueToken, launchChromium, startServer } from '../tests/browser/lib/harness.mjs';
+import { createViewerNetwork } from '../tests/browser/lib/netns.mjs';
+
+const seconds = Number(process.argv[3] || 30);
+const only = process.argv.slice(4);
+const warmup = 3;
+
+// A link that changes over the run: [from fraction of the run, kbit/s].
+const scenarios = [
+  { name: 'clean', network: {} },
+  { name: '5% loss each way', network: { lossPercent: 5 } },
+  { name: 'down 1 Mbit/s', network: { downKbit: 1000 } },
+  { name: 'down 500 kbit/s', network: { downKbit: 500 } },
+  { name: '4 Mbit/s -> 600 kbit/s -> 4 Mbit/s', network: { downKbit: 4000 },
+    steps: [[1 / 3, 600], [2 / 3, 4000]] },
+  { name: 'UDP blocked, ICE-TCP', network: { blockUdp: true }, serverArgs: ['--ice-tcp'] },
+];
+
+// The demo's frames so far in the viewer's codec, as the relay counted them arriving (an encoder
+// may not keep up with 30 fps on a loaded machine: the source's own count is the fair
+// denominator).
+function sourceFrames(server, codec) {
+  const url = server.output().match(/metrics on (https:\/\/[^\s)]+)/)[1];
+  return new Promise((resolve, reject) => {
+    https.get(url, { rejectUnauthorized: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => { body += chunk; });
+      response.on('end', () => {
+        const m = body.match(new RegExp(`\\nmedrelay_source_encoding_frames_total\\{stream="demo",codec="${codec}"\\} (\\d+)`));
+        m ? resolve(Number(m[1])) : reject(new Error('no frame count in /metrics'));
+      });
+    }).on('error', reject);
+  });
+}
+
+async function sample(page) {
+  return page.evaluate(async () => {
+    const s = await window.medrelay?.player?.stats();
+    return s && { framesDecoded: s.framesDecoded ?? 0, freezeCount: s.freezeCount ?? 0,
+      freezeSeconds: s.totalFreezesDuration ?? 0, packetsLost: s.packetsLost ?? 0,
+      nacks: s.nackCount ?? 0, plis: s.pliCount ?? 0, bytes: s.bytesReceived ?? 0,
+      height: s.frameHeight ?? 0, codec: s.codec.replace('video/', '') };
+  });
+}
+
+async function run(scenario) {
+  const dir = mkdtempSync(join(tmpdir(), 'medrelay-netbench-'));
+  let network, server, browser;
+  try {
+    network = createViewerNetwork(dir, scenario.network);
+    server = await startServer({ iceAddress: network.hostAddress, demoSize: '1280x720',
+      extraArgs: ['--listen', `${network.hostAddress}:0`, ...(scenario.serverArgs || [])] });
+    const token = issueToken(server.dataDir);
+    browser = await launchChromium({ executablePath: network.chromiumPath });
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?stream=demo#token=${token}`);
+    const start = Date.now();
+    const samples = [];
+    // The relay publishes its counters every 2 s: polled every 250 ms, the moments they change
+    // give the source's frame rate to within a few percent.
+    const changes = [];
+    const steps = [...(scenario.steps || [])];
+    let viewer = {};
+    for (let i = 0; Date.now() - start < seconds * 1000; ++i) {
+      const t = (Date.now() - start) / 1000;
+      while (steps.length && t >= steps[0][0] * seconds) network.setDownlink(steps.shift()[1]);
+      if (i % 4 === 0) {
+        viewer = await sample(page) || {};
+        samples.push({ t, ...viewer });
+      }
+      const sent = await sourceFrames(server, viewer.codec || 'VP8');
+      if (!changes.length || changes[changes.length - 1].sent !== sent) changes.push({ t, sent });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const last = samples[samples.length - 1];
+    const atWarmup = samples.find((s) => s.t >= warmup) || last;
+    const span = last.t - atWarmup.t;
+    const decoded = (last.framesDecoded ?? 0) - (atWarmup.framesDecoded ?? 0);
+    const counted = changes.filter((c) => c.t >= warmup);
+    const first = counted[0], final = counted[counted.length - 1];
+    const rate = first && final && final.t > first.t ? (final.sent - first.sent) / (final.t - first.t) : 0;
+    const sent = Math.round(rate * span);
+    const heights = samples.filter((s, i) => i % 5 === 0).map((s) => s.height ?? 0).join(' ');
+    return {
+      scenario: `${scenario.name} (${last.codec})`,
+      decoded: `${decoded}/${sent} (${Math.round(100 * decoded / Math.max(sent, 1))} %)`,
+      freezes: last.freezeCount ?? 0,
+      freezeSeconds: (last.freezeSeconds ?? 0).toFixed(1),
+      lost: last.packetsLost ?? 0, nacks: last.nacks ?? 0, plis: last.plis ?? 0,
+      kbps: Math.round(((last.bytes ?? 0) - (atWarmup.bytes ?? 0)) * 8 / 1000 / Math.max(span, 1)),
+      heightEvery5s: heights,
+    };
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    server?.cleanup();
+    network?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rows = [];
+for (const scenario of scenarios) {
+  if (only.length && !only.some((o) => scenario.name.includes(o))) continue;
+  const row = await run(scenario);
+  console.log(JSON.stringify(row));
+  rows.push(row);
+}
+console.log(`\n| scenario (${seconds} s) | frames decoded after ${warmup} s | freezes | freeze s | lost | NACKs | PLIs | kbit/s | height every 5 s |`);
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.scenario} | ${r.decoded} | ${r.freezes} | ${r.freezeSeconds} | ${r.lost} | ${r.nacks} | ${r.plis} | ${r.kbps} | ${r.heightEvery5s} |`);
+}
