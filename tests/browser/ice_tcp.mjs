@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inboundVideo, issueToken, launchChromium, startServer, waitFor } from './lib/harness.mjs';
+import { inboundVideo, issueToken, launchChromium, selectedCandidatePair, startServer, waitFor } from './lib/harness.mjs';
 import { createViewerNetwork } from './lib/netns.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'medrelay-ice-tcp-'));
@@ -29,19 +29,12 @@ try {
   const video = await waitFor(() => inboundVideo(page), (s) => s && s.framesDecoded >= 30, 90000,
     'the demo to play over ICE-TCP');
   console.log(`decoded ${video.framesDecoded} frames (${video.codec}) with UDP blocked`);
-  const path = await page.evaluate(async () => {
-    const stats = await window.medrelay.player.pc.getStats();
-    let pair = null;
-    stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
-    const local = pair && stats.get(pair.localCandidateId);
-    const remote = pair && stats.get(pair.remoteCandidateId);
-    return pair && { local: { protocol: local.protocol, tcpType: local.tcpType },
-      remote: { protocol: remote.protocol, type: remote.candidateType, address: remote.address, port: remote.port } };
-  });
+  const path = await selectedCandidatePair(page);
   assert.ok(path, 'a selected candidate pair');
   assert.equal(path.local.protocol, 'tcp', JSON.stringify(path));
   assert.equal(path.local.tcpType, 'active', JSON.stringify(path));
   assert.equal(path.remote.protocol, 'tcp', JSON.stringify(path));
+  assert.equal(path.remote.type, 'host', JSON.stringify(path));
   assert.equal(path.remote.address, network.hostAddress, JSON.stringify(path));
   assert.ok(path.remote.port >= firstPort && path.remote.port <= firstPort + 49,
     `the relay's TCP port ${path.remote.port} is within --media-ports ${firstPort}-${firstPort + 49}`);

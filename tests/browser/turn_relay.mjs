@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inboundVideo, issueToken, launchChromium, startServer, waitFor } from './lib/harness.mjs';
+import { inboundVideo, issueToken, launchChromium, selectedCandidatePair, startServer, waitFor } from './lib/harness.mjs';
 
 // A loopback port nothing listens on now (TURN's UDP and TCP listener share it).
 function freePort() {
@@ -85,14 +85,9 @@ try {
   const video = await waitFor(() => inboundVideo(page), (s) => s && s.framesDecoded >= 30, 60000,
     'the demo to play over TURN');
   console.log(`decoded ${video.framesDecoded} frames (${video.codec}) through TURN`);
-  const path = await page.evaluate(async () => {
-    const stats = await window.medrelay.player.pc.getStats();
-    let pair = null;
-    stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
-    const local = pair && stats.get(pair.localCandidateId);
-    return local && { type: local.candidateType, relayProtocol: local.relayProtocol };
-  });
-  assert.deepEqual(path, { type: 'relay', relayProtocol: 'tcp' }, JSON.stringify(path));
+  const path = await selectedCandidatePair(page);
+  assert.equal(path?.local.type, 'relay', JSON.stringify(path));
+  assert.equal(path.local.relayProtocol, 'tcp', JSON.stringify(path));
 
   // A WHEP client gets the same servers as Link headers on its 201.
   const whep = await page.evaluate(async (token) => {

@@ -107,6 +107,20 @@ export async function inboundVideo(page) {
   });
 }
 
+// The viewer page's selected ICE candidate pair, as { local, remote } candidate stats (type,
+// protocol, tcpType, relayProtocol, address, port), or null before one is selected.
+export async function selectedCandidatePair(page) {
+  return page.evaluate(async () => {
+    const stats = await window.medrelay.player.pc.getStats();
+    let pair = null;
+    stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
+    if (!pair) return null;
+    const pick = (c) => c && { type: c.candidateType, protocol: c.protocol, tcpType: c.tcpType,
+      relayProtocol: c.relayProtocol, address: c.address, port: c.port };
+    return { local: pick(stats.get(pair.localCandidateId)), remote: pick(stats.get(pair.remoteCandidateId)) };
+  });
+}
+
 // Polls `probe` until `accept(value)` holds, or fails after `ms`.
 export async function waitFor(probe, accept, ms, what) {
   const end = Date.now() + ms;
