@@ -111,8 +111,8 @@ class IngestRun {
     gst_object_unref(bus);
     // A quit that a streaming thread scheduled may still be pending on the default context:
     // run it now, while this run is alive, or it would stop the next run (the transcoding
-    // retry), which lives at the same address.
-    while (g_main_context_iteration(nullptr, FALSE)) {
+    // retry), which lives at the same address. Bounded: nothing here may spin on a source.
+    for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {
     }
     cameraAudio.reset();
     for (GstElement* sink : sinks_)
