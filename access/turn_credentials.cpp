@@ -1,10 +1,12 @@
 #include "access/turn_credentials.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
 #include <stdexcept>
 
 namespace medrelay::access {
@@ -33,8 +35,16 @@ TurnCredential mintTurnCredential(std::string_view secret, std::string_view user
 }
 
 std::string readTurnSecretFile(const std::filesystem::path& file) {
+  // Opened once and checked as opened (no stat-then-open race); O_NONBLOCK so that a FIFO at
+  // the path cannot hang the start.
+  int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   struct stat info {};
-  if (::stat(file.c_str(), &info) != 0) {
+  if (::fstat(fd, &info) != 0) {
     throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
   }
   if (info.st_mode & S_IROTH) {
@@ -47,12 +57,18 @@ std::string readTurnSecretFile(const std::filesystem::path& file) {
     throw std::runtime_error("the TURN secret file " + file.string() +
                              " is not a file of at most 4096 bytes");
   }
-  std::ifstream in(file, std::ios::binary);
   std::string secret(static_cast<size_t>(kMaxSecretBytes), '\0');
-  in.read(secret.data(), kMaxSecretBytes);
-  secret.resize(static_cast<size_t>(in.gcount()));
-  if (in.bad())
-    throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
+  size_t size = 0;
+  while (size < secret.size()) {
+    ssize_t got = ::read(fd, secret.data() + size, secret.size() - size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      throw std::runtime_error("the TURN secret file " + file.string() + " cannot be read");
+    }
+    if (got == 0) break;
+    size += static_cast<size_t>(got);
+  }
+  secret.resize(size);
   auto first = secret.find_first_not_of(" \t\r\n");
   auto last = secret.find_last_not_of(" \t\r\n");
   if (first == std::string::npos) {

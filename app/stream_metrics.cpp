@@ -98,35 +98,29 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
              "The source's media rate over the last two seconds (all encodings).");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_bitrate_bps", {{"stream", r.name}}, r.health.bitrateKbps * 1000.0);
-  out.family("medrelay_source_encoding_bitrate_bps", "gauge",
-             "The media rate of each of the source's encodings over the last two seconds.");
-  for (const auto& [key, r] : rows) {
-    for (auto codec : r.codecs) {
-      out.sample("medrelay_source_encoding_bitrate_bps",
-                 {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
-                 r.figures.bitrateKbpsByCodec[static_cast<size_t>(codec)] * 1000.0);
+  // One sample per stream and encoding (`videoOnly`: not for audio encodings).
+  auto eachEncoding = [&](std::string_view name, std::string_view type, std::string_view help,
+                          bool videoOnly, auto value) {
+    out.family(name, type, help);
+    for (const auto& [key, r] : rows) {
+      for (auto codec : r.codecs) {
+        if (videoOnly && relay::rtp::isAudio(codec)) continue;
+        out.sample(name, {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
+                   value(r.figures, static_cast<size_t>(codec)));
+      }
     }
-  }
-  out.family("medrelay_source_encoding_bytes_total", "counter",
-             "RTP bytes received in each of the source's encodings.");
-  for (const auto& [key, r] : rows) {
-    for (auto codec : r.codecs) {
-      out.sample("medrelay_source_encoding_bytes_total",
-                 {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
-                 r.figures.bytesInByCodec[static_cast<size_t>(codec)]);
-    }
-  }
-  out.family("medrelay_source_encoding_frames_total", "counter",
-             "Video frames received in each of the source's video encodings (an encoder that "
-             "falls behind shows here first).");
-  for (const auto& [key, r] : rows) {
-    for (auto codec : r.codecs) {
-      if (relay::rtp::isAudio(codec)) continue;
-      out.sample("medrelay_source_encoding_frames_total",
-                 {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
-                 r.figures.framesInByCodec[static_cast<size_t>(codec)]);
-    }
-  }
+  };
+  using F = const relay::router::RoomFigures&;
+  eachEncoding("medrelay_source_encoding_bitrate_bps", "gauge",
+               "The media rate of each of the source's encodings over the last two seconds.", false,
+               [](F f, size_t c) { return f.bitrateKbpsByCodec[c] * 1000.0; });
+  eachEncoding("medrelay_source_encoding_bytes_total", "counter",
+               "RTP bytes received in each of the source's encodings.", false,
+               [](F f, size_t c) { return f.bytesInByCodec[c]; });
+  eachEncoding("medrelay_source_encoding_frames_total", "counter",
+               "Video frames received in each of the source's video encodings (an encoder that "
+               "falls behind shows here first).",
+               true, [](F f, size_t c) { return f.framesInByCodec[c]; });
   out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_fps", {{"stream", r.name}}, r.health.framesPerSecond);

@@ -52,6 +52,9 @@ TEST(TurnCredentials, TheSecretFileMustExistHoldSomethingAndBePrivate) {
   std::ofstream(file, std::ios::trunc) << std::string(5000, 'x');
   EXPECT_THROW(readTurnSecretFile(file), std::runtime_error);  // not a secret: too long
   EXPECT_THROW(readTurnSecretFile(dir), std::runtime_error);   // a folder
+  auto fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THROW(readTurnSecretFile(fifo), std::runtime_error);  // refused, without blocking
   std::filesystem::remove_all(dir);
 }
 
