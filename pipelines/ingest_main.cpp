@@ -18,6 +18,7 @@
 #include "pipelines/camera_audio.hpp"
 #include "pipelines/dicom/dcmtk_log_bridge.hpp"
 #include "pipelines/dicom_feed.hpp"
+#include "pipelines/encoder_rate_keeper.hpp"
 #include "pipelines/ingest_handoff.hpp"
 #include "pipelines/key_frame_request.hpp"
 #include "pipelines/pipeline_description.hpp"
@@ -62,6 +63,7 @@ class IngestRun {
       exitCode = kIngestPipelineFailed;
       return Outcome::Exit;
     }
+    auto rateKeepers = EncoderRateKeeper::keepAll(pipeline_);
     for (const char* name : {"vp8", "h264"}) {
       if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name)) {
         GstAppSinkCallbacks callbacks{};
@@ -115,6 +117,7 @@ class IngestRun {
     for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {
     }
     cameraAudio.reset();
+    rateKeepers.clear();
     for (GstElement* sink : sinks_)
       gst_object_unref(sink);
     gst_object_unref(pipeline_);
