@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <dcmtk/oflog/oflog.h>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -64,7 +65,7 @@ class IngestRun {
       return Outcome::Exit;
     }
     auto rateKeepers = EncoderRateKeeper::keepAll(pipeline_);
-    for (const char* name : {"vp8", "h264"}) {
+    for (const char* name : {"vp8", "h264"}) {  // kVideoSinks
       if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name)) {
         GstAppSinkCallbacks callbacks{};
         callbacks.new_sample = &IngestRun::onVideoSample;
@@ -178,9 +179,12 @@ class IngestRun {
     GstMapInfo map;
     if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
       ssize_t sent = ::send(options_.socketFd, map.data, map.size, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (video && feedback_ && map.size >= 12) {
-        feedback_->noteSsrc((uint32_t{map.data[8]} << 24) | (uint32_t{map.data[9]} << 16) |
-                            (uint32_t{map.data[10]} << 8) | map.data[11]);
+      if (video && map.size >= 12) {
+        const uint32_t ssrc = readSsrc(map.data + 8);
+        if (feedback_) feedback_->noteSsrc(ssrc);
+        for (size_t i = 0; i < sinks_.size(); ++i) {
+          if (GST_ELEMENT(sink) == sinks_[i]) sinkSsrc_[i].store(ssrc, std::memory_order_relaxed);
+        }
       }
       if (sent >= 0) {
         if (video) lastPacketMs_.store(medrelay::steadyMs());
@@ -245,25 +249,46 @@ class IngestRun {
     }
     if (size <= 0) return G_SOURCE_CONTINUE;
     namespace rtp = medrelay::relay::rtp;
-    bool wantsKeyFrame = false;
     rtp::forEachRtcpPacket(std::span<const uint8_t>(buffer, static_cast<size_t>(size)),
-                           [&](const rtp::RtcpHeader& header, std::span<const uint8_t>) {
-                             if (header.packetType == rtp::kRtcpPsfb &&
-                                 (header.count == rtp::kFmtPli || header.count == rtp::kFmtFir))
-                               wantsKeyFrame = true;
+                           [&](const rtp::RtcpHeader& header, std::span<const uint8_t> packet) {
+                             if (header.packetType != rtp::kRtcpPsfb) return;
+                             // PLI names the picture's SSRC in its header, FIR in its first
+                             // FCI entry (RFC 4585 §6.1, RFC 5104 §4.3.1).
+                             if (header.count == rtp::kFmtPli && packet.size() >= 12)
+                               self->requestKeyFrame(readSsrc(packet.data() + 8));
+                             else if (header.count == rtp::kFmtFir && packet.size() >= 16)
+                               self->requestKeyFrame(readSsrc(packet.data() + 12));
                            });
-    if (wantsKeyFrame) self->requestKeyFrame();
     return G_SOURCE_CONTINUE;
   }
 
-  void requestKeyFrame() {
+  static uint32_t readSsrc(const uint8_t* at) {
+    return (uint32_t{at[0]} << 24) | (uint32_t{at[1]} << 16) | (uint32_t{at[2]} << 8) | at[3];
+  }
+
+  // Only the encoding whose SSRC the request names gets a key frame: a VP8 viewer's PLI must
+  // not make the H.264 encoder spend a key frame too (on a thin link, that is the picture's
+  // budget for a second). A request for an SSRC no sink sent yet goes to every encoding.
+  void requestKeyFrame(uint32_t mediaSsrc) {
     int64_t now = medrelay::steadyMs();
-    if (now - lastKeyFrameRequestMs_ < 250) return;  // the relay already merges; be safe anyway
-    lastKeyFrameRequestMs_ = now;
-    log()->debug("{}: key frame requested by the relay", options_.streamName);
-    if (feedback_) feedback_->requestKeyFrame();  // a raw RTP source encodes for itself
-    for (GstElement* sink : sinks_) {
-      GstPad* pad = gst_element_get_static_pad(sink, "sink");
+    auto names = [&](size_t sink) {
+      const uint32_t ssrc = sinkSsrc_[sink].load(std::memory_order_relaxed);
+      return ssrc != 0 && ssrc == mediaSsrc;
+    };
+    bool named = false;
+    for (size_t i = 0; i < sinks_.size(); ++i)
+      named |= names(i);
+    if (feedback_ && now - lastFeedbackRequestMs_ >= 250) {
+      lastFeedbackRequestMs_ = now;
+      feedback_->requestKeyFrame();  // a raw RTP source encodes for itself
+    }
+    for (size_t i = 0; i < sinks_.size(); ++i) {
+      if (named && !names(i)) continue;
+      if (now - lastKeyFrameRequestMs_[i] < 250) continue;  // the relay already merges; be safe
+      lastKeyFrameRequestMs_[i] = now;
+      log()->debug("{}: key frame of SSRC {:#010x} requested by the relay", options_.streamName,
+                   mediaSsrc);
+      GstPad* pad = gst_element_get_static_pad(sinks_[i], "sink");
       // Travels upstream through the payloader to the encoder (or, for a pass-through camera,
       // to rtspsrc's RTP session, which turns it into RTCP PLI/FIR toward the camera).
       gst_pad_push_event(pad, newKeyFrameRequest());
@@ -337,7 +362,12 @@ class IngestRun {
   std::atomic<bool> relayGone_{false};
   std::atomic<uint64_t> dropped_{0};
   int64_t startedMs_ = 0;
-  int64_t lastKeyFrameRequestMs_ = 0;
+  // Per entry of sinks_ (at most "vp8" and "h264"): the SSRC its packets carry (streaming
+  // threads write, the main loop reads) and when it was last asked for a key frame (main loop).
+  static constexpr size_t kVideoSinks = 2;
+  std::array<std::atomic<uint32_t>, kVideoSinks> sinkSsrc_{};
+  std::array<int64_t, kVideoSinks> lastKeyFrameRequestMs_{};
+  int64_t lastFeedbackRequestMs_ = 0;
   int exitCode_ = kIngestOk;
   std::atomic<bool> switchToTranscode_{false};
   std::atomic<bool> quitScheduled_{false};  // quitSoon() schedules one idle quit per run

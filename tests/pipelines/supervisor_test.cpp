@@ -1,9 +1,13 @@
 // The supervisor with real `medrelay ingest` children: RTP arrives on the relay's fd, a killed
 // child is restarted and RTP resumes on the same fd, a bad source backs off (failed) without
 // touching a healthy one, a silent one is reported stalled, a raw RTP source gets the relay's
-// key-frame requests as RTCP PLI, and stop() leaves no child behind.
+// key-frame requests as RTCP PLI, a PLI makes a key frame of the encoding it names only, and
+// stop() leaves no child behind.
 #include "pipelines/supervisor.hpp"
 
+#include "relay/rtp/keyframe.hpp"
+#include "relay/rtp/rtcp_pli.hpp"
+#include "relay/rtp/rtp_packet.hpp"
 #include "tests/support/free_port.hpp"
 
 #include <gtest/gtest.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -243,6 +248,90 @@ TEST(Supervisor, ARawRtpSourceGetsTheRelaysKeyFrameRequestsAsPli) {
   EXPECT_EQ(pliSsrc, 0x0BADCAFEu) << "a PLI for the source's SSRC reached its feedback port";
   source.close();
   ::close(feedback);
+}
+
+// Key frames per encoding, as the relay's ingest fd carries them: which SSRC each payload type
+// goes out on, and how many key frames each has started.
+struct EncodingsSeen {
+  std::map<uint8_t, uint32_t> ssrc;  // by payload type
+  std::map<uint8_t, int> keyFrames;  // by payload type, one per picture (RTP timestamp)
+  std::map<uint8_t, uint32_t> lastKeyFrameTimestamp;
+  void read(int fd) {
+    uint8_t buffer[2048];
+    ssize_t size;
+    while ((size = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT)) > 0) {
+      auto packet = relay::rtp::RtpPacket::parse({buffer, static_cast<size_t>(size)});
+      if (!packet) continue;
+      auto type = packet->payloadType();
+      if (type != kVp8PayloadType && type != kH264PayloadType) continue;
+      ssrc[type] = packet->ssrc();
+      auto codec = type == kVp8PayloadType ? relay::rtp::Codec::Vp8 : relay::rtp::Codec::H264;
+      // An H.264 key frame starts twice: its parameter sets (STAP-A), then the IDR slice.
+      if (relay::rtp::isKeyFrameStart(codec, packet->payload()) &&
+          (keyFrames[type] == 0 || lastKeyFrameTimestamp[type] != packet->timestamp())) {
+        ++keyFrames[type];
+        lastKeyFrameTimestamp[type] = packet->timestamp();
+      }
+    }
+  }
+  // Reads for `duration`, polling `fd`.
+  void readFor(int fd, std::chrono::milliseconds duration) {
+    auto until = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < until) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) read(fd);
+    }
+  }
+};
+
+void askForKeyFrame(int fd, uint32_t mediaSsrc) {
+  uint8_t pli[12];
+  ASSERT_EQ(relay::rtp::writePli(pli, 1, mediaSsrc), sizeof pli);
+  ASSERT_EQ(::send(fd, pli, sizeof pli, MSG_DONTWAIT), static_cast<ssize_t>(sizeof pli));
+}
+
+// A VP8 viewer's PLI must not cost the H.264 viewers a key frame (nor the other way round): on
+// a thin link a key frame is the picture's budget for a second.
+TEST(Supervisor, AKeyFrameRequestReachesOnlyTheEncodingItNames) {
+  States states;
+  Supervisor supervisor(MEDRELAY_BINARY, states);
+  IngestOptions options = small("test://");
+  options.codecs = {"vp8", "h264"};
+  options.keyFrameIntervalSeconds = 60;  // the longest: only the first and the asked-for ones
+  int relay = supervisor.addSource({"both", options});
+  EncodingsSeen seen;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((seen.keyFrames[kVp8PayloadType] == 0 || seen.keyFrames[kH264PayloadType] == 0) &&
+         std::chrono::steady_clock::now() < deadline)
+    seen.readFor(relay, std::chrono::milliseconds(100));
+  ASSERT_GE(seen.keyFrames[kVp8PayloadType], 1) << "VP8 started";
+  ASSERT_GE(seen.keyFrames[kH264PayloadType], 1) << "H.264 started";
+  ASSERT_NE(seen.ssrc[kVp8PayloadType], seen.ssrc[kH264PayloadType]);
+
+  for (auto [asked, other] : {std::pair{kVp8PayloadType, kH264PayloadType},
+                              std::pair{kH264PayloadType, kVp8PayloadType}}) {
+    const int askedBefore = seen.keyFrames[asked], otherBefore = seen.keyFrames[other];
+    askForKeyFrame(relay, seen.ssrc[static_cast<uint8_t>(asked)]);
+    // The asked-for key frame comes within a few frames; a loaded machine may take seconds.
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (seen.keyFrames[asked] == askedBefore && std::chrono::steady_clock::now() < deadline)
+      seen.readFor(relay, std::chrono::milliseconds(100));
+    seen.readFor(relay, std::chrono::milliseconds(1500));  // the other one would have come too
+    EXPECT_EQ(seen.keyFrames[asked], askedBefore + 1) << "payload type " << asked;
+    EXPECT_EQ(seen.keyFrames[other], otherBefore) << "payload type " << other << " kept still";
+  }
+  // A request for an SSRC no encoding uses (a relay that has not seen the packets yet) still
+  // reaches every encoding rather than none.
+  const int vp8Before = seen.keyFrames[kVp8PayloadType];
+  const int h264Before = seen.keyFrames[kH264PayloadType];
+  askForKeyFrame(relay, 0x12345678);
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((seen.keyFrames[kVp8PayloadType] == vp8Before ||
+          seen.keyFrames[kH264PayloadType] == h264Before) &&
+         std::chrono::steady_clock::now() < deadline)
+    seen.readFor(relay, std::chrono::milliseconds(100));
+  EXPECT_GT(seen.keyFrames[kVp8PayloadType], vp8Before);
+  EXPECT_GT(seen.keyFrames[kH264PayloadType], h264Before);
 }
 
 }  // namespace
