@@ -279,6 +279,9 @@ int runServe(const ServeOptions& options) {
   }
   signaling::SignalingServer server(serverConfig, service);
   server.start();
+  // A source going live, stalling or failing: the viewer pages refresh their lists (and say
+  // when the stream they watch has no picture because its source is down).
+  stateReporter.setChangedHook([&server] { server.notifyStreamsChanged(); });
 
   auto host = options.listenHost();
   auto shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -325,6 +328,7 @@ int runServe(const ServeOptions& options) {
   int signal = waitForStopSignal();
   log()->info("signal {} received, shutting down", signal);
 
+  stateReporter.setChangedHook(nullptr);  // before the server goes
   server.stop();
   service.setDirectoryChangedHook(nullptr);
   if (dicom) dicom->stop();

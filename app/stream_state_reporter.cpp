@@ -43,19 +43,34 @@ void StreamStateReporter::poke() {
   wake_.notify_all();
 }
 
+void StreamStateReporter::setChangedHook(std::function<void()> hook) {
+  std::lock_guard lock(hookMutex_);
+  changed_ = std::move(hook);
+}
+
 void StreamStateReporter::run() {
   std::unique_lock lock(mutex_);
+  bool untold = false;  // a change the hook has not heard of yet
+  auto lastTold = std::chrono::steady_clock::now() - interval_;
   while (!stopping_) {
     wake_.wait_for(lock, interval_, [this] { return poked_ || stopping_; });
     if (stopping_) break;
     poked_ = false;
     lock.unlock();
-    writeChanges();
+    untold |= writeChanges();
+    auto now = std::chrono::steady_clock::now();
+    if (untold && now - lastTold >= interval_) {
+      std::lock_guard hookLock(hookMutex_);
+      if (changed_) changed_();
+      untold = false;
+      lastTold = now;
+    }
     lock.lock();
   }
 }
 
-void StreamStateReporter::writeChanges() {
+bool StreamStateReporter::writeChanges() {
+  bool any = false;
   for (Stream* stream : streams_.all()) {
     std::pair<std::string, std::string> now{std::string(streamStateName(stream->state())),
                                             stream->health().detail};
@@ -64,10 +79,12 @@ void StreamStateReporter::writeChanges() {
     try {
       directory_.setStreamState(stream->name(), now.first, now.second);
       last = std::move(now);
+      any = true;
     } catch (const std::exception& e) {
       log()->warn("could not record the state of {}: {}", stream->name(), e.what());
     }
   }
+  return any;
 }
 
 }  // namespace medrelay::app

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -28,11 +29,15 @@ class StreamStateReporter {
   StreamStateReporter& operator=(const StreamStateReporter&) = delete;
 
   void poke();  // after stop(): nothing
+  // Called on the reporter thread after states changed, at most once per interval (the viewer
+  // pages refresh their lists on it: one message per open socket, so not per change). Setting
+  // waits for a call in progress: after setChangedHook(nullptr) the old hook is not running.
+  void setChangedHook(std::function<void()> hook);
   void stop();  // writes what changed once more; the thread ends
 
  private:
   void run();
-  void writeChanges();  // reporter thread (and the destructor, after it)
+  bool writeChanges();  // reporter thread (and the destructor, after it); true if any changed
 
   StreamRegistry& streams_;
   access::DirectoryRecords& directory_;
@@ -41,6 +46,8 @@ class StreamStateReporter {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool poked_ = false, stopping_ = false;
+  std::mutex hookMutex_;           // held while the hook runs
+  std::function<void()> changed_;  // under hookMutex_
   std::thread thread_;
 };
 

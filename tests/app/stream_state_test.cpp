@@ -2,6 +2,8 @@
 // while media arrives, and the directory follows what viewers are told (a real SQLite store).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -128,6 +130,55 @@ TEST_F(StreamStateTest, ARestartedSourceSaysWhyItFailedUntilMediaArrives) {
   // Media came since it ran again: when it pauses, the old failure is history.
   ASSERT_TRUE(awaitState(StreamState::Connecting));
   EXPECT_EQ(stream->health().detail, kWaitingForMedia);
+}
+
+// Viewer pages hear that the list changed (a source stalled or came back): once per change,
+// never more often than once per reporter interval, and not at all after the hook is removed.
+TEST_F(StreamStateTest, ChangesAreAnnouncedThroughTheHookAtMostOncePerInterval) {
+  StreamStateReporter reporter(streams, *store, 1s);
+  std::atomic<int> told{0};
+  std::atomic<int64_t> lastMs{0}, shortestGapMs{1000000};
+  reporter.setChangedHook([&] {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    if (lastMs.load() != 0) shortestGapMs = std::min(shortestGapMs.load(), now - lastMs.load());
+    lastMs = now;
+    ++told;
+  });
+  stream->setState(StreamState::Live);  // -> connecting: one change
+  auto waitTold = [&](int atLeast) {
+    for (auto end = std::chrono::steady_clock::now() + 30s;
+         told.load() < atLeast && std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(20ms)) {
+    }
+    return told.load();
+  };
+  EXPECT_GE(waitTold(1), 1);
+  // A burst of changes, each poked at once: they are told, but not one message per change.
+  for (int i = 0; i < 10; ++i) {
+    stream->setState(i % 2 ? StreamState::Stalled : StreamState::Failed);
+    stream->noteSourceEvent("flapping " + std::to_string(i), true);
+    reporter.poke();
+    std::this_thread::sleep_for(20ms);
+  }
+  const int afterBurst = waitTold(2);
+  EXPECT_GE(afterBurst, 2);
+  EXPECT_LE(afterBurst, 4) << "ten changes in a fraction of the interval are not ten messages";
+  // Once per interval (1 s); the margin is for a loaded machine's scheduling of the hook.
+  EXPECT_GE(shortestGapMs.load(), 500);
+  // No change, no message.
+  std::this_thread::sleep_for(2500ms);
+  const int quiet = told.load();
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(told.load(), quiet);
+  // Once removed, the hook is not called again.
+  reporter.setChangedHook(nullptr);
+  stream->setState(StreamState::Down);
+  reporter.poke();
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(told.load(), quiet);
+  EXPECT_EQ(awaitRecorded("down").state, "down") << "the state itself is still written";
 }
 
 }  // namespace
