@@ -12,6 +12,7 @@ const player = new Player(signaling, $('video'),
   { codec: params.get('codec'), relayOnly: params.get('ice') === 'relay' });
 const credentials = new Credentials();
 let statsTimer = null;
+const streamStates = new Map();  // name -> source state, from the last list
 
 // Exposed for diagnostics and the browser tests (read-only use).
 window.medrelay = { signaling, player, credentials };
@@ -65,6 +66,29 @@ async function refreshStreams() {
   }
   $('no-streams').hidden = reply.streams.length > 0;
   if (!player.stream) show('streams');
+  streamStates.clear();
+  for (const stream of reply.streams) streamStates.set(stream.name, stream.state);
+  if (player.stream && streamStates.has(player.stream)) sourceState(streamStates.get(player.stream));
+}
+
+// The watched stream's source, as the list reports it: say so when it sends nothing, so a
+// black picture is not taken for a network problem (the picture comes back by itself).
+const SOURCE_DOWN = {
+  connecting: 'The source is starting; the picture appears when it sends.',
+  stalled: 'The source stopped sending (camera or network at its end); waiting for it to come back…',
+  failed: 'The source cannot be reached; the relay keeps trying. Waiting for it…',
+  down: 'The source is off; waiting for it to come back…',
+};
+function sourceState(state) {
+  const overlay = $('overlay');
+  if (SOURCE_DOWN[state]) {
+    overlay.hidden = false;
+    overlay.textContent = SOURCE_DOWN[state];
+    overlay.dataset.source = state;
+  } else if (overlay.dataset.source) {
+    delete overlay.dataset.source;
+    if (player.pc?.connectionState === 'connected') overlay.hidden = true;
+  }
 }
 
 // Streams start muted (autoplay rules, and a quiet ward); the button appears when sound arrives.
@@ -81,8 +105,10 @@ function watch(name) {
   $('code-form').hidden = true;
   $('overlay').hidden = false;
   $('overlay').textContent = 'Connecting…';
+  delete $('overlay').dataset.source;
   show('player');
   player.play(name);
+  sourceState(streamStates.get(name));
   clearInterval(statsTimer);
   statsTimer = setInterval(updateStats, 1000);
 }
@@ -119,7 +145,7 @@ credentials.addEventListener('expired', (e) => {
 player.addEventListener('audio', () => { $('sound').hidden = false; });
 $('sound').addEventListener('click', () => setSound($('video').muted));
 player.addEventListener('state', (e) => {
-  if (e.detail === 'connected') $('overlay').hidden = true;
+  if (e.detail === 'connected' && !$('overlay').dataset.source) $('overlay').hidden = true;
 });
 $('video').addEventListener('playing', () => { $('overlay').hidden = true; });
 player.addEventListener('retrying', (e) => { $('overlay').hidden = false; $('overlay').textContent = e.detail; });

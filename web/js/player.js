@@ -23,7 +23,12 @@ export class Player extends EventTarget {
     this.retryTimer = null;
     this.generation = 0;
     this.oneTimeCode = null;  // for streams that ask for one; sent once, with the next subscribe
+    this.failures = 0;  // connections in a row that never got through (reset once one does)
   }
+
+  // Waits before the next attempt: 1 s after a drop, then doubling per attempt that never
+  // connected, up to 30 s, so a viewer on a network that blocks media does not hammer the relay.
+  retryDelayMs() { return Math.min(1000 * 2 ** Math.max(0, this.failures - 1), 30000); }
 
   // The user typed a one-time code for the current stream.
   provideCode(code) {
@@ -33,6 +38,7 @@ export class Player extends EventTarget {
 
   async play(stream) {
     this.stop();
+    this.failures = 0;
     this.stream = stream;
     await this.subscribe();
   }
@@ -83,10 +89,16 @@ export class Player extends EventTarget {
         });
       }
     };
+    this.connected = false;
     pc.onconnectionstatechange = () => {
+      if (generation !== this.generation) return;
       mark(pc.connectionState);
       this.emit('state', pc.connectionState);
-      if (pc.connectionState === 'failed') this.retry('The connection failed; reconnecting…');
+      if (pc.connectionState === 'connected') {
+        this.connected = true;
+        this.failures = 0;
+      }
+      if (pc.connectionState === 'failed') this.connectionFailed();
       if (pc.connectionState === 'disconnected') {
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => {
@@ -124,14 +136,29 @@ export class Player extends EventTarget {
     }
   }
 
-  retry(reason) {
+  // This attempt's connection failed (our ICE agent said so, or the relay's did first).
+  connectionFailed() {
+    if (this.failedGeneration === this.generation) return;  // heard from both agents: once
+    this.failedGeneration = this.generation;
+    if (this.connected) return this.retry('The connection failed; reconnecting…');
+    // Signaling works (we got an answer) but no media path did: a firewall that blocks UDP
+    // (and the relay's TCP or TURN path was not offered or not let through either).
+    this.failures++;
+    const seconds = Math.round(this.retryDelayMs() / 1000);
+    this.retry('No network path to the media server: this network blocks the video ' +
+      `(UDP, and no TCP or TURN path got through). Trying again in ${seconds} s…`,
+    this.retryDelayMs(), 'no-network-path');
+  }
+
+  retry(reason, delayMs = 1000, code = 'retrying') {
     if (!this.stream) return;
+    this.lastProblem = code;
     this.emit('retrying', reason);
     clearTimeout(this.retryTimer);
     const generation = this.generation;
     this.retryTimer = setTimeout(() => {
       if (generation === this.generation && this.stream && this.signaling.isOpen) this.subscribe();
-    }, 1000);
+    }, delayMs);
   }
 
   // Called when the signaling socket comes back (for example after a server restart).
@@ -146,6 +173,8 @@ export class Player extends EventTarget {
       const stream = this.stream;
       this.stop();
       this.emit('fatal', detail.reason || `Access to ${stream} was withdrawn.`);
+    } else if (detail.code === 'ice-failed' || detail.code === 'timeout') {
+      this.connectionFailed();
     } else {
       this.retry(detail.reason || 'The stream was interrupted; reconnecting…');
     }
