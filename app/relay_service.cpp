@@ -60,7 +60,10 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
             error(500, "session-failed", "The media session could not be set up: " + reason))) {
       if (auto observer = observer_.lock()) observer->onSessionEnded(id(), code, reason);
     }
-    if (service_.forget(id())) service_.auditSessionEnd(*this, "ended", code);
+    if (service_.forget(id())) {  // once per session: not after an unsubscribe or revocation
+      stream().viewerEnds().note(viewerEndFromCode(code));
+      service_.auditSessionEnd(*this, "ended", code);
+    }
     destroyPeerLater();
   }
 
@@ -110,8 +113,10 @@ void RelayService::reviewSessions(bool directoryChanged) {
     limits_.release(session->owner());
     log()->info("session {} of {} on {} revoked: {}", session->id(), session->owner(),
                 session->stream().name(), decision.code);
-    session->endByRelay(decision.code == "token-expired" ? "token-expired" : "access-revoked",
-                        decision.reason);
+    const bool expired = decision.code == "token-expired";
+    session->stream().viewerEnds().note(expired ? ViewerEnd::TokenExpired
+                                                : ViewerEnd::AccessRevoked);
+    session->endByRelay(expired ? "token-expired" : "access-revoked", decision.reason);
     auditSessionEnd(*session, "revoked", decision.code);
   }
 }
@@ -299,6 +304,7 @@ bool RelayService::unsubscribe(const signaling::Principal& principal,
   auto session = sessions_.findOwned(principal, sessionId);
   if (!session || !forget(sessionId)) return false;
   session->destroyPeerLater();
+  session->stream().viewerEnds().note(ViewerEnd::Left);
   auditSessionEnd(*session, "success", "");
   return true;
 }
@@ -326,6 +332,7 @@ void RelayService::closeAll() {
   for (auto& session : sessions_.removeAll()) {
     limits_.release(session->owner());
     session->stream().room().worker().runSync([&] { session->destroyPeer(); });
+    session->stream().viewerEnds().note(ViewerEnd::ServerShutdown);
     auditSessionEnd(*session, "ended", "server-shutdown");
   }
 }

@@ -1,5 +1,6 @@
 #include "app/stream_metrics.hpp"
 
+#include <array>
 #include <map>
 
 #include "common/prometheus_text.hpp"
@@ -13,6 +14,7 @@ struct Row {
   relay::router::RoomFigures figures;
   SourceHealth health;
   std::vector<relay::rtp::Codec> codecs;
+  std::array<uint64_t, kViewerEndCount> viewerEnds{};
 };
 
 }  // namespace
@@ -23,8 +25,12 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
     std::vector<relay::rtp::Codec> codecs;
     for (const auto& encoding : stream->room().encodings())
       codecs.push_back(encoding.codec);
-    rows[stream->name()] = {stream->name(), std::string(streamStateName(stream->state())),
-                            stream->room().figures(), stream->health(), std::move(codecs)};
+    std::array<uint64_t, kViewerEndCount> ends{};
+    for (size_t i = 0; i < kViewerEndCount; ++i)
+      ends[i] = stream->viewerEnds().count(static_cast<ViewerEnd>(i));
+    rows[stream->name()] = {stream->name(),           std::string(streamStateName(stream->state())),
+                            stream->room().figures(), stream->health(),
+                            std::move(codecs),        ends};
   }
   PrometheusText out;
   auto each = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
@@ -92,6 +98,18 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
                                  {"rate-limited", s.datagramsRateLimited}}) {
       out.sample("medrelay_viewer_packets_refused_total", {{"stream", r.name}, {"reason", reason}},
                  value);
+    }
+  }
+  out.family("medrelay_viewer_sessions_ended_total", "counter",
+             "Viewer sessions that ended, by reason: left, closed, ice-failed (no media path, "
+             "or consent lost), dtls-failed, timeout, access-revoked, token-expired, "
+             "server-shutdown, other.");
+  for (const auto& [key, r] : rows) {
+    for (size_t i = 0; i < kViewerEndCount; ++i) {
+      out.sample(
+          "medrelay_viewer_sessions_ended_total",
+          {{"stream", r.name}, {"reason", std::string(viewerEndName(static_cast<ViewerEnd>(i)))}},
+          static_cast<double>(r.viewerEnds[i]));
     }
   }
   out.family("medrelay_source_bitrate_bps", "gauge",

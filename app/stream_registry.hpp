@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/viewer_session_ends.hpp"
 #include "relay/router/room.hpp"
 
 namespace medrelay::app {
@@ -60,6 +61,9 @@ class Stream {
   // arrives: a camera that is restarted over and over says why, not "waiting for media".
   void noteSourceRunning();
   SourceHealth health() const;
+  // Why its viewer sessions ended (any thread).
+  ViewerEndCounts& viewerEnds() { return viewerEnds_; }
+  const ViewerEndCounts& viewerEnds() const { return viewerEnds_; }
 
  private:
   std::string kind_;
@@ -69,6 +73,7 @@ class Stream {
   std::string detail_;               // guarded by sourceMutex_
   uint32_t restarts_ = 0;            // guarded by sourceMutex_
   uint64_t packetsInAtRunning_ = 0;  // guarded by sourceMutex_
+  ViewerEndCounts viewerEnds_;
 };
 
 class StreamRegistry {

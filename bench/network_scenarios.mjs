@@ -9,7 +9,6 @@
 //
 // Needs root (network namespaces) and `npm ci` in tests/browser. Results: bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken, launchChromium, startServer } from '../tests/browser/lib/harness.mjs';
@@ -33,18 +32,11 @@ const scenarios = [
 // The demo's frames so far in the viewer's codec, as the relay counted them arriving (an encoder
 // may not keep up with 30 fps on a loaded machine: the source's own count is the fair
 // denominator).
-function sourceFrames(server, codec) {
-  const url = server.output().match(/metrics on (https:\/\/[^\s)]+)/)[1];
-  return new Promise((resolve, reject) => {
-    https.get(url, { rejectUnauthorized: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => { body += chunk; });
-      response.on('end', () => {
-        const m = body.match(new RegExp(`\\nmedrelay_source_encoding_frames_total\\{stream="demo",codec="${codec}"\\} (\\d+)`));
-        m ? resolve(Number(m[1])) : reject(new Error('no frame count in /metrics'));
-      });
-    }).on('error', reject);
-  });
+async function sourceFrames(server, codec) {
+  const body = await server.metrics();
+  const m = body.match(new RegExp(`\\nmedrelay_source_encoding_frames_total\\{stream="demo",codec="${codec}"\\} (\\d+)`));
+  if (!m) throw new Error('no frame count in /metrics');
+  return Number(m[1]);
 }
 
 async function sample(page) {

@@ -2,7 +2,8 @@
 // TCP or TURN path) is told so: signaling works, ICE cannot, and the page says "no network
 // path" with the reason instead of "Connecting…" over a black box, and waits longer before
 // each new attempt instead of resubscribing every second. Chromium runs in a network namespace
-// of its own whose firewall drops UDP (as in the ICE-TCP test, without --ice-tcp here).
+// of its own whose firewall drops UDP (as in the ICE-TCP test, without --ice-tcp here). The
+// relay's /metrics counts those sessions as ended "ice-failed".
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,11 @@ try {
   assert.match(await overlay(), /Trying again in [2-9] s/);
   assert.ok(network.udpDropped() > 0, 'the firewall dropped the browser\'s UDP');
   console.log(`after ${second} failed attempts: waits ${delay} ms; "${await overlay()}"`);
+  // IT sees it too: the relay counts the viewer sessions that ended without a media path.
+  const ended = (await server.metrics()).match(
+    /\nmedrelay_viewer_sessions_ended_total\{stream="demo",reason="ice-failed"\} (\d+)/);
+  assert.ok(ended && Number(ended[1]) >= 2, `ice-failed sessions in /metrics: ${ended?.[1]}`);
+  console.log(`/metrics: ${ended[1]} viewer sessions of demo ended ice-failed`);
 } catch (error) {
   failed = true;
   console.error(error);

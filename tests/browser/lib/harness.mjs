@@ -2,6 +2,7 @@
 // data directory, issue a token with `medrelay admin`, and launch Debian's Chromium headless.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -44,6 +45,18 @@ export async function startServer({ dataDir, extraArgs = [], iceAddress = '127.0
     dataDir,
     child,
     output: () => output,
+    // The server's /metrics text (its own port, self-signed certificate).
+    metrics() {
+      const match = output.match(/metrics on (https:\/\/[^\s)]+)/);
+      if (!match) return Promise.reject(new Error('the server did not say where its metrics are'));
+      return new Promise((resolve, reject) => {
+        https.get(match[1], { rejectUnauthorized: false }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => { body += chunk; });
+          response.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
