@@ -22,6 +22,8 @@
 #include "pipelines/encoder_rate_keeper.hpp"
 #include "pipelines/ingest_handoff.hpp"
 #include "pipelines/key_frame_request.hpp"
+#include "pipelines/layer_ladder.hpp"
+#include "pipelines/layer_sizer.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/rtp_feedback.hpp"
 #include "relay/rtp/rtcp_header.hpp"
@@ -65,8 +67,9 @@ class IngestRun {
       return Outcome::Exit;
     }
     auto rateKeepers = EncoderRateKeeper::keepAll(pipeline_);
-    for (const char* name : {"vp8", "h264"}) {  // kVideoSinks
-      if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name)) {
+    auto layerSizers = LayerSizer::sizeAll(pipeline_);
+    for (const std::string& name : allVideoSinkNames()) {  // at most kVideoSinks
+      if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str())) {
         GstAppSinkCallbacks callbacks{};
         callbacks.new_sample = &IngestRun::onVideoSample;
         gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
@@ -119,6 +122,7 @@ class IngestRun {
     }
     cameraAudio.reset();
     rateKeepers.clear();
+    layerSizers.clear();
     for (GstElement* sink : sinks_)
       gst_object_unref(sink);
     gst_object_unref(pipeline_);
@@ -362,9 +366,9 @@ class IngestRun {
   std::atomic<bool> relayGone_{false};
   std::atomic<uint64_t> dropped_{0};
   int64_t startedMs_ = 0;
-  // Per entry of sinks_ (at most "vp8" and "h264"): the SSRC its packets carry (streaming
+  // Per entry of sinks_ (one per codec and layer): the SSRC its packets carry (streaming
   // threads write, the main loop reads) and when it was last asked for a key frame (main loop).
-  static constexpr size_t kVideoSinks = 2;
+  static constexpr size_t kVideoSinks = 2 * kMaxLayers;
   std::array<std::atomic<uint32_t>, kVideoSinks> sinkSsrc_{};
   std::array<int64_t, kVideoSinks> lastKeyFrameRequestMs_{};
   int64_t lastFeedbackRequestMs_ = 0;

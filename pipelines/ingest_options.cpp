@@ -17,6 +17,8 @@ void addIngestOptions(CLI::App& command, IngestOptions& o) {
   command.add_option("--height", o.height)->check(CLI::Range(16, 4320));
   command.add_option("--fps", o.fps)->check(CLI::Range(1, 120));
   command.add_option("--bitrate-kbps", o.bitrateKbps)->check(CLI::Range(50, 50000));
+  command.add_option("--layers", o.layers, "Layers per codec, each half the size (1-3)")
+      ->check(CLI::Range(1, 3));
   command
       .add_option("--key-frame-interval", o.keyFrameIntervalSeconds, "Seconds between key frames")
       ->check(CLI::Range(1, 60));
@@ -43,6 +45,8 @@ std::vector<std::string> toCommandLine(const IngestOptions& o) {
                                    std::to_string(o.fps),
                                    "--bitrate-kbps",
                                    std::to_string(o.bitrateKbps),
+                                   "--layers",
+                                   std::to_string(o.layers),
                                    "--key-frame-interval",
                                    std::to_string(o.keyFrameIntervalSeconds),
                                    "--stall-seconds",

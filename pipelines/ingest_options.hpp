@@ -21,7 +21,10 @@ struct IngestOptions {
   std::vector<std::string> codecs;  // for sources we encode: "vp8", "h264" (default both)
   // Encoded sources (test, DICOM): the picture size. Transcoded cameras: the largest size.
   int width = 1280, height = 720, fps = 30;
-  int bitrateKbps = 2000;  // of every encoder we run
+  int bitrateKbps = 2000;  // of the top layer's encoders (lower layers: see layer_ladder)
+  // Layers of the ladder per codec (1 to 3), each half the size of the one above; a camera whose
+  // H.264 passes through keeps it as the top layer. 1: the top layer only (spares the CPU).
+  int layers = 3;
   int keyFrameIntervalSeconds = 2;
   int stallSeconds = 10;  // exit when no packet leaves for this long (first one: twice this)
   std::string logLevel = "info";

@@ -3,67 +3,14 @@
 #include <algorithm>
 #include <regex>
 
+#include "pipelines/layer_ladder.hpp"
+
 namespace medrelay::pipelines {
 
 namespace {
 
 bool wants(const IngestOptions& o, const std::string& codec) {
   return o.codecs.empty() || std::find(o.codecs.begin(), o.codecs.end(), codec) != o.codecs.end();
-}
-
-// A bounded queue that drops old frames rather than building latency behind a slow encoder.
-constexpr char kLeakyQueue[] =
-    "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream";
-constexpr char kAppSink[] = "appsink sync=false max-buffers=256 drop=true";
-
-// Rate control as libwebrtc sets libvpx for real time: a 1 s client buffer, 15 % overshoot at
-// most, and frames dropped when the buffer runs low (the defaults, 6 s, 100 % and never, let a
-// picture that does not compress run far over the rate for seconds).
-std::string vp8Branch(const IngestOptions& o) {
-  return std::string(kLeakyQueue) +
-         " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=" +
-         std::to_string(o.bitrateKbps * 1000) +
-         " buffer-size=1000 buffer-initial-size=500 buffer-optimal-size=600 overshoot=15"
-         " dropframe-threshold=30"
-         " keyframe-max-dist=" +
-         std::to_string(o.fps * o.keyFrameIntervalSeconds) +
-         " lag-in-frames=0 error-resilient=partitions threads=2 ! rtpvp8pay pt=" +
-         std::to_string(kVp8PayloadType) + " mtu=1200 picture-id-mode=15-bit ! " + kAppSink +
-         " name=vp8";
-}
-
-std::string h264Encoder(const IngestOptions& o) {
-  return "x264enc tune=zerolatency speed-preset=ultrafast bitrate=" +
-         std::to_string(o.bitrateKbps) +
-         " key-int-max=" + std::to_string(o.fps * o.keyFrameIntervalSeconds) +
-         " ! video/x-h264,profile=constrained-baseline";
-}
-
-// h264parse puts SPS/PPS in front of every IDR (a viewer may join at any key frame); the
-// payloader inserts none of its own (config-interval=0), so they go out once per key frame.
-std::string h264Payloader() {
-  return "h264parse config-interval=-1 ! rtph264pay pt=" + std::to_string(kH264PayloadType) +
-         " mtu=1200 config-interval=0 aggregate-mode=zero-latency ! " + kAppSink + " name=h264";
-}
-
-// One encoder per wanted codec, each fed from the raw picture's tee named "split".
-std::string encoderBranches(const IngestOptions& o, PipelineDescription& out) {
-  out.vp8 = wants(o, "vp8");
-  out.h264 = wants(o, "h264");
-  std::string branches;
-  if (out.vp8) branches += " split. ! " + vp8Branch(o);
-  if (out.h264)
-    branches +=
-        " split. ! " + std::string(kLeakyQueue) + " ! " + h264Encoder(o) + " ! " + h264Payloader();
-  return branches;
-}
-
-// Raw audio in, RTP Opus out: 48 kHz stereo (RFC 7587 §7), 20 ms frames, in-band FEC so that a
-// lost packet is recovered from the next on a lossy link.
-std::string opusBranch() {
-  return "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc "
-         "bitrate=64000 frame-size=20 inband-fec=true packet-loss-percentage=10 ! rtpopuspay pt=" +
-         std::to_string(kOpusPayloadType) + " mtu=1200 ! " + kAppSink + " name=opus";
 }
 
 // gst-launch quoting for a property value.
@@ -76,13 +23,97 @@ std::string launchQuoted(const std::string& value) {
   return out + "\"";
 }
 
+// A bounded queue that drops old frames rather than building latency behind a slow encoder.
+constexpr char kLeakyQueue[] =
+    "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream";
+constexpr char kAppSink[] = "appsink sync=false max-buffers=256 drop=true";
+
+// Rate control as libwebrtc sets libvpx for real time: a 1 s client buffer, 15 % overshoot at
+// most, and frames dropped when the buffer runs low (the defaults, 6 s, 100 % and never, let a
+// picture that does not compress run far over the rate for seconds). Lower layers are small
+// enough for one thread each.
+std::string vp8Branch(const IngestOptions& o, const Layer& layer) {
+  return std::string(kLeakyQueue) +
+         " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=" +
+         std::to_string(layer.bitrateKbps * 1000) +
+         " buffer-size=1000 buffer-initial-size=500 buffer-optimal-size=600 overshoot=15"
+         " dropframe-threshold=30"
+         " keyframe-max-dist=" +
+         std::to_string(o.fps * o.keyFrameIntervalSeconds) +
+         " lag-in-frames=0 error-resilient=partitions threads=" + (layer.index == 0 ? "2" : "1") +
+         " ! rtpvp8pay pt=" + std::to_string(vp8LayerPayloadType(layer.index)) +
+         " mtu=1200 picture-id-mode=15-bit ! " + kAppSink +
+         " name=" + layerSinkName("vp8", layer.index);
+}
+
+std::string h264Encoder(const IngestOptions& o, const Layer& layer) {
+  return "x264enc tune=zerolatency speed-preset=ultrafast bitrate=" +
+         std::to_string(layer.bitrateKbps) +
+         " key-int-max=" + std::to_string(o.fps * o.keyFrameIntervalSeconds) +
+         (layer.index == 0 ? "" : " threads=1") + " ! video/x-h264,profile=constrained-baseline";
+}
+
+// h264parse puts SPS/PPS in front of every IDR (a viewer may join at any key frame); the
+// payloader inserts none of its own (config-interval=0), so they go out once per key frame.
+std::string h264Payloader(int layer) {
+  return "h264parse config-interval=-1 ! rtph264pay pt=" +
+         std::to_string(h264LayerPayloadType(layer)) +
+         " mtu=1200 config-interval=0 aggregate-mode=zero-latency ! " + kAppSink +
+         " name=" + layerSinkName("h264", layer);
+}
+
+std::string ceilingCaps(int width, int height) {
+  // Ranges with a step of 2: videoscale keeps the aspect ratio within them, and the sizes stay
+  // even, which the encoder requires.
+  return "video/x-raw,format=I420,width=[16," + std::to_string(width) + ",2],height=[16," +
+         std::to_string(height) + ",2],pixel-aspect-ratio=1/1";
+}
+
+// The encoders of every layer, fed from the decoded picture's tee named "split". Each lower
+// layer is scaled once from the one above (one scaler per layer, shared by its codecs) into a
+// tee of its own, "split1", "split2". `h264PassedThrough`: the top H.264 layer is the camera's
+// own, so only the lower H.264 layers are encoded.
+std::string encoderBranches(const IngestOptions& o, bool vp8, bool h264, bool h264PassedThrough) {
+  std::string branches;
+  std::string above = "split";
+  for (const Layer& layer : layerLadder(o)) {
+    std::string tee = "split";
+    if (layer.index > 0) {
+      tee += std::to_string(layer.index);
+      // The size is left open here and set at run time to half the picture above
+      // (LayerSizer: a ceiling in caps would climb up the tees and shrink every layer).
+      branches += " " + above + ". ! " + kLeakyQueue + " ! videoscale ! capsfilter name=layer" +
+                  std::to_string(layer.index) +
+                  "_size caps=" + launchQuoted("video/x-raw,format=I420,pixel-aspect-ratio=1/1") +
+                  " ! tee name=" + tee;
+    }
+    if (vp8) branches += " " + tee + ". ! " + vp8Branch(o, layer);
+    if (h264 && !(h264PassedThrough && layer.index == 0))
+      branches += " " + tee + ". ! " + kLeakyQueue + " ! " + h264Encoder(o, layer) + " ! " +
+                  h264Payloader(layer.index);
+    above = tee;
+  }
+  return branches;
+}
+
+std::string encoderBranches(const IngestOptions& o, PipelineDescription& out) {
+  out.vp8 = wants(o, "vp8");
+  out.h264 = wants(o, "h264");
+  return encoderBranches(o, out.vp8, out.h264, false);
+}
+
+// Raw audio in, RTP Opus out: 48 kHz stereo (RFC 7587 §7), 20 ms frames, in-band FEC so that a
+// lost packet is recovered from the next on a lossy link.
+std::string opusBranch() {
+  return "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc "
+         "bitrate=64000 frame-size=20 inband-fec=true packet-loss-percentage=10 ! rtpopuspay pt=" +
+         std::to_string(kOpusPayloadType) + " mtu=1200 ! " + kAppSink + " name=opus";
+}
+
 }  // namespace
 
 std::string transcodeCeilingCaps(const IngestOptions& o) {
-  // Ranges with a step of 2: videoscale keeps the aspect ratio within them, and the sizes stay
-  // even, which the encoder requires.
-  return "video/x-raw,format=I420,width=[16," + std::to_string(o.width) + ",2],height=[16," +
-         std::to_string(o.height) + ",2],pixel-aspect-ratio=1/1";
+  return ceilingCaps(o.width, o.height);
 }
 
 bool sourceCarriesAudio(const std::string& source) {
@@ -218,12 +249,13 @@ std::optional<PipelineDescription> describePipeline(const IngestOptions& o, Rtsp
     // The camera's H.264 goes out as it came; browsers without H.264 (Firefox without
     // OpenH264) get VP8 encoded from the decoded picture. The queue before the decoder is not
     // leaky: dropping coded frames would break every picture up to the next key frame.
+    // The lower layers (both codecs) are encoded from the decoded picture too.
     out.h264 = wants(o, "h264");
     out.vp8 = wants(o, "vp8");
     out.launch = source + " ! " + passThroughHead + " ! h264parse name=parse ! tee name=coded";
-    if (out.h264) out.launch += " coded. ! queue ! " + h264Payloader();
-    if (out.vp8)
-      out.launch += " coded. ! queue ! decodebin" + scaledToSplit + " split. ! " + vp8Branch(o);
+    if (out.h264) out.launch += " coded. ! queue ! " + h264Payloader(0);
+    std::string encoded = encoderBranches(o, out.vp8, out.h264, true);
+    if (!encoded.empty()) out.launch += " coded. ! queue ! decodebin" + scaledToSplit + encoded;
   } else {
     // RTP sources expose one pad per track: only video goes to this decodebin (audio is
     // linked to the audio branch). MPEG-TS goes whole into decodebin, the tap for its audio.

@@ -1,8 +1,9 @@
 // The gst-launch description of one ingest pipeline. Pure functions, so the strings can be
 // tested without running GStreamer. Every branch ends in an appsink named "vp8", "h264" or
-// "opus" whose buffers are complete RTP packets (kVp8PayloadType, kH264PayloadType,
-// kOpusPayloadType). A camera's audio, which only shows once the camera answers, is linked at run
-// time: `audioTap` names the element whose audio pads feed `audioBranch` (see CameraAudio).
+// "opus" (lower layers: "vp8_1", "h264_1"..., see layer_ladder) whose buffers are complete RTP
+// packets (kVp8PayloadType, kH264PayloadType, kOpusPayloadType; lower layers follow them). A
+// camera's audio, which only shows once the camera answers, is linked at run time: `audioTap` names
+// the element whose audio pads feed `audioBranch` (see CameraAudio).
 #pragma once
 
 #include <optional>

@@ -62,7 +62,7 @@ TEST(RtspIngest, HighProfileCameraIsTranscodedUnderTheSizeAndBitrateCeiling) {
   auto w = watch(server, "or7");
   ASSERT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
   EXPECT_EQ(w.viewer->frameSize(), "320x180") << "16:9 scaled into 320x240: transcoded";
-  // Each encoding keeps under the ceiling: the H.264 Safari and Chrome get, the VP8 for the rest.
+  // Each top layer keeps under the ceiling: the H.264 Safari and Chrome get, the VP8 for the rest.
   // The rate is read over 8 s of the relay's byte counters, after the start: an encoder that a
   // loaded machine delays sends in bursts, which a short window would take for overshoot.
   auto bytesByCodec = [&] {
@@ -70,7 +70,7 @@ TEST(RtspIngest, HighProfileCameraIsTranscodedUnderTheSizeAndBitrateCeiling) {
     std::map<std::string, double> bytes;
     for (const char* codec : {"H264", "VP8"}) {
       const std::string sample = "\nmedrelay_source_encoding_bytes_total{stream=\"or7\",codec=\"" +
-                                 std::string(codec) + "\"} ";
+                                 std::string(codec) + "\",layer=\"0\"} ";
       auto at = metrics.find(sample);
       EXPECT_NE(at, std::string::npos) << metrics;
       if (at != std::string::npos) bytes[codec] = std::stod(metrics.substr(at + sample.size()));

@@ -3,6 +3,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include "pipelines/layer_ladder.hpp"
+
 namespace medrelay::pipelines {
 namespace {
 
@@ -56,9 +58,12 @@ TEST(PipelineDescription, SrtAndSdpCamerasPassThroughOrTranscode) {
       auto description = describePipeline(options, mode, error);
       ASSERT_TRUE(description) << source << ": " << error;
       EXPECT_TRUE(description->h264);
-      EXPECT_EQ(description->launch.find("x264enc") != std::string::npos,
+      // The top H.264 layer is encoded only when transcoding; the lower ones always are.
+      EXPECT_EQ(description->launch.find("x264enc tune=zerolatency speed-preset=ultrafast "
+                                         "bitrate=2000 ") != std::string::npos,
                 mode == RtspMode::Transcode)
           << description->launch;
+      EXPECT_NE(description->launch.find("name=h264_1"), std::string::npos);
       expectGStreamerAccepts(description->launch);
     }
   }
@@ -201,9 +206,17 @@ TEST(PipelineDescription, CodecSelectionAndRtspModes) {
   ASSERT_TRUE(h264Only);
   EXPECT_FALSE(h264Only->vp8);
   options.source = "rtsp://user:pass@camera.local:554/stream1";
+  options.layers = 1;
   auto pass = describePipeline(options, RtspMode::PassThrough, error);
   ASSERT_TRUE(pass);
   EXPECT_EQ(pass->launch.find("x264enc"), std::string::npos) << "pass-through does not re-encode";
+  options.layers = 3;
+  auto layered = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(layered);
+  EXPECT_EQ(layered->launch.find("bitrate=2000 "), std::string::npos) << "the top is the camera's";
+  EXPECT_NE(layered->launch.find("x264enc tune=zerolatency speed-preset=ultrafast bitrate=600 "),
+            std::string::npos)
+      << "the lower layers are encoded beside it";
   auto transcode = describePipeline(options, RtspMode::Transcode, error);
   ASSERT_TRUE(transcode);
   EXPECT_NE(transcode->launch.find("x264enc"), std::string::npos);
@@ -228,8 +241,10 @@ TEST(PipelineDescription, CamerasCarryVp8BesideTheirH264InBothModes) {
       EXPECT_NE(description->launch.find(transcodeCeilingCaps(options)), std::string::npos);
       expectGStreamerAccepts(description->launch);
     }
-    // The relay may be told to spare the CPU: H.264 alone, passed through, encodes nothing.
+    // The relay may be told to spare the CPU: H.264 alone, passed through, in one layer,
+    // encodes nothing.
     options.codecs = {"h264"};
+    options.layers = 1;
     auto h264Only = describePipeline(options, RtspMode::PassThrough, error);
     ASSERT_TRUE(h264Only) << error;
     EXPECT_FALSE(h264Only->vp8);
@@ -237,7 +252,77 @@ TEST(PipelineDescription, CamerasCarryVp8BesideTheirH264InBothModes) {
     EXPECT_EQ(h264Only->launch.find("decodebin"), std::string::npos) << h264Only->launch;
     options.codecs = {"av1"};
     EXPECT_FALSE(describePipeline(options, RtspMode::PassThrough, error));
+    options.layers = 3;
   }
+}
+
+TEST(PipelineDescription, TheLadderHalvesThePictureAndStopsAtSmallSizes) {
+  IngestOptions options;  // 1280x720 at 2000 kbit/s
+  auto ladder = layerLadder(options);
+  ASSERT_EQ(ladder.size(), 3u);
+  EXPECT_EQ(ladder[0].maxWidth, 1280);
+  EXPECT_EQ(ladder[0].bitrateKbps, 2000);
+  EXPECT_EQ(ladder[1].maxWidth, 640);
+  EXPECT_EQ(ladder[1].maxHeight, 360);
+  EXPECT_EQ(ladder[1].bitrateKbps, 600);
+  EXPECT_EQ(ladder[2].maxWidth, 320);
+  EXPECT_EQ(ladder[2].maxHeight, 180);
+  EXPECT_EQ(ladder[2].bitrateKbps, 200);
+  options.layers = 1;
+  EXPECT_EQ(layerLadder(options).size(), 1u);
+  options.layers = 3;
+  options.width = 320;  // a small camera ceiling: 160x120, and no 80x60
+  options.height = 240;
+  options.bitrateKbps = 300;
+  ladder = layerLadder(options);
+  ASSERT_EQ(ladder.size(), 2u);
+  EXPECT_EQ(ladder[1].maxHeight, 120);
+  EXPECT_EQ(ladder[1].bitrateKbps, 90);
+  options.width = 513;  // odd sizes halve to even ones (the encoders want them)
+  options.height = 511;
+  ladder = layerLadder(options);
+  ASSERT_EQ(ladder.size(), 3u);
+  EXPECT_EQ(ladder[1].maxWidth, 256);
+  EXPECT_EQ(ladder[1].maxHeight, 254);
+  EXPECT_EQ(ladder[2].maxWidth, 128);
+  EXPECT_EQ(ladder[2].bitrateKbps, 60) << "never below the lowest useful rate";
+
+  EXPECT_EQ(vp8LayerPayloadType(0), kVp8PayloadType);
+  EXPECT_EQ(h264LayerPayloadType(2), kH264PayloadType + 2);
+  EXPECT_EQ(layerSinkName("vp8", 0), "vp8");
+  EXPECT_EQ(layerSinkName("h264", 1), "h264_1");
+  EXPECT_EQ(allVideoSinkNames().size(), 2u * kMaxLayers);
+}
+
+TEST(PipelineDescription, EveryLayerHasItsEncodersAndSinksFromOneScalerEach) {
+  IngestOptions options;
+  options.source = "test://";
+  std::string error;
+  auto description = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(description) << error;
+  const auto& launch = description->launch;
+  for (const char* part :
+       {"name=vp8 ", "name=vp8_1", "name=vp8_2", "name=h264 ", "name=h264_1", "name=h264_2",
+        "rtpvp8pay pt=97 ", "rtpvp8pay pt=98 ", "rtph264pay pt=103 ", "rtph264pay pt=104 ",
+        "target-bitrate=600000 ", "target-bitrate=200000 ", "tee name=split1", "tee name=split2",
+        "capsfilter name=layer1_size", "capsfilter name=layer2_size"}) {
+    EXPECT_NE(launch.find(part), std::string::npos) << part << "\n" << launch;
+  }
+  // One scaler per lower layer, each from the layer above (shared by both codecs).
+  size_t scalers = 0;
+  for (size_t at = launch.find("videoscale"); at != std::string::npos;
+       at = launch.find("videoscale", at + 1))
+    ++scalers;
+  EXPECT_EQ(scalers, 2u);
+  EXPECT_NE(launch.find("split1. ! queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 "
+                        "leaky=downstream ! videoscale"),
+            std::string::npos);
+  expectGStreamerAccepts(launch);
+  options.layers = 1;
+  auto single = describePipeline(options, RtspMode::PassThrough, error);
+  ASSERT_TRUE(single);
+  EXPECT_EQ(single->launch.find("name=vp8_1"), std::string::npos);
+  EXPECT_EQ(single->launch.find("videoscale"), std::string::npos);
 }
 
 TEST(PipelineDescription, RefusesUnknownOrMalformedSources) {
