@@ -46,7 +46,43 @@ Consumer::Consumer(ConsumerConfig config, Listener& listener)
       rtxSequence_(static_cast<uint16_t>(randomValue())) {}
 
 Consumer::~Consumer() {
+  detach();
+}
+
+void Consumer::detach() {
   if (producer_) producer_->removeConsumer(*this);
+  if (switchingTo_) switchingTo_->removeSwitchingConsumer(*this);
+  producer_ = nullptr;
+  switchingTo_ = nullptr;
+}
+
+void Consumer::switchTo(Producer& target, int64_t nowMs) {
+  if (switchingTo_ == &target) return;
+  if (switchingTo_) switchingTo_->removeSwitchingConsumer(*this);
+  switchingTo_ = nullptr;
+  if (&target == producer_) return;
+  if (!producer_) {
+    target.addConsumer(*this, nowMs);  // nothing to keep showing: a plain join
+    return;
+  }
+  switchingTo_ = &target;
+  target.addSwitchingConsumer(*this, nowMs);
+}
+
+void Consumer::onSwitched(Producer& target) {
+  flush();                                          // what the old producer gave us goes out first
+  if (producer_) producer_->removeConsumer(*this);  // safe: that producer is not fanning out
+  producer_ = &target;
+  switchingTo_ = nullptr;
+  ++switches_;
+  // The key frame that follows starts a new run: numbering continues, and nothing resent from
+  // before it (another producer's numbers) can be mistaken for this one's.
+  waitingForKeyFrame_ = true;
+}
+
+void Consumer::onProducerClosed(Producer& producer) {
+  if (producer_ == &producer) producer_ = nullptr;
+  if (switchingTo_ == &producer) switchingTo_ = nullptr;
 }
 
 void Consumer::onAttached(Producer& producer, int64_t nowMs) {
@@ -245,7 +281,10 @@ void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
               ++stats_.firReceived;
               requestKeyFrameFromViewer(nowMs);
             } else if (header.count == rtp::kFmtAfb) {
-              if (auto remb = rtp::Remb::parse(packet)) stats_.rembBps = remb->bitrate();
+              if (auto remb = rtp::Remb::parse(packet)) {
+                stats_.rembBps = remb->bitrate();
+                stats_.rembAtMs = nowMs;
+              }
             }
             break;
           default:
@@ -256,10 +295,11 @@ void Consumer::receiveRtcp(std::span<const uint8_t> compound, int64_t nowMs) {
   flush();  // retransmissions go out together
 }
 
-void Consumer::onReceiverReportBlock(std::span<const uint8_t> bytes, int64_t) {
+void Consumer::onReceiverReportBlock(std::span<const uint8_t> bytes, int64_t nowMs) {
   auto block = rtp::ReportBlock(bytes).fields();
   if (block.ssrc != config_.ssrc) return;
   stats_.fractionLost = block.fractionLost;
+  stats_.reportAtMs = nowMs;
   stats_.jitter = block.jitter;
   if (block.lastSr != 0) {
     // RFC 3550 §6.4.1: RTT = now - LSR - DLSR, all in 1/65536 s (the middle of NTP time).

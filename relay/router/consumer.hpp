@@ -5,6 +5,9 @@
 // the producer received) lets the listener send the queue in one system call. Answers the viewer's
 // NACKs from the producer's cache (RTX per RFC 4588 when negotiated), forwards PLI/FIR upstream
 // (merged by the producer), reads receiver reports and REMB, and sends sender reports.
+// It may move to another producer of the stream (another layer, see switchTo): it keeps sending
+// the current one's packets until the target's next key frame, then continues with the target,
+// its output numbering and timing unbroken, so the viewer sees one stream throughout.
 // What a viewer's feedback can make us send is bounded: a packet is resent to a viewer at most
 // once per round trip, resends cost credit earned by the media actually sent (at most half as
 // many bytes again), and a viewer's key-frame requests pass at most once a second.
@@ -71,6 +74,7 @@ class Consumer {
     uint32_t jitter = 0;
     int64_t rttMs = -1;
     uint64_t rembBps = 0;
+    int64_t rembAtMs = -1, reportAtMs = -1;  // when the latest REMB and receiver report came
   };
 
   Consumer(ConsumerConfig config, Listener& listener);
@@ -79,6 +83,9 @@ class Consumer {
   Consumer& operator=(const Consumer&) = delete;
 
   const ConsumerConfig& config() const { return config_; }
+  const Producer* producer() const { return producer_; }
+  const Producer* switchingTo() const { return switchingTo_; }
+  uint64_t switches() const { return switches_; }  // completed moves to another producer
   const Stats& stats() const { return stats_; }
   bool waitingForKeyFrame() const { return waitingForKeyFrame_; }
 
@@ -98,11 +105,19 @@ class Consumer {
   static constexpr int64_t kResendWindow = 512;
   static constexpr int64_t kKeyFrameRequestIntervalMs = 1000;
 
+  // Moves to `target` (another layer of the same stream and codec) on its next key frame, which
+  // is requested now; until then the current producer's packets keep flowing. Switching to the
+  // current producer cancels a pending switch; a newer target replaces an older one.
+  void switchTo(Producer& target, int64_t nowMs);
+  // Leaves its producer and any pending switch (the destructor does it too).
+  void detach();
+
   // Called by the Producer.
   void onAttached(Producer& producer, int64_t nowMs);
   void onProducerRtp(const rtp::RtpPacket& packet, bool keyFrameStart, int64_t nowMs);
   void onSourceRestart();
-  void onProducerClosed() { producer_ = nullptr; }
+  void onSwitched(Producer& target);  // target's key frame is next: leave the old producer
+  void onProducerClosed(Producer& producer);
   // Hands what was queued since the last flush to the listener's onConsumerFlush().
   void flush();
 
@@ -125,6 +140,8 @@ class Consumer {
   ConsumerConfig config_;
   Listener& listener_;
   Producer* producer_ = nullptr;
+  Producer* switchingTo_ = nullptr;
+  uint64_t switches_ = 0;
   Stats stats_;
   bool waitingForKeyFrame_ = true;
   bool sentAny_ = false;

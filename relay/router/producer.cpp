@@ -13,8 +13,10 @@ Producer::Producer(ProducerConfig config, Listener& listener)
 
 Producer::~Producer() {
   for (Consumer* consumer : consumers_) {
-    if (consumer) consumer->onProducerClosed();
+    if (consumer) consumer->onProducerClosed(*this);
   }
+  for (Consumer* consumer : switching_)
+    consumer->onProducerClosed(*this);
 }
 
 const Producer::Stats& Producer::stats() const {
@@ -84,6 +86,15 @@ void Producer::deliver(const PacketRef& packet, const rtp::RtpPacket& parsed, in
   }
   ++stats_.packets;
   stats_.bytes += packet.data().size();
+  lastPacketMs_ = nowMs;
+  if (nowMs - rateWindowStartMs_ >= 1000) {
+    // A gap longer than the window (a source that paused) must not read as a low rate.
+    if (nowMs - rateWindowStartMs_ < 2000)
+      bitrateKbps_ = static_cast<uint32_t>((stats_.bytes - rateWindowStartBytes_) * 8 /
+                                           static_cast<uint64_t>(nowMs - rateWindowStartMs_));
+    rateWindowStartMs_ = nowMs;
+    rateWindowStartBytes_ = stats_.bytes;
+  }
   // The marker bit ends a video frame (RFC 7741, RFC 6184); in audio it marks a talkspurt.
   if (!rtp::isAudio(config_.codec)) stats_.frames += parsed.marker();
   bool keyFrame = rtp::isKeyFrameStart(config_.codec, parsed.payload());
@@ -92,6 +103,7 @@ void Producer::deliver(const PacketRef& packet, const rtp::RtpPacket& parsed, in
     lastKeyFrameSequence_ = sequence;
     lastKeyFrameMs_ = nowMs;
     keyFrames_.onKeyFrame();
+    if (!switching_.empty()) admitSwitchingConsumers();
   }
   cache_.insert(sequence, parsed.timestamp(), packet);
 
@@ -130,6 +142,26 @@ void Producer::removeConsumer(Consumer& consumer) {
   } else {
     consumers_.erase(it);
   }
+}
+
+void Producer::addSwitchingConsumer(Consumer& consumer, int64_t nowMs) {
+  if (std::find(consumers_.begin(), consumers_.end(), &consumer) != consumers_.end()) return;
+  if (std::find(switching_.begin(), switching_.end(), &consumer) == switching_.end())
+    switching_.push_back(&consumer);
+  requestKeyFrame(nowMs);  // merged with every other request, as any viewer's
+}
+
+void Producer::removeSwitchingConsumer(Consumer& consumer) {
+  switching_.erase(std::remove(switching_.begin(), switching_.end(), &consumer), switching_.end());
+}
+
+void Producer::admitSwitchingConsumers() {
+  // Not during fan-out (this runs before this packet's): consumers_ may grow here.
+  for (Consumer* consumer : switching_) {
+    consumers_.push_back(consumer);
+    consumer->onSwitched(*this);
+  }
+  switching_.clear();
 }
 
 size_t Producer::consumerCount() const {

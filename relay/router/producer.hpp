@@ -7,6 +7,8 @@
 // are told so they keep their own output continuous and wait for the new source's key frame.
 // A new SSRC is believed only when its second packet follows its first (RFC 3550 A.1
 // probation), so one stray datagram cannot restart the stream.
+// A consumer switching to this producer from another layer of the stream waits in a list of its
+// own and joins on this producer's next key frame, so its viewer's decoder never starts mid-way.
 // One media worker thread; not thread-safe.
 #pragma once
 
@@ -61,10 +63,20 @@ class Producer final : public KeyFrameRequestManager::Listener {
   void addConsumer(Consumer& consumer, int64_t nowMs);
   void removeConsumer(Consumer& consumer);  // safe during fan-out, even from a consumer callback
   size_t consumerCount() const;
+  // Consumer::switchTo: `consumer` joins at the next key frame (asked for now). Removing it (or
+  // destroying this producer) cancels the switch.
+  void addSwitchingConsumer(Consumer& consumer, int64_t nowMs);
+  void removeSwitchingConsumer(Consumer& consumer);
+  size_t switchingConsumerCount() const { return switching_.size(); }
   // Audio has no key frames: requests for an audio producer are ignored.
   void requestKeyFrame(int64_t nowMs) {
     if (!rtp::isAudio(config_.codec)) keyFrames_.request(nowMs);
   }
+
+  // The media rate over the last whole second in which packets came, and when the last one came
+  // (0: never): a layer that is not filled, or stopped, is not offered to viewers.
+  uint32_t bitrateKbps() const { return bitrateKbps_; }
+  int64_t lastPacketMs() const { return lastPacketMs_; }
 
   const RetransmissionBuffer& cache() const { return cache_; }
   // Extended sequence number of the newest key frame's first packet, -1 if none cached.
@@ -77,6 +89,7 @@ class Producer final : public KeyFrameRequestManager::Listener {
   // A new source (SSRC) or a confirmed restart of the numbering: consumers resynchronize.
   void restartSource(int64_t nowMs);
   void deliver(const PacketRef& packet, const rtp::RtpPacket& parsed, int64_t nowMs);
+  void admitSwitchingConsumers();  // on a key frame's first packet, before it fans out
 
   ProducerConfig config_;
   Listener& listener_;
@@ -84,6 +97,7 @@ class Producer final : public KeyFrameRequestManager::Listener {
   RetransmissionBuffer cache_;
   SequenceFilter sequences_;
   std::vector<Consumer*> consumers_;
+  std::vector<Consumer*> switching_;  // waiting for our next key frame (never during fan-out)
   bool dispatching_ = false;
   bool removedDuringDispatch_ = false;
   bool started_ = false;
@@ -94,6 +108,10 @@ class Producer final : public KeyFrameRequestManager::Listener {
   uint16_t candidateNext_ = 0;
   int64_t lastKeyFrameSequence_ = -1;
   int64_t lastKeyFrameMs_ = 0;
+  int64_t lastPacketMs_ = 0;
+  int64_t rateWindowStartMs_ = 0;
+  uint64_t rateWindowStartBytes_ = 0;
+  uint32_t bitrateKbps_ = 0;
   mutable Stats stats_;
 };
 

@@ -62,9 +62,20 @@ void Room::clearKeyFrameSource(const void* owner) {
 
 Producer* Room::producer(rtp::Codec codec) {
   for (size_t i = 0; i < producers_.size(); ++i) {
-    if (encodings_[i].codec == codec) return producers_[i].get();
+    if (encodings_[i].codec == codec && encodings_[i].layer == 0) return producers_[i].get();
   }
   return nullptr;
+}
+
+std::vector<Producer*> Room::layers(rtp::Codec codec) {
+  std::vector<Producer*> layers;
+  for (size_t layer = 0; layer < kMaxLayers; ++layer) {
+    for (size_t i = 0; i < producers_.size(); ++i) {
+      if (encodings_[i].codec == codec && encodings_[i].layer == layer)
+        layers.push_back(producers_[i].get());
+    }
+  }
+  return layers;
 }
 
 void Room::detach() {
@@ -83,7 +94,10 @@ void Room::viewerJoined(const ViewerFiguresSource& viewer) {
 }
 
 void Room::viewerLeft(const ViewerFiguresSource& viewer) {
-  if (viewers_.erase(&viewer)) retired_ += viewer.viewerFigures();
+  if (!viewers_.erase(&viewer)) return;
+  auto figures = viewer.viewerFigures();
+  figures.onLayer = {};  // who watches which layer now: current viewers only
+  retired_ += figures;
 }
 
 void Room::sample() {
@@ -104,10 +118,11 @@ void Room::sample() {
     uint64_t bytes = p.bytes >= bytesAtLastSample_[i] ? p.bytes - bytesAtLastSample_[i] : p.bytes;
     bytesAtLastSample_[i] = p.bytes;
     const auto codec = static_cast<size_t>(producers_[i]->config().codec);
-    figures.bitrateKbpsByCodec[codec] +=
+    const size_t layer = std::min<size_t>(encodings_[i].layer, kMaxLayers - 1);
+    figures.bitrateKbpsByEncoding[codec][layer] +=
         static_cast<uint32_t>(static_cast<double>(bytes) * 8 / 1000 / seconds);
-    bytesInByCodec_[codec] += bytes;
-    framesInByCodec_[codec] += frames;
+    bytesInByEncoding_[codec][layer] += bytes;
+    framesInByEncoding_[codec][layer] += frames;
     figures.packetsIn += p.packets;
     figures.bytesIn += p.bytes;
     figures.keyFrameRequestsUpstream += p.keyFrameRequests;
@@ -121,8 +136,8 @@ void Room::sample() {
     figures.truncated = ingest_->stats().truncated;
     figures.unknownPayloadType = ingest_->stats().unknownPayloadType;
   }
-  figures.bytesInByCodec = bytesInByCodec_;
-  figures.framesInByCodec = framesInByCodec_;
+  figures.bytesInByEncoding = bytesInByEncoding_;
+  figures.framesInByEncoding = framesInByEncoding_;
   figures.viewers = viewers_.size();
   figures.sent = retired_;
   for (const auto* viewer : viewers_)

@@ -20,6 +20,7 @@
 
 #include "relay/common/media_worker.hpp"
 #include "relay/router/ingest_receiver.hpp"
+#include "relay/router/layer_selector.hpp"
 #include "relay/router/packet_pool.hpp"
 #include "relay/router/producer.hpp"
 #include "relay/router/viewer_figures.hpp"
@@ -32,6 +33,7 @@ struct IngestEncoding {
   rtp::Codec codec;
   uint8_t payloadType;     // on the ingest socket (pipelines' convention: VP8 96, H.264 102)
   bool preferred = false;  // the source's own encoding, chosen for viewers who can take it
+  uint8_t layer = 0;       // 0: the top (largest) layer of its codec; higher: smaller
 };
 
 // The room's counters, as its worker last published them (every sampling period): readers take
@@ -47,14 +49,16 @@ struct RoomFigures {
   uint64_t malformed = 0, duplicates = 0, late = 0, jumps = 0, probation = 0;
   // Dropped by the ingest receiver before any producer (see IngestReceiver::Stats).
   uint64_t truncated = 0, unknownPayloadType = 0;
-  // Media rate over the last sampling period: all encodings, and each (indexed by rtp::Codec;
-  // a camera's VP8 and H.264 each keep under the transcoding ceiling).
+  // Media rate over the last sampling period: all encodings, and each (indexed by rtp::Codec,
+  // then layer; a camera's top VP8 and H.264 layers each keep under the transcoding ceiling).
   uint32_t bitrateKbps = 0;
-  std::array<uint32_t, rtp::kCodecCount> bitrateKbpsByCodec{};
+  template <typename T>
+  using PerEncoding = std::array<std::array<T, kMaxLayers>, rtp::kCodecCount>;
+  PerEncoding<uint32_t> bitrateKbpsByEncoding{};
   // Bytes received per encoding since the room began (never goes down, whichever producers
   // came and went): a rate over any window is read from two of these.
-  std::array<uint64_t, rtp::kCodecCount> bytesInByCodec{};
-  std::array<uint64_t, rtp::kCodecCount> framesInByCodec{};  // likewise, video frames
+  PerEncoding<uint64_t> bytesInByEncoding{};
+  PerEncoding<uint64_t> framesInByEncoding{};  // likewise, video frames
   double framesPerSecond = 0;
 };
 
@@ -88,7 +92,9 @@ class Room final : public Producer::Listener {
   // `owner` names who set it, so that a leaving publisher clears only its own.
   void setKeyFrameSource(const void* owner, std::function<void()> requestKeyFrame);
   void clearKeyFrameSource(const void* owner);
-  Producer* producer(rtp::Codec codec);
+  Producer* producer(rtp::Codec codec);  // its top layer
+  // The codec's layers, top (largest) first; a layer the source does not fill stays idle.
+  std::vector<Producer*> layers(rtp::Codec codec);
   void detach();  // drops the ingest receiver and producers; called before the worker stops
   // A viewer starts, and leaves (its figures are kept in the retired totals).
   void viewerJoined(const ViewerFiguresSource& viewer);
@@ -107,8 +113,8 @@ class Room final : public Producer::Listener {
   std::vector<std::unique_ptr<Producer>> producers_;  // in the order of encodings_
   std::vector<uint64_t> bytesAtLastSample_;           // each producer's byte count, last sample
   std::vector<uint64_t> framesAtLastSample_;          // each producer's frame count, last sample
-  std::array<uint64_t, rtp::kCodecCount> bytesInByCodec_{};  // since the room began
-  std::array<uint64_t, rtp::kCodecCount> framesInByCodec_{};
+  RoomFigures::PerEncoding<uint64_t> bytesInByEncoding_{};  // since the room began
+  RoomFigures::PerEncoding<uint64_t> framesInByEncoding_{};
   std::unique_ptr<IngestReceiver> ingest_;
   std::function<void()> keyFrameSource_;
   const void* keyFrameSourceOwner_ = nullptr;

@@ -3,7 +3,10 @@
 // (the WebRTC viewer session implements it). Read on the viewer's worker thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
+
+#include "relay/router/layer_selector.hpp"
 
 namespace medrelay::relay::router {
 
@@ -15,6 +18,9 @@ struct ViewerFigures {
   uint64_t droppedBeforeRun = 0;      // late packets that would have reused an output number
   uint64_t datagramsRateLimited = 0;  // from the viewer, over its limits, dropped unread
   uint64_t srtpIndexRefusals = 0;     // packets SRTP refused to protect under a used index
+  uint64_t layerSwitchesUp = 0, layerSwitchesDown = 0;  // completed moves to another layer
+  // 1 in the layer the viewer gets now (a gauge: the room leaves it out of the retired totals).
+  std::array<uint64_t, kMaxLayers> onLayer{};
 
   ViewerFigures& operator+=(const ViewerFigures& o) {
     packetsOut += o.packetsOut;
@@ -27,6 +33,10 @@ struct ViewerFigures {
     droppedBeforeRun += o.droppedBeforeRun;
     datagramsRateLimited += o.datagramsRateLimited;
     srtpIndexRefusals += o.srtpIndexRefusals;
+    layerSwitchesUp += o.layerSwitchesUp;
+    layerSwitchesDown += o.layerSwitchesDown;
+    for (size_t i = 0; i < kMaxLayers; ++i)
+      onLayer[i] += o.onLayer[i];
     return *this;
   }
 };

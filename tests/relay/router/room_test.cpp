@@ -180,14 +180,14 @@ TEST_F(RoomTest, TheFrameRateFollowsTheEncodingThatCarriesPicturesNow) {
   // Per encoding, each counts its own: H.264 kept its 39-40, VP8 has its 9-10 and its bytes.
   const auto h264 = static_cast<size_t>(rtp::Codec::H264),
              vp8 = static_cast<size_t>(rtp::Codec::Vp8);
-  EXPECT_EQ(after.framesInByCodec[h264], before.framesInByCodec[h264]);
-  EXPECT_GE(after.framesInByCodec[h264], 39u);
-  EXPECT_GE(after.framesInByCodec[vp8], 9u);
-  EXPECT_LE(after.framesInByCodec[vp8], 10u);
-  EXPECT_EQ(before.bytesInByCodec[vp8], 0u);
-  EXPECT_GT(after.bytesInByCodec[vp8], 0u);
-  EXPECT_EQ(after.bytesInByCodec[h264], before.bytesInByCodec[h264]);
-  EXPECT_EQ(after.bytesInByCodec[h264] + after.bytesInByCodec[vp8], after.bytesIn);
+  EXPECT_EQ(after.framesInByEncoding[h264][0], before.framesInByEncoding[h264][0]);
+  EXPECT_GE(after.framesInByEncoding[h264][0], 39u);
+  EXPECT_GE(after.framesInByEncoding[vp8][0], 9u);
+  EXPECT_LE(after.framesInByEncoding[vp8][0], 10u);
+  EXPECT_EQ(before.bytesInByEncoding[vp8][0], 0u);
+  EXPECT_GT(after.bytesInByEncoding[vp8][0], 0u);
+  EXPECT_EQ(after.bytesInByEncoding[h264][0], before.bytesInByEncoding[h264][0]);
+  EXPECT_EQ(after.bytesInByEncoding[h264][0] + after.bytesInByEncoding[vp8][0], after.bytesIn);
   onWorker([&] {
     room.detach();
     return 0;

@@ -1,0 +1,97 @@
+#include "relay/router/layer_selector.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace medrelay::relay::router {
+
+int LayerSelector::choose(const Feedback& f) {
+  const int layers = static_cast<int>(f.layerKbps.size());
+  if (pinned_ && filled(f, *pinned_)) return *pinned_;
+
+  const bool freshEstimate = f.estimateAtMs > lastEstimateSeenMs_;
+  const bool freshReport = f.reportAtMs > lastReportSeenMs_;
+  lastEstimateSeenMs_ = std::max(lastEstimateSeenMs_, f.estimateAtMs);
+  lastReportSeenMs_ = std::max(lastReportSeenMs_, f.reportAtMs);
+  if (freshReport && f.fractionLost >= kLightLoss) lastLossyReportMs_ = f.reportAtMs;
+  const bool fell = freshEstimate && estimateFell(f);
+  if (fell) lastFallMs_ = f.estimateAtMs;
+  const bool estimateKnown =
+      f.estimateBps > 0 && f.estimateAtMs >= 0 && f.nowMs - f.estimateAtMs < 5000;
+  const double budgetKbps = estimateKnown ? static_cast<double>(f.estimateBps) / 1000 * kHeadroom
+                                          : std::numeric_limits<double>::infinity();
+
+  if (!filled(f, f.current)) {
+    // The current layer went idle (a smaller source fills fewer): the best one that fits.
+    int lowest = -1;
+    for (int layer = 0; layer < layers; ++layer) {
+      if (!filled(f, layer)) continue;
+      if (f.layerKbps[layer] <= budgetKbps) return layer;
+      lowest = layer;
+    }
+    return lowest >= 0 ? lowest : f.current;
+  }
+
+  // A probe that survived: the link carries that layer, so the next step up may come soon.
+  if (lastUpMs_ >= 0 && lastChangeMs_ == lastUpMs_ && f.nowMs - lastUpMs_ >= kProbeMs)
+    upDelayMs_ = kFirstUpDelayMs;
+
+  if (f.nowMs - lastSwitchMs_ >= kMinDownIntervalMs) {
+    const double estimateKbps = static_cast<double>(f.estimateBps) / 1000;
+    if (fell && estimateKnown && f.layerKbps[f.current] > estimateKbps) {
+      // The highest lower layer that fits, or the lowest there is.
+      int to = -1;
+      for (int layer = f.current + 1; layer < layers; ++layer) {
+        if (!filled(f, layer)) continue;
+        to = layer;
+        if (f.layerKbps[layer] <= budgetKbps) break;
+      }
+      if (to >= 0) return goDown(f, to);
+    }
+    if (freshReport && f.fractionLost >= kHeavyLoss) {
+      for (int layer = f.current + 1; layer < layers; ++layer) {
+        if (filled(f, layer)) return goDown(f, layer);
+      }
+    }
+  }
+
+  // Up one layer after a quiet spell: no loss worth the name, no estimate that fell, and an
+  // estimate (if any) that is not pinned at what we send now.
+  const auto quietSince = [&](int64_t atMs) { return atMs < 0 || f.nowMs - atMs >= upDelayMs_; };
+  const bool quiet =
+      quietSince(lastChangeMs_) && quietSince(lastLossyReportMs_) && quietSince(lastFallMs_);
+  const bool roomy = !estimateKnown || static_cast<double>(f.estimateBps) / 1000 >=
+                                           1.2 * static_cast<double>(f.layerKbps[f.current]);
+  if (quiet && roomy) {
+    for (int layer = f.current - 1; layer >= 0; --layer) {
+      if (filled(f, layer)) return goUp(f, layer);
+    }
+  }
+  return f.current;
+}
+
+bool LayerSelector::estimateFell(const Feedback& f) {
+  const bool fell = peakAtMs_ >= 0 && f.estimateAtMs - peakAtMs_ <= kFallWindowMs &&
+                    static_cast<double>(f.estimateBps) < kFall * static_cast<double>(peakBps_);
+  // After a fall the estimator's new level is the one to fall from.
+  if (fell || f.estimateBps >= peakBps_ || f.estimateAtMs - peakAtMs_ > kFallWindowMs) {
+    peakBps_ = f.estimateBps;
+    peakAtMs_ = f.estimateAtMs;
+  }
+  return fell;
+}
+
+int LayerSelector::goDown(const Feedback& f, int to) {
+  // Taken back soon after a step up: that step was too far for this link, for now.
+  if (lastUpMs_ >= 0 && lastChangeMs_ == lastUpMs_ && f.nowMs - lastUpMs_ < kProbeMs)
+    upDelayMs_ = std::min(upDelayMs_ * 2, kLongestUpDelayMs);
+  lastChangeMs_ = lastSwitchMs_ = f.nowMs;
+  return to;
+}
+
+int LayerSelector::goUp(const Feedback& f, int to) {
+  lastUpMs_ = lastChangeMs_ = lastSwitchMs_ = f.nowMs;
+  return to;
+}
+
+}  // namespace medrelay::relay::router
