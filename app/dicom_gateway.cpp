@@ -290,7 +290,7 @@ void DicomSeriesPlayer::launch(const std::string& stream) {
   plan.ingest = ingest_;
   plan.ingest.source = "dicom://" + std::filesystem::absolute(folder_ / stream).string();
   plan.ingest.streamName = stream;
-  plan.encodings = encodedSourceEncodings();
+  plan.encodings = encodedSourceEncodings(plan.ingest.layers);
   launch_(plan);
 }
 

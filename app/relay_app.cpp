@@ -69,12 +69,14 @@ StreamPlan cameraPlan(const std::string& name, const std::string& uri,
   std::tie(plan.ingest.width, plan.ingest.height) = parseVideoSize(options.transcodeMaxSize);
   plan.ingest.bitrateKbps = options.transcodeMaxBitrateKbps;
   plan.ingest.stallSeconds = options.sourceStallSeconds;
+  plan.ingest.layers = options.layers;
   if (uri.rfind("rtp://", 0) == 0) {
     plan.encodings =
         forwardedRtpEncodings(uri.find("codec=vp8") != std::string::npos ? relay::rtp::Codec::Vp8
                                                                          : relay::rtp::Codec::H264);
   } else {
-    plan.encodings = encodedSourceEncodings();
+    // A WHIP publisher sends one encoding (simulcast is not taken yet).
+    plan.encodings = encodedSourceEncodings(isPublishedSource(uri) ? 1 : options.layers);
     // A camera's H.264 is passed through when browsers can play it: its own picture, which
     // viewers that can decode H.264 get; VP8 is encoded from it for the others.
     if (isCameraSource(uri)) {
@@ -215,6 +217,7 @@ int runServe(const ServeOptions& options) {
   dicomIngest.logLevel = options.logLevel;
   dicomIngest.stallSeconds = options.sourceStallSeconds;
   dicomIngest.ctWindow = options.dicomOptions.ctWindow;
+  dicomIngest.layers = options.layers;
   DicomSeriesPlayer player(options.dataDir / "dicom", launcher, dicomIngest);
   player.start();
   std::unique_ptr<DicomGateway> dicom;

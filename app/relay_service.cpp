@@ -52,6 +52,13 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
     deliverAnswer(answerSdp);
   }
 
+  void onViewerLayer(relay::webrtc::ViewerSession& viewer, int layer) override {
+    if (auto observer = observer_.lock()) {
+      observer->onSessionLayer(id(), layer, static_cast<int>(viewer.layerCount()),
+                               viewer.pinnedLayer().has_value());
+    }
+  }
+
   void onViewerEnded(relay::webrtc::ViewerSession&, const std::string& code,
                      const std::string& reason) override {
     auto self = shared_from_this();  // forget() may drop the table's reference to us
@@ -159,7 +166,7 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
     info.bitrateKbps = health.bitrateKbps;
     info.framesPerSecond = health.framesPerSecond;
     for (const auto& encoding : stream->room().encodings()) {
-      info.codecs.emplace_back(relay::rtp::codecName(encoding.codec));
+      if (encoding.layer == 0) info.codecs.emplace_back(relay::rtp::codecName(encoding.codec));
     }
     if (info.kind == "dicom" && burnedInOf_) info.burnedIn = burnedInOf_(info.name);
     out.push_back(std::move(info));
@@ -258,14 +265,14 @@ void RelayService::subscribe(
 
   room.worker().post([this, session, &room, config = std::move(config),
                       done = std::move(done)]() mutable {
-    auto* producer = room.producer(config.choice.encoding.codec);
-    if (!producer) {
+    auto layers = room.layers(config.choice.encoding.codec);
+    if (layers.empty()) {
       forget(session->id());
       return done(error(503, "stream-unavailable", "The stream has no such encoding right now."));
     }
     session->awaitAnswer(std::move(done));
     session->peer = std::make_unique<relay::webrtc::ViewerSession>(
-        room.worker(), *producer, room.producer(relay::rtp::Codec::Opus), std::move(config),
+        room.worker(), std::move(layers), room.producer(relay::rtp::Codec::Opus), std::move(config),
         *session);
     room.viewerJoined(*session->peer);
     if (!session->peer->start()) {
@@ -307,6 +314,18 @@ bool RelayService::unsubscribe(const signaling::Principal& principal,
   session->stream().viewerEnds().note(ViewerEnd::Left);
   auditSessionEnd(*session, "success", "");
   return true;
+}
+
+std::optional<signaling::SignalingError> RelayService::pinLayer(
+    const signaling::Principal& principal, const std::string& sessionId, std::optional<int> layer) {
+  auto session = sessions_.findOwned(principal, sessionId);
+  if (!session) return error(404, "not-found", "There is no such session.");
+  if (layer && (*layer < 0 || static_cast<size_t>(*layer) >= relay::router::kMaxLayers))
+    return error(400, "no-such-layer", "The stream has no layer of that number.");
+  session->stream().room().worker().post([session, layer] {
+    if (session->peer) session->peer->pinLayer(layer);
+  });
+  return std::nullopt;
 }
 
 void RelayService::publish(const signaling::Principal& principal, const std::string& stream,

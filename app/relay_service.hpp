@@ -47,6 +47,9 @@ class RelayService final : public signaling::SignalingBackend {
                                                         const std::string& sessionId,
                                                         const std::string& sdpFragment) override;
   bool unsubscribe(const signaling::Principal&, const std::string& sessionId) override;
+  std::optional<signaling::SignalingError> pinLayer(const signaling::Principal&,
+                                                    const std::string& sessionId,
+                                                    std::optional<int> layer) override;
   void publish(const signaling::Principal& principal, const std::string& stream,
                const std::string& offerSdp,
                std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) override;

@@ -167,6 +167,11 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
       ->capture_default_str()
       ->check(CLI::Range(100, 50000));
   serve
+      ->add_option("--layers", options.layers,
+                   "Layers of every encoded stream, each half the size of the one above (1-3)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3));
+  serve
       ->add_option("--source-stall-seconds", options.sourceStallSeconds,
                    "Restart a camera that sends nothing for this long")
       ->capture_default_str()

@@ -48,6 +48,9 @@ struct ServeOptions {
   // Cameras passed through keep their own size and rate.
   std::string transcodeMaxSize = "1280x720";
   int transcodeMaxBitrateKbps = 2000;
+  // Layers of every stream the relay encodes (pipelines/layer_ladder): viewers on thin links
+  // get a lower one. 1 spares the CPU: the top layer only.
+  int layers = 3;
   // A camera that sends nothing for this long is restarted (one that never sent: twice this;
   // sources that wait for their sender, such as an SRT listener, are never restarted for that).
   int sourceStallSeconds = 10;

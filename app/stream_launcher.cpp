@@ -1,10 +1,25 @@
 #include "app/stream_launcher.hpp"
 
+#include <algorithm>
+
+#include "pipelines/layer_ladder.hpp"
+
 namespace medrelay::app {
 
-std::vector<relay::router::IngestEncoding> encodedSourceEncodings() {
-  return {{relay::rtp::Codec::Vp8, static_cast<uint8_t>(pipelines::kVp8PayloadType)},
-          {relay::rtp::Codec::H264, static_cast<uint8_t>(pipelines::kH264PayloadType)}};
+std::vector<relay::router::IngestEncoding> encodedSourceEncodings(int layers) {
+  std::vector<relay::router::IngestEncoding> encodings;
+  layers = std::clamp(layers, 1, pipelines::kMaxLayers);
+  for (auto codec : {relay::rtp::Codec::Vp8, relay::rtp::Codec::H264}) {
+    for (int layer = 0; layer < layers; ++layer) {
+      const int payloadType = codec == relay::rtp::Codec::Vp8
+                                  ? pipelines::vp8LayerPayloadType(layer)
+                                  : pipelines::h264LayerPayloadType(layer);
+      relay::router::IngestEncoding encoding{codec, static_cast<uint8_t>(payloadType)};
+      encoding.layer = static_cast<uint8_t>(layer);
+      encodings.push_back(encoding);
+    }
+  }
+  return encodings;
 }
 
 std::vector<relay::router::IngestEncoding> forwardedRtpEncodings(relay::rtp::Codec codec) {

@@ -25,8 +25,9 @@ struct StreamPlan {
 };
 
 // What a source we encode (or whose H.264 we pass through) offers: VP8 for browsers without
-// H.264 (Firefox without OpenH264), H.264 for Safari/iOS; both for Chrome.
-std::vector<relay::router::IngestEncoding> encodedSourceEncodings();
+// H.264 (Firefox without OpenH264), H.264 for Safari/iOS; both for Chrome; each in `layers`
+// layers (pipelines/layer_ladder; a small picture may fill fewer, whose producers stay idle).
+std::vector<relay::router::IngestEncoding> encodedSourceEncodings(int layers);
 // What an rtp:// source, forwarded packet for packet, offers: its one codec.
 std::vector<relay::router::IngestEncoding> forwardedRtpEncodings(relay::rtp::Codec codec);
 // Audio, for sources that may carry it (cameras, WHIP publishers, test://?audio=1).

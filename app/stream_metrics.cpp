@@ -1,5 +1,6 @@
 #include "app/stream_metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -13,7 +14,7 @@ struct Row {
   std::string name, state;
   relay::router::RoomFigures figures;
   SourceHealth health;
-  std::vector<relay::rtp::Codec> codecs;
+  std::vector<relay::router::IngestEncoding> encodings;
   std::array<uint64_t, kViewerEndCount> viewerEnds{};
 };
 
@@ -22,15 +23,15 @@ struct Row {
 std::string streamMetricsText(const std::vector<Stream*>& streams) {
   std::map<std::string, Row> rows;
   for (Stream* stream : streams) {
-    std::vector<relay::rtp::Codec> codecs;
-    for (const auto& encoding : stream->room().encodings())
-      codecs.push_back(encoding.codec);
     std::array<uint64_t, kViewerEndCount> ends{};
     for (size_t i = 0; i < kViewerEndCount; ++i)
       ends[i] = stream->viewerEnds().count(static_cast<ViewerEnd>(i));
-    rows[stream->name()] = {stream->name(),           std::string(streamStateName(stream->state())),
-                            stream->room().figures(), stream->health(),
-                            std::move(codecs),        ends};
+    rows[stream->name()] = {stream->name(),
+                            std::string(streamStateName(stream->state())),
+                            stream->room().figures(),
+                            stream->health(),
+                            stream->room().encodings(),
+                            ends};
   }
   PrometheusText out;
   auto each = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
@@ -61,6 +62,22 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
   each("medrelay_viewer_keyframe_requests_throttled_total", "counter",
        "Viewers' key-frame requests not passed on (more than one a second per viewer).",
        [](R r) { return r.figures.sent.keyFrameRequestsThrottled; });
+  out.family("medrelay_viewer_layer_switches_total", "counter",
+             "Viewers moved to another layer of the stream (the link carried less, or more).");
+  for (const auto& [key, r] : rows) {
+    out.sample("medrelay_viewer_layer_switches_total", {{"stream", r.name}, {"direction", "down"}},
+               r.figures.sent.layerSwitchesDown);
+    out.sample("medrelay_viewer_layer_switches_total", {{"stream", r.name}, {"direction", "up"}},
+               r.figures.sent.layerSwitchesUp);
+  }
+  out.family("medrelay_viewers_by_layer", "gauge",
+             "Viewers watching each layer of the stream's video (0: the largest).");
+  for (const auto& [key, r] : rows) {
+    for (size_t layer = 0; layer < relay::router::kMaxLayers; ++layer)
+      out.sample("medrelay_viewers_by_layer",
+                 {{"stream", r.name}, {"layer", std::to_string(layer)}},
+                 r.figures.sent.onLayer[layer]);
+  }
   each("medrelay_source_keyframe_requests_total", "counter",
        "Key-frame requests sent to the source (merged and throttled).",
        [](R r) { return r.figures.keyFrameRequestsUpstream; });
@@ -116,29 +133,33 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
              "The source's media rate over the last two seconds (all encodings).");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_bitrate_bps", {{"stream", r.name}}, r.health.bitrateKbps * 1000.0);
-  // One sample per stream and encoding (`videoOnly`: not for audio encodings).
+  // One sample per stream and encoding, i.e. codec and layer (`videoOnly`: not for audio).
   auto eachEncoding = [&](std::string_view name, std::string_view type, std::string_view help,
                           bool videoOnly, auto value) {
     out.family(name, type, help);
     for (const auto& [key, r] : rows) {
-      for (auto codec : r.codecs) {
-        if (videoOnly && relay::rtp::isAudio(codec)) continue;
-        out.sample(name, {{"stream", r.name}, {"codec", std::string(relay::rtp::codecName(codec))}},
-                   value(r.figures, static_cast<size_t>(codec)));
+      for (const auto& encoding : r.encodings) {
+        if (videoOnly && relay::rtp::isAudio(encoding.codec)) continue;
+        const size_t layer = std::min<size_t>(encoding.layer, relay::router::kMaxLayers - 1);
+        out.sample(name,
+                   {{"stream", r.name},
+                    {"codec", std::string(relay::rtp::codecName(encoding.codec))},
+                    {"layer", std::to_string(layer)}},
+                   value(r.figures, static_cast<size_t>(encoding.codec), layer));
       }
     }
   };
   using F = const relay::router::RoomFigures&;
   eachEncoding("medrelay_source_encoding_bitrate_bps", "gauge",
                "The media rate of each of the source's encodings over the last two seconds.", false,
-               [](F f, size_t c) { return f.bitrateKbpsByCodec[c] * 1000.0; });
+               [](F f, size_t c, size_t l) { return f.bitrateKbpsByEncoding[c][l] * 1000.0; });
   eachEncoding("medrelay_source_encoding_bytes_total", "counter",
                "RTP bytes received in each of the source's encodings.", false,
-               [](F f, size_t c) { return f.bytesInByCodec[c]; });
+               [](F f, size_t c, size_t l) { return f.bytesInByEncoding[c][l]; });
   eachEncoding("medrelay_source_encoding_frames_total", "counter",
                "Video frames received in each of the source's video encodings (an encoder that "
                "falls behind shows here first).",
-               true, [](F f, size_t c) { return f.framesInByCodec[c]; });
+               true, [](F f, size_t c, size_t l) { return f.framesInByEncoding[c][l]; });
   out.family("medrelay_source_fps", "gauge", "The source's frame rate over the last two seconds.");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_source_fps", {{"stream", r.name}}, r.health.framesPerSecond);

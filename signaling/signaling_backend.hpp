@@ -107,6 +107,11 @@ class SessionObserver {
   // Called from any thread.
   virtual void onSessionEnded(const std::string& sessionId, const std::string& code,
                               const std::string& reason) = 0;
+  // The session's video moved to another layer (`layer` of `layers`, 0 the largest), by the
+  // link's measure or because the viewer pinned it. Called from any thread.
+  virtual void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) {
+    (void)sessionId, (void)layer, (void)layers, (void)pinned;
+  }
 };
 
 class SignalingBackend {
@@ -137,6 +142,13 @@ class SignalingBackend {
                                                      const std::string& sdpFragment) = 0;
   // False when there is no such session of this principal (ended, revoked, or never theirs).
   virtual bool unsubscribe(const Principal&, const std::string& sessionId) = 0;
+  // The viewer's own choice of layer for a viewing session (0 the largest), or nullopt to let
+  // the relay follow the link again. The outcome shows through SessionObserver::onSessionLayer.
+  virtual std::optional<SignalingError> pinLayer(const Principal&, const std::string& sessionId,
+                                                 std::optional<int> layer) {
+    (void)sessionId, (void)layer;
+    return SignalingError{501, "not-supported", "This relay does not offer layers."};
+  }
   // `done` is called exactly once, from any thread (the backend may run slow work, such as
   // password hashing, off the signaling threads).
   virtual void handleApi(ApiRequest request, std::function<void(ApiResponse)> done) = 0;

@@ -105,6 +105,13 @@ void WebSocketSession::onSessionEnded(const std::string& sessionId, const std::s
   });
 }
 
+void WebSocketSession::onSessionLayer(const std::string& sessionId, int layer, int layers,
+                                      bool pinned) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), sessionId, layer, layers, pinned] {
+    self->protocol_.onSessionLayer(sessionId, layer, layers, pinned);
+  });
+}
+
 void WebSocketSession::notifyStreamsChanged() {
   net::post(ws_.get_executor(),
             [self = shared_from_this()] { self->protocol_.onStreamsChanged(); });

@@ -34,6 +34,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
   // SessionObserver: any thread.
   void onSessionEnded(const std::string& sessionId, const std::string& code,
                       const std::string& reason) override;
+  void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) override;
   void notifyStreamsChanged();  // any thread
 
  private:

@@ -92,7 +92,7 @@ void WsProtocol::onMessage(std::string_view text) {
   if (*type == "ping") return send({{"type", "pong"}, {"id", id}});
   if (*type == "login") return login(id, message);
   static const std::set<std::string, std::less<>> known = {"list", "subscribe", "candidate",
-                                                           "unsubscribe"};
+                                                           "unsubscribe", "layer"};
   if (!known.count(*type)) {
     return error(id, "unknown-type", "Unknown message type \"" + *type + "\".");
   }
@@ -101,6 +101,7 @@ void WsProtocol::onMessage(std::string_view text) {
   if (*type == "subscribe") return subscribe(id, message);
   if (*type == "candidate") return candidate(id, message);
   if (*type == "unsubscribe") return unsubscribe(id, message);
+  if (*type == "layer") return layer(id, message);
 }
 
 void WsProtocol::login(const json& id, const json& message) {
@@ -212,6 +213,38 @@ void WsProtocol::unsubscribe(const json& id, const json& message) {
   if (!id.is_null() && !(id.is_number() && id.get<double>() == 0)) {
     send({{"type", "unsubscribe"}, {"id", id}, {"ok", true}});
   }
+}
+
+// {"type":"layer","session":S,"layer":0|1|2|"auto"}: the viewer pins a layer of its video, or
+// lets the relay follow its link again. The layer it then gets comes as a "layer" event.
+void WsProtocol::layer(const json& id, const json& message) {
+  auto session = stringField(message, "session", 64);
+  if (!session || !validSessionId(*session) || !message.contains("layer")) {
+    return error(id, "bad-request", "layer needs a \"session\" string and a \"layer\".");
+  }
+  const json& wanted = message["layer"];
+  std::optional<int> layer;
+  if (wanted.is_number_integer() && wanted.get<int64_t>() >= 0 && wanted.get<int64_t>() < 8) {
+    layer = wanted.get<int>();
+  } else if (!(wanted.is_string() && wanted.get_ref<const std::string&>() == "auto")) {
+    return error(id, "bad-request",
+                 "\"layer\" must be a layer number (0 the largest) or \"auto\".");
+  }
+  if (!sessions_.count(*session))
+    return error(id, "not-found", "There is no such session on this connection.");
+  if (auto failure = backend_.pinLayer(*principal_, *session, layer))
+    return error(id, failure->code, failure->message);
+  if (!id.is_null()) send({{"type", "layer"}, {"id", id}, {"ok", true}});
+}
+
+void WsProtocol::onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) {
+  if (closing_ || !sessions_.count(sessionId)) return;
+  send({{"type", "event"},
+        {"event", "layer"},
+        {"session", sessionId},
+        {"layer", layer},
+        {"layers", layers},
+        {"pinned", pinned}});
 }
 
 void WsProtocol::onSessionEnded(const std::string& sessionId, const std::string& code,

@@ -1,7 +1,8 @@
 // The JSON app protocol on /ws, apart from its transport: login (one principal per
 // connection: the same user and device may log in again to renew, anyone else is refused),
-// list, subscribe (SDP offer -> answer), trickle candidates, unsubscribe, ping, and the events
-// the relay sends (session ended, streams changed). Every error has a code and a sentence; a
+// list, subscribe (SDP offer -> answer), trickle candidates, unsubscribe, layer (pin a layer of
+// a session's video, or "auto"), ping, and the events the relay sends (session ended, streams
+// changed, the layer a session's video is on). Every error has a code and a sentence; a
 // bad message never closes the connection unless the client is abusive (too many errors or
 // messages). Limits: sessions per connection, connections per user, messages per second.
 // Runs on its connection's strand (WebSocketSession); the transport brings the backend's
@@ -47,6 +48,7 @@ class WsProtocol {
   // The relay ended a session of this connection (revoked, failed...).
   void onSessionEnded(const std::string& sessionId, const std::string& code,
                       const std::string& reason);
+  void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned);
   void onStreamsChanged();
   // The connection is gone: its sessions end.
   void onClosed();
@@ -67,6 +69,7 @@ class WsProtocol {
   void subscribe(const nlohmann::json& id, const nlohmann::json& message);
   void candidate(const nlohmann::json& id, const nlohmann::json& message);
   void unsubscribe(const nlohmann::json& id, const nlohmann::json& message);
+  void layer(const nlohmann::json& id, const nlohmann::json& message);
   void abusive(const std::string& why);
 
   SignalingBackend& backend_;

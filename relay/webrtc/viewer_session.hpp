@@ -2,15 +2,20 @@
 // router Consumer attached to the video producer once DTLS is up, plus a second one for the
 // audio producer when the stream has audio and the viewer's offer takes it (bundled on the same
 // transport). Media goes Consumer -> SRTP -> ICE; RTCP comes back PeerConnection -> Consumers,
-// each picking what concerns its own SSRC. Owned by the producers' MediaWorker thread.
+// each picking what concerns its own SSRC. When the stream's codec comes in several layers, a
+// LayerSelector reads the viewer's feedback a few times a second and moves its consumer to the
+// layer its link carries (or the one the viewer pinned). Owned by the producers' MediaWorker
+// thread.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "relay/common/media_worker.hpp"
 #include "relay/router/consumer.hpp"
+#include "relay/router/layer_selector.hpp"
 #include "relay/router/producer.hpp"
 #include "relay/router/viewer_figures.hpp"
 #include "relay/webrtc/peer_connection.hpp"
@@ -32,6 +37,8 @@ class ViewerSession final : public PeerConnection::Listener,
     // (post to the worker), never inside this callback: libnice is still on the stack.
     virtual void onViewerEnded(ViewerSession&, const std::string& code,
                                const std::string& reason) = 0;
+    // The video is on `layer` now (when media starts, and after each switch or pin).
+    virtual void onViewerLayer(ViewerSession&, int layer) { (void)layer; }
   };
 
   struct Config {
@@ -43,9 +50,10 @@ class ViewerSession final : public PeerConnection::Listener,
     std::optional<CodecChoice> audio;  // set when the viewer gets the stream's audio
   };
 
-  // `audioProducer`: the stream's audio, used when config.audio is set (else may be null).
-  ViewerSession(MediaWorker& worker, router::Producer& producer, router::Producer* audioProducer,
-                Config config, Listener& listener);
+  // `layers`: the video codec's producers, top (largest) first, at least one. `audioProducer`:
+  // the stream's audio, used when config.audio is set (else may be null).
+  ViewerSession(MediaWorker& worker, std::vector<router::Producer*> layers,
+                router::Producer* audioProducer, Config config, Listener& listener);
   ~ViewerSession() override;
 
   const std::string& id() const { return config_.sessionId; }
@@ -58,6 +66,12 @@ class ViewerSession final : public PeerConnection::Listener,
     return audioConsumer_ ? &*audioConsumer_ : nullptr;
   }
   const PeerConnection& peer() const { return peer_; }
+  int layer() const { return layer_; }  // of the video, 0 the top
+  size_t layerCount() const { return layers_.size(); }
+  // The viewer's own choice of layer, or nullopt to follow its link again; takes effect at the
+  // next key frame of that layer. A layer the stream does not fill is not taken.
+  void pinLayer(std::optional<int> layer);
+  std::optional<int> pinnedLayer() const { return selector_.pinned(); }
   // The video and audio consumers' figures and the transport's refusals, summed.
   router::ViewerFigures viewerFigures() const override;
 
@@ -72,11 +86,12 @@ class ViewerSession final : public PeerConnection::Listener,
   void onConsumerFlush(router::Consumer&) override;
   void onConsumerRtcp(router::Consumer&, std::span<uint8_t> compound) override;
 
+  void followLink(int64_t nowMs);  // the layer selector's turn
   static router::ConsumerConfig consumerConfig(const Config& config, const CodecChoice& choice);
   static PeerConnectionConfig peerConfig(PeerConnectionConfig config);
 
   MediaWorker& worker_;
-  router::Producer& producer_;
+  const std::vector<router::Producer*> layers_;
   Config config_;
   Listener& listener_;
   router::Consumer consumer_;
@@ -87,6 +102,10 @@ class ViewerSession final : public PeerConnection::Listener,
   bool answered_ = false;
   bool closed_ = false;
   unsigned reportTimer_ = 0;
+  router::LayerSelector selector_;
+  int layer_ = 0;  // the layer the consumer is on
+  int64_t switchAskedMs_ = 0;
+  uint64_t layerSwitchesUp_ = 0, layerSwitchesDown_ = 0;
 };
 
 }  // namespace medrelay::relay::webrtc

@@ -51,12 +51,18 @@ struct Backend : SignalingBackend {
     sessions.erase(it);
     return true;
   }
+  std::optional<SignalingError> pinLayer(const Principal&, const std::string& id,
+                                         std::optional<int> layer) override {
+    pins.emplace_back(id, layer);
+    return std::nullopt;
+  }
   void handleApi(ApiRequest, std::function<void(ApiResponse)> done) override { done({}); }
   std::string metricsText() override { return ""; }
   bool healthy() override { return true; }
 
   std::map<std::string, std::string> sessions;  // id -> owner
   std::vector<std::string> renewed;
+  std::vector<std::pair<std::string, std::optional<int>>> pins;
   int sessionCounter = 0;
 };
 
@@ -165,6 +171,38 @@ TEST_F(WsProtocolTest, MessagesBeyondTheRateAreRefused) {
   EXPECT_EQ(pongs, 5);
   EXPECT_EQ(connection.sent.back()["code"], "rate-limited");
   EXPECT_EQ(stats.webSocketRateLimited.load(), 3u);
+}
+
+TEST_F(WsProtocolTest, AViewerPinsALayerOfItsOwnSessionAndHearsWhichItGets) {
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  auto answer = exchange({{"type", "subscribe"}, {"id", 2}, {"stream", "demo"}, {"sdp", "v=0"}});
+  const std::string session = answer["session"];
+  EXPECT_EQ(exchange({{"type", "layer"}, {"id", 3}, {"session", session}, {"layer", 2}})["ok"],
+            true);
+  EXPECT_EQ(exchange({{"type", "layer"}, {"id", 4}, {"session", session}, {"layer", "auto"}})["ok"],
+            true);
+  ASSERT_EQ(backend.pins.size(), 2u);
+  EXPECT_EQ(backend.pins[0], std::make_pair(session, std::optional<int>(2)));
+  EXPECT_EQ(backend.pins[1], std::make_pair(session, std::optional<int>()));
+  // Nothing else passes: other values, and sessions of other connections.
+  for (const json& bad : {json(-1), json(99), json(1.5), json("high"), json(nullptr)}) {
+    auto reply = exchange({{"type", "layer"}, {"id", 5}, {"session", session}, {"layer", bad}});
+    EXPECT_EQ(reply["code"], "bad-request") << bad.dump();
+  }
+  EXPECT_EQ(exchange({{"type", "layer"}, {"id", 6}, {"session", "s999"}, {"layer", 0}})["code"],
+            "not-found");
+  EXPECT_EQ(backend.pins.size(), 2u);
+
+  protocol.onSessionLayer(session, 1, 3, false);
+  auto event = connection.sent.back();
+  EXPECT_EQ(event["event"], "layer");
+  EXPECT_EQ(event["session"], session);
+  EXPECT_EQ(event["layer"], 1);
+  EXPECT_EQ(event["layers"], 3);
+  EXPECT_EQ(event["pinned"], false);
+  const auto sent = connection.sent.size();
+  protocol.onSessionLayer("s999", 0, 3, false);  // not this connection's: not told
+  EXPECT_EQ(connection.sent.size(), sent);
 }
 
 }  // namespace

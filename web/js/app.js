@@ -98,8 +98,21 @@ function setSound(on) {
   $('sound').setAttribute('aria-pressed', String(on));
 }
 
+const LAYER_NAMES = ['High', 'Medium', 'Low'];
+
+function showLayer(layer) {
+  const select = $('quality');
+  select.hidden = !layer || layer.layers < 2;
+  if (!layer) return;
+  for (const option of select.options) {
+    option.disabled = option.value !== 'auto' && Number(option.value) >= layer.layers;
+  }
+  select.value = player.pinnedLayer === null ? 'auto' : String(player.pinnedLayer);
+}
+
 function watch(name) {
   $('sound').hidden = true;
+  showLayer(null);
   setSound(false);
   $('stream-title').textContent = name;
   $('code-form').hidden = true;
@@ -119,13 +132,22 @@ async function updateStats() {
   const size = s.frameWidth ? `${s.frameWidth}×${s.frameHeight}` : '';
   const fps = s.framesPerSecond ? `${Math.round(s.framesPerSecond)} fps` : '';
   const sound = s.audio?.packetsReceived ? s.audio.codec.replace('audio/', '') : '';
-  $('player-stats').textContent = [s.codec.replace('video/', ''), size, fps,
+  const layer = player.layer && player.layer.layers > 1
+    ? `${LAYER_NAMES[player.layer.layer] ?? player.layer.layer} quality${player.layer.pinned ? '' : ' (auto)'}`
+    : '';
+  $('player-stats').textContent = [s.codec.replace('video/', ''), size, fps, layer,
     `${s.framesDecoded ?? 0} frames`, `${s.packetsLost ?? 0} lost`, sound].filter(Boolean).join(' · ');
 }
 
 signaling.addEventListener('open', () => { status('Connected'); login(); });
 signaling.addEventListener('close', () => status('Reconnecting to the server…'));
 signaling.addEventListener('session-ended', (e) => player.sessionEnded(e.detail));
+signaling.addEventListener('layer', (e) => player.layerChanged(e.detail));
+player.addEventListener('layer', (e) => showLayer(e.detail));
+$('quality').addEventListener('change', () => {
+  const value = $('quality').value;
+  player.pinLayer(value === 'auto' ? null : Number(value)).catch(() => {});
+});
 signaling.addEventListener('streams-changed', () => {
   if (credentials.accessToken) refreshStreams().catch(() => {});
 });

@@ -24,6 +24,24 @@ export class Player extends EventTarget {
     this.generation = 0;
     this.oneTimeCode = null;  // for streams that ask for one; sent once, with the next subscribe
     this.failures = 0;  // connections in a row that never got through (reset once one does)
+    // The layer the relay sends ({ layer, layers, pinned }, 0 the largest), and the one the user
+    // pinned (null: the relay follows the network), kept across reconnections.
+    this.layer = null;
+    this.pinnedLayer = null;
+  }
+
+  // The user picks a layer (0 the largest) or null for automatic; effective at its key frame.
+  async pinLayer(layer) {
+    this.pinnedLayer = layer;
+    if (!this.session) return;
+    await this.signaling.request('layer', { session: this.session, layer: layer ?? 'auto' });
+  }
+
+  // The relay moved our video to another layer.
+  layerChanged(detail) {
+    if (detail.session !== this.session) return;
+    this.layer = { layer: detail.layer, layers: detail.layers, pinned: detail.pinned };
+    this.emit('layer', this.layer);
   }
 
   // Waits before the next attempt: 1 s after a drop, then doubling per attempt that never
@@ -48,6 +66,7 @@ export class Player extends EventTarget {
     this.generation++;
     if (this.session) this.signaling.send('unsubscribe', { id: 0, session: this.session });
     this.session = null;
+    this.layer = null;
     if (this.pc) this.pc.close();
     this.pc = null;
     this.stream = null;
@@ -122,6 +141,9 @@ export class Player extends EventTarget {
       this.session = reply.session;
       await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
       for (const fields of early) this.signaling.send('candidate', { session: this.session, ...fields });
+      if (this.pinnedLayer !== null) {
+        this.signaling.request('layer', { session: this.session, layer: this.pinnedLayer }).catch(() => {});
+      }
     } catch (error) {
       if (generation !== this.generation) return;
       if (CODE_NEEDED.has(error.code)) {
