@@ -2,13 +2,14 @@
 // (tests/browser/lib/netns.mjs: veth pair, tc tbf rate caps, nftables random loss and UDP
 // blocking) watches the demo (1280x720, 30 fps, the product's default) for each scenario, and
 // the figures come from the viewer's own getStats(): frames decoded after the first 3 s against
-// the frames the relay received from the source in that time (its /metrics), freezes and their seconds, loss, NACKs, PLIs, the
-// received rate and the picture height over time.
+// the frames the relay received from the source in that time on the layer the viewer was on (its
+// /metrics), freezes and their seconds, loss, NACKs, PLIs, the received rate, and the picture
+// height and layer over time.
 //
-//   node bench/network_scenarios.mjs build/app/medrelay [SECONDS] [SCENARIO...]
+//   [BENCH_SERVER_ARGS=...] [BENCH_SERVER_LOG=FILE] node bench/network_scenarios.mjs build/app/medrelay [SECONDS] [SCENARIO...]
 //
 // Needs root (network namespaces) and `npm ci` in tests/browser. Results: bench/README.md.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken, launchChromium, startServer } from '../tests/browser/lib/harness.mjs';
@@ -29,14 +30,24 @@ const scenarios = [
   { name: 'UDP blocked, ICE-TCP', network: { blockUdp: true }, serverArgs: ['--ice-tcp'] },
 ];
 
-// The demo's frames so far in the viewer's codec, as the relay counted them arriving (an encoder
-// may not keep up with 30 fps on a loaded machine: the source's own count is the fair
-// denominator).
+// The demo's frames so far in the viewer's codec, per layer, as the relay counted them arriving
+// (an encoder may not keep up with 30 fps on a loaded machine, and each layer's encoder keeps up
+// on its own: the frames of the layer the viewer was on are the fair denominator).
 async function sourceFrames(server, codec) {
   const body = await server.metrics();
-  const m = body.match(new RegExp(`\\nmedrelay_source_encoding_frames_total\\{stream="demo",codec="${codec}"\\} (\\d+)`));
-  if (!m) throw new Error('no frame count in /metrics');
-  return Number(m[1]);
+  const frames = [];
+  const pattern = new RegExp(`\\nmedrelay_source_encoding_frames_total\\{stream="demo",codec="${codec}",layer="(\\d)"\\} (\\d+)`, 'g');
+  for (const m of body.matchAll(pattern)) frames[Number(m[1])] = Number(m[2]);
+  if (frames[0] === undefined) throw new Error('no frame count in /metrics');
+  return frames;
+}
+
+// Frames per second of one layer over the counted part of the run, from the moments its counter
+// changed.
+function layerRate(changes, layer) {
+  const counted = changes.filter((c) => c.t >= warmup && c.sent[layer] !== undefined);
+  const first = counted[0], final = counted[counted.length - 1];
+  return first && final && final.t > first.t ? (final.sent[layer] - first.sent[layer]) / (final.t - first.t) : 0;
 }
 
 async function sample(page) {
@@ -45,7 +56,8 @@ async function sample(page) {
     return s && { framesDecoded: s.framesDecoded ?? 0, freezeCount: s.freezeCount ?? 0,
       freezeSeconds: s.totalFreezesDuration ?? 0, packetsLost: s.packetsLost ?? 0,
       nacks: s.nackCount ?? 0, plis: s.pliCount ?? 0, bytes: s.bytesReceived ?? 0,
-      height: s.frameHeight ?? 0, codec: s.codec.replace('video/', '') };
+      height: s.frameHeight ?? 0, codec: s.codec.replace('video/', ''),
+      layer: window.medrelay.player.layer?.layer ?? '-' };
   });
 }
 
@@ -55,7 +67,7 @@ async function run(scenario) {
   try {
     network = createViewerNetwork(dir, scenario.network);
     server = await startServer({ iceAddress: network.hostAddress, demoSize: '1280x720',
-      extraArgs: ['--listen', `${network.hostAddress}:0`, ...(scenario.serverArgs || [])] });
+      extraArgs: [...(process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : []), '--listen', `${network.hostAddress}:0`, ...(scenario.serverArgs || [])] });
     const token = issueToken(server.dataDir);
     browser = await launchChromium({ executablePath: network.chromiumPath });
     const page = await browser.newPage();
@@ -75,18 +87,27 @@ async function run(scenario) {
         samples.push({ t, ...viewer });
       }
       const sent = await sourceFrames(server, viewer.codec || 'VP8');
-      if (!changes.length || changes[changes.length - 1].sent !== sent) changes.push({ t, sent });
+      if (!changes.length || changes[changes.length - 1].sent.join() !== sent.join()) changes.push({ t, sent });
       await new Promise((r) => setTimeout(r, 250));
     }
     const last = samples[samples.length - 1];
     const atWarmup = samples.find((s) => s.t >= warmup) || last;
     const span = last.t - atWarmup.t;
     const decoded = (last.framesDecoded ?? 0) - (atWarmup.framesDecoded ?? 0);
-    const counted = changes.filter((c) => c.t >= warmup);
-    const first = counted[0], final = counted[counted.length - 1];
-    const rate = first && final && final.t > first.t ? (final.sent - first.sent) / (final.t - first.t) : 0;
-    const sent = Math.round(rate * span);
+    // What the viewer could have decoded: each second at the rate of the layer it was on.
+    const rates = [0, 1, 2].map((layer) => layerRate(changes, layer));
+    let expected = 0;
+    for (let i = 1; i < samples.length; ++i) {
+      if (samples[i].t <= atWarmup.t) continue;
+      const layer = Number.isInteger(samples[i - 1].layer) ? samples[i - 1].layer : 0;
+      expected += (rates[layer] || rates[0]) * (samples[i].t - samples[i - 1].t);
+    }
+    const sent = Math.round(expected);
     const heights = samples.filter((s, i) => i % 5 === 0).map((s) => s.height ?? 0).join(' ');
+    const layers = samples.filter((s, i) => i % 5 === 0).map((s) => s.layer ?? '-').join(' ');
+    const metrics = await server.metrics();
+    const switches = (direction) => Number(metrics.match(new RegExp(
+      `\\nmedrelay_viewer_layer_switches_total\\{stream="demo",direction="${direction}"\\} (\\d+)`))?.[1] ?? 0);
     return {
       scenario: `${scenario.name} (${last.codec})`,
       decoded: `${decoded}/${sent} (${Math.round(100 * decoded / Math.max(sent, 1))} %)`,
@@ -95,10 +116,16 @@ async function run(scenario) {
       lost: last.packetsLost ?? 0, nacks: last.nacks ?? 0, plis: last.plis ?? 0,
       kbps: Math.round(((last.bytes ?? 0) - (atWarmup.bytes ?? 0)) * 8 / 1000 / Math.max(span, 1)),
       heightEvery5s: heights,
+      layerEvery5s: layers,
+      switches: `${switches('down')} down, ${switches('up')} up`,
     };
   } finally {
     await browser?.close();
     await server?.stop();
+    // BENCH_SERVER_LOG=FILE keeps each run's server output (with BENCH_SERVER_ARGS="--log-level
+    // debug": every layer decision and why).
+    if (server && process.env.BENCH_SERVER_LOG)
+      appendFileSync(process.env.BENCH_SERVER_LOG, `\n=== ${scenario.name}\n${server.output()}`);
     server?.cleanup();
     network?.remove();
     rmSync(dir, { recursive: true, force: true });
@@ -112,8 +139,8 @@ for (const scenario of scenarios) {
   console.log(JSON.stringify(row));
   rows.push(row);
 }
-console.log(`\n| scenario (${seconds} s) | frames decoded after ${warmup} s | freezes | freeze s | lost | NACKs | PLIs | kbit/s | height every 5 s |`);
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`\n| scenario (${seconds} s) | frames decoded after ${warmup} s | freezes | freeze s | lost | NACKs | PLIs | kbit/s | height every 5 s | layer every 5 s | switches |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.scenario} | ${r.decoded} | ${r.freezes} | ${r.freezeSeconds} | ${r.lost} | ${r.nacks} | ${r.plis} | ${r.kbps} | ${r.heightEvery5s} |`);
+  console.log(`| ${r.scenario} | ${r.decoded} | ${r.freezes} | ${r.freezeSeconds} | ${r.lost} | ${r.nacks} | ${r.plis} | ${r.kbps} | ${r.heightEvery5s} | ${r.layerEvery5s} | ${r.switches} |`);
 }
