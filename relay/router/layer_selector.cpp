@@ -13,11 +13,19 @@ int LayerSelector::choose(const Feedback& f) {
   const bool freshReport = f.reportAtMs > lastReportSeenMs_;
   lastEstimateSeenMs_ = std::max(lastEstimateSeenMs_, f.estimateAtMs);
   lastReportSeenMs_ = std::max(lastReportSeenMs_, f.reportAtMs);
-  if (freshReport && f.fractionLost >= kLightLoss) lastLossyReportMs_ = f.reportAtMs;
   const bool fell = freshEstimate && estimateFell(f);
   if (fell) lastFallMs_ = f.estimateAtMs;
   const bool estimateKnown =
       f.estimateBps > 0 && f.estimateAtMs >= 0 && f.nowMs - f.estimateAtMs < 5000;
+  // Loss counts as the link's limit only when the estimate does not show room above the current
+  // layer: an estimate well above what we send (it climbs to ~1.5 x what arrives when no queue
+  // builds) says the loss is random (a lossy Wi-Fi), which NACK/RTX repairs and a smaller layer
+  // would not cure. A full link shows in the estimate, or leaves it at what arrives.
+  const bool estimateShowsRoom =
+      estimateKnown && filled(f, f.current) &&
+      static_cast<double>(f.estimateBps) / 1000 >= kRoom * f.layerKbps[f.current];
+  const bool lossCounts = freshReport && !estimateShowsRoom;
+  if (lossCounts && f.fractionLost >= kLightLoss) lastLossyReportMs_ = f.reportAtMs;
   const double budgetKbps = estimateKnown ? static_cast<double>(f.estimateBps) / 1000 * kHeadroom
                                           : std::numeric_limits<double>::infinity();
 
@@ -48,7 +56,7 @@ int LayerSelector::choose(const Feedback& f) {
       }
       if (to >= 0) return goDown(f, to);
     }
-    if (freshReport && f.fractionLost >= kHeavyLoss) {
+    if (lossCounts && f.fractionLost >= kHeavyLoss) {
       for (int layer = f.current + 1; layer < layers; ++layer) {
         if (filled(f, layer)) return goDown(f, layer);
       }
@@ -60,9 +68,7 @@ int LayerSelector::choose(const Feedback& f) {
   const auto quietSince = [&](int64_t atMs) { return atMs < 0 || f.nowMs - atMs >= upDelayMs_; };
   const bool quiet =
       quietSince(lastChangeMs_) && quietSince(lastLossyReportMs_) && quietSince(lastFallMs_);
-  const bool roomy = !estimateKnown || static_cast<double>(f.estimateBps) / 1000 >=
-                                           1.2 * static_cast<double>(f.layerKbps[f.current]);
-  if (quiet && roomy) {
+  if (quiet && (!estimateKnown || estimateShowsRoom)) {
     for (int layer = f.current - 1; layer >= 0; --layer) {
       if (filled(f, layer)) return goUp(f, layer);
     }

@@ -1,10 +1,11 @@
 // Which layer of a stream one viewer should get, from what its receiver tells us: the receiver's
 // estimate of what its link carries (REMB), the loss in its receiver reports, and each layer's
 // own rate. Down at once when the link shows it cannot carry the current layer (an estimate that
-// fell below it, or heavy loss); up one layer at a time, only after a quiet spell, and more slowly
-// each time a step up had to be taken back (so a link at its limit does not flap between two).
-// A pinned layer (the viewer's own choice) overrides all of it while that layer is filled.
-// Pure and single-threaded: the viewer's worker calls choose() a few times a second.
+// fell below it, or heavy loss while the estimate shows no room); up one layer at a time, only
+// after a quiet spell, and more slowly each time a step up had to be taken back (so a link at its
+// limit does not flap between two). A pinned layer (the viewer's own choice) overrides all of it
+// while that layer is filled. Pure and single-threaded: the viewer's worker calls choose() a few
+// times a second.
 #pragma once
 
 #include <cstddef>
@@ -47,6 +48,9 @@ class LayerSelector {
   // headers, and the estimate's own error), and kept while the estimate is at least its rate:
   // the gap between the two is the hysteresis that keeps a viewer from flapping.
   static constexpr double kHeadroom = 0.85;
+  // An estimate at least this many times the current layer's rate shows room: a step up may be
+  // tried, and loss is taken as random rather than as the link's limit.
+  static constexpr double kRoom = 1.2;
 
   explicit LayerSelector(int64_t startMs) : lastChangeMs_(startMs) {}
 

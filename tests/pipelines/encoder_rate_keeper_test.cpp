@@ -99,6 +99,7 @@ TEST(EncoderRateKeeper, TheVp8BranchStaysUnderTheCeilingWhenFramesAreDropped) {
   options.width = 320;
   options.height = 180;
   options.bitrateKbps = 300;
+  options.layers = 1;  // the one VP8 encoder under test (every layer's encoder gets a keeper)
   std::string error;
   auto description = describePipeline(options, RtspMode::Transcode, error);
   ASSERT_TRUE(description) << error;

@@ -1,7 +1,7 @@
 // The layer a viewer gets from its receiver's feedback: down at once on an estimate that fell
-// below the current layer or on heavy loss, never on one that is still climbing, up one step after
-// a quiet spell, slower after a step up that had to be taken back, never onto a layer that is not
-// filled, and the viewer's pin first.
+// below the current layer or on heavy loss the estimate does not explain, never on one that is
+// still climbing, up one step after a quiet spell, slower after a step up that had to be taken
+// back, never onto a layer that is not filled, and the viewer's pin first.
 #include "relay/router/layer_selector.hpp"
 
 #include <gtest/gtest.h>
@@ -116,6 +116,35 @@ TEST(LayerSelector, StepsUpOneLayerAfterAQuietSpellAndNotWhileLossPersists) {
     lossy.step(t);
   }
   EXPECT_EQ(lossy.current, 2);
+}
+
+TEST(LayerSelector, LossWithRoomInTheEstimateIsLeftToRetransmission) {
+  // A lossy Wi-Fi: packets lost at random, no queue, so the estimate climbs to ~1.5 x what
+  // arrives. A smaller layer would not cure that loss; NACK/RTX repairs it.
+  Link wifi;
+  for (int64_t t = 0; t <= 10000; t += 250) {
+    if (t % 1000 == 0) {
+      wifi.remb(3'000'000, t);
+      wifi.report(60, t);  // ~23 %
+    }
+    ASSERT_EQ(wifi.step(t), 0) << "at " << t << " ms";
+  }
+  // Nor does it keep a viewer that is down from coming back up.
+  Link back;
+  back.current = 2;
+  for (int64_t t = 0; t <= LayerSelector::kFirstUpDelayMs; t += 250) {
+    if (t % 1000 == 0) {
+      back.remb(300'000, t);  // 1.5 x 200
+      back.report(13, t);     // ~5 %
+    }
+    back.step(t);
+  }
+  EXPECT_EQ(back.current, 1);
+  // The same loss with an estimate at what arrives is the link's limit.
+  Link full;
+  full.remb(2'000'000, 0);
+  full.report(60, 0);
+  EXPECT_EQ(full.step(0), 1);
 }
 
 TEST(LayerSelector, AStepUpTakenBackMakesTheNextWaitLonger) {
