@@ -42,6 +42,20 @@ async function sourceFrames(server, codec) {
   return frames;
 }
 
+// Until the demo has sent frames for `kSettleSeconds` (bounded: 30 s).
+const kSettleSeconds = 5;
+async function settle(server) {
+  const deadline = Date.now() + 30000;
+  let firstAt = 0;
+  while (Date.now() < deadline) {
+    const frames = await sourceFrames(server, 'VP8').catch(() => [0]);
+    if (!firstAt && frames[0] > 0) firstAt = Date.now();
+    if (firstAt && Date.now() - firstAt >= kSettleSeconds * 1000) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the demo did not start within 30 s');
+}
+
 // Frames per second of one layer over the counted part of the run, from the moments its counter
 // changed.
 function layerRate(changes, layer) {
@@ -68,6 +82,10 @@ async function run(scenario) {
     network = createViewerNetwork(dir, scenario.network);
     server = await startServer({ iceAddress: network.hostAddress, demoSize: '1280x720',
       extraArgs: [...(process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : []), '--listen', `${network.hostAddress}:0`, ...(scenario.serverArgs || [])] });
+    // A viewer joins a stream that is already running, as in the hospital (a camera is up long
+    // before anyone watches): the encoders' first seconds (rate control settling, every layer's
+    // first key frame) are not what a link is judged on. The join's own key frame still is.
+    await settle(server);
     const token = issueToken(server.dataDir);
     browser = await launchChromium({ executablePath: network.chromiumPath });
     const page = await browser.newPage();

@@ -300,6 +300,10 @@ void Consumer::onReceiverReportBlock(std::span<const uint8_t> bytes, int64_t now
   if (block.ssrc != config_.ssrc) return;
   stats_.fractionLost = block.fractionLost;
   stats_.reportAtMs = nowMs;
+  if (auto loss = lossWindow_.add(block.cumulativeLost, block.highestSequence, nowMs)) {
+    stats_.windowLoss = *loss;
+    stats_.windowLossAtMs = nowMs;
+  }
   stats_.jitter = block.jitter;
   if (block.lastSr != 0) {
     // RFC 3550 §6.4.1: RTT = now - LSR - DLSR, all in 1/65536 s (the middle of NTP time).

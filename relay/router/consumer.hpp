@@ -23,6 +23,7 @@
 #include <string>
 
 #include "relay/router/packet_pool.hpp"
+#include "relay/router/receiver_loss_window.hpp"
 #include "relay/rtp/rtp_packet.hpp"
 
 namespace medrelay::relay::router {
@@ -71,6 +72,9 @@ class Consumer {
     uint64_t pliReceived = 0, firReceived = 0, keyFrameRequestsThrottled = 0;
     uint64_t malformedRtcp = 0, replayedOnJoin = 0;
     uint8_t fractionLost = 0;  // of 256, from the viewer's last receiver report
+    // Of 256, over the last window of reports (ReceiverLossWindow): the link's loss.
+    uint8_t windowLoss = 0;
+    int64_t windowLossAtMs = -1;  // when the last window closed
     uint32_t jitter = 0;
     int64_t rttMs = -1;
     uint64_t rembBps = 0;
@@ -143,6 +147,7 @@ class Consumer {
   Producer* switchingTo_ = nullptr;
   uint64_t switches_ = 0;
   Stats stats_;
+  ReceiverLossWindow lossWindow_;
   bool waitingForKeyFrame_ = true;
   bool sentAny_ = false;
   uint16_t sequenceOffset_ = 0;

@@ -26,6 +26,8 @@ int LayerSelector::choose(const Feedback& f) {
       static_cast<double>(f.estimateBps) / 1000 >= kRoom * f.layerKbps[f.current];
   const bool lossCounts = freshReport && !estimateShowsRoom;
   if (lossCounts && f.fractionLost >= kLightLoss) lastLossyReportMs_ = f.reportAtMs;
+  if (freshReport)
+    heavyLossReports_ = lossCounts && f.fractionLost >= kHeavyLoss ? heavyLossReports_ + 1 : 0;
   const double budgetKbps = estimateKnown ? static_cast<double>(f.estimateBps) / 1000 * kHeadroom
                                           : std::numeric_limits<double>::infinity();
 
@@ -42,7 +44,7 @@ int LayerSelector::choose(const Feedback& f) {
 
   // A probe that survived: the link carries that layer, so the next step up may come soon.
   if (lastUpMs_ >= 0 && lastChangeMs_ == lastUpMs_ && f.nowMs - lastUpMs_ >= kProbeMs)
-    upDelayMs_ = kFirstUpDelayMs;
+    upDelayMs_[static_cast<size_t>(lastUpTo_)] = kFirstUpDelayMs;
 
   if (f.nowMs - lastSwitchMs_ >= kMinDownIntervalMs) {
     const double estimateKbps = static_cast<double>(f.estimateBps) / 1000;
@@ -56,7 +58,7 @@ int LayerSelector::choose(const Feedback& f) {
       }
       if (to >= 0) return goDown(f, to);
     }
-    if (lossCounts && f.fractionLost >= kHeavyLoss) {
+    if (lossCounts && (heavyLossReports_ >= kHeavyLossReports || f.fractionLost >= kSevereLoss)) {
       for (int layer = f.current + 1; layer < layers; ++layer) {
         if (filled(f, layer)) return goDown(f, layer);
       }
@@ -65,13 +67,14 @@ int LayerSelector::choose(const Feedback& f) {
 
   // Up one layer after a quiet spell: no loss worth the name, no estimate that fell, and an
   // estimate (if any) that is not pinned at what we send now.
-  const auto quietSince = [&](int64_t atMs) { return atMs < 0 || f.nowMs - atMs >= upDelayMs_; };
-  const bool quiet =
-      quietSince(lastChangeMs_) && quietSince(lastLossyReportMs_) && quietSince(lastFallMs_);
-  if (quiet && (!estimateKnown || estimateShowsRoom)) {
-    for (int layer = f.current - 1; layer >= 0; --layer) {
-      if (filled(f, layer)) return goUp(f, layer);
-    }
+  int up = f.current - 1;
+  while (up >= 0 && !filled(f, up))
+    --up;
+  if (up >= 0 && (!estimateKnown || estimateShowsRoom)) {
+    const int64_t wait = upDelayMs_[static_cast<size_t>(up)];
+    const auto quietSince = [&](int64_t atMs) { return atMs < 0 || f.nowMs - atMs >= wait; };
+    if (quietSince(lastChangeMs_) && quietSince(lastLossyReportMs_) && quietSince(lastFallMs_))
+      return goUp(f, up);
   }
   return f.current;
 }
@@ -90,13 +93,16 @@ bool LayerSelector::estimateFell(const Feedback& f) {
 int LayerSelector::goDown(const Feedback& f, int to) {
   // Taken back soon after a step up: that step was too far for this link, for now.
   if (lastUpMs_ >= 0 && lastChangeMs_ == lastUpMs_ && f.nowMs - lastUpMs_ < kProbeMs)
-    upDelayMs_ = std::min(upDelayMs_ * 2, kLongestUpDelayMs);
+    upDelayMs_[static_cast<size_t>(lastUpTo_)] =
+        std::min(upDelayMs_[static_cast<size_t>(lastUpTo_)] * 2, kLongestUpDelayMs);
   lastChangeMs_ = lastSwitchMs_ = f.nowMs;
+  heavyLossReports_ = 0;  // the next layer is judged on its own reports
   return to;
 }
 
 int LayerSelector::goUp(const Feedback& f, int to) {
   lastUpMs_ = lastChangeMs_ = lastSwitchMs_ = f.nowMs;
+  lastUpTo_ = to;
   return to;
 }
 

@@ -174,7 +174,7 @@ void ViewerSession::followLink(int64_t nowMs) {
     (static_cast<int>(i) < layer_ ? layerSwitchesUp_ : layerSwitchesDown_)++;
     log()->debug("a viewer of {} is now on layer {} (estimate {} kbit/s, loss {}/256)",
                  config_.streamName, i, consumer_.stats().rembBps / 1000,
-                 consumer_.stats().fractionLost);
+                 consumer_.stats().windowLoss);
     layer_ = static_cast<int>(i);
     listener_.onViewerLayer(*this, layer_);
   }
@@ -195,8 +195,8 @@ void ViewerSession::followLink(int64_t nowMs) {
   feedback.current = layer_;
   feedback.estimateBps = stats.rembBps;
   feedback.estimateAtMs = stats.rembAtMs;
-  feedback.fractionLost = stats.fractionLost;
-  feedback.reportAtMs = stats.reportAtMs;
+  feedback.fractionLost = stats.windowLoss;
+  feedback.reportAtMs = stats.windowLossAtMs;
   const int target = selector_.choose(feedback);
   if (target < 0 || static_cast<size_t>(target) >= count) return;
   if (target == layer_ && !consumer_.switchingTo()) return;
@@ -206,8 +206,8 @@ void ViewerSession::followLink(int64_t nowMs) {
         "a viewer of {}: layer {} -> {} (layers {}/{}/{} kbit/s, estimate {} kbit/s {} ms "
         "old, loss {}/256 {} ms old)",
         config_.streamName, layer_, target, kbps[0], kbps[1], kbps[2], stats.rembBps / 1000,
-        stats.rembAtMs < 0 ? -1 : nowMs - stats.rembAtMs, stats.fractionLost,
-        stats.reportAtMs < 0 ? -1 : nowMs - stats.reportAtMs);
+        stats.rembAtMs < 0 ? -1 : nowMs - stats.rembAtMs, stats.windowLoss,
+        stats.windowLossAtMs < 0 ? -1 : nowMs - stats.windowLossAtMs);
   }
   consumer_.switchTo(*layers_[static_cast<size_t>(target)], nowMs);  // or cancels a pending one
 }

@@ -102,6 +102,22 @@ TEST(LayerSelector, HeavyLossStepsDownOneLayerAtMostOnceASecond) {
   EXPECT_EQ(lossy.step(3000), 0);
 }
 
+TEST(LayerSelector, HeavyButNotSevereLossMovesOnlyWhenItPersists) {
+  Link link;
+  link.report(28, 1000);  // ~11 %: one report may be a burst
+  EXPECT_EQ(link.step(1000), 0);
+  link.report(0, 2000);
+  EXPECT_EQ(link.step(2000), 0);
+  link.report(28, 3000);
+  EXPECT_EQ(link.step(3000), 0) << "not in a row";
+  link.report(28, 4000);
+  EXPECT_EQ(link.step(4000), 1) << "two in a row: the link's limit";
+  link.report(28, 5000);
+  EXPECT_EQ(link.step(5000), 1) << "the new layer is judged on reports of its own";
+  link.report(28, 6000);
+  EXPECT_EQ(link.step(6000), 2);
+}
+
 TEST(LayerSelector, StepsUpOneLayerAfterAQuietSpellAndNotWhileLossPersists) {
   Link link;
   link.current = 2;
@@ -154,7 +170,7 @@ TEST(LayerSelector, AStepUpTakenBackMakesTheNextWaitLonger) {
   ASSERT_EQ(link.current, 0) << "stepped up at 4 s";
   link.report(60, 5000);  // and the link could not carry it
   EXPECT_EQ(link.step(5000), 1);
-  EXPECT_EQ(link.selector.upDelayMs(), 2 * LayerSelector::kFirstUpDelayMs);
+  EXPECT_EQ(link.selector.upDelayMs(0), 2 * LayerSelector::kFirstUpDelayMs);
   link.cleanUntil(5250, 5000 + 2 * LayerSelector::kFirstUpDelayMs, 0);
   EXPECT_EQ(link.current, 1) << "the second try waits twice as long";
   EXPECT_EQ(link.step(5000 + 2 * LayerSelector::kFirstUpDelayMs), 0);
@@ -163,16 +179,39 @@ TEST(LayerSelector, AStepUpTakenBackMakesTheNextWaitLonger) {
   for (int i = 0; i < 6; ++i) {
     link.report(60, t + 1000);
     ASSERT_EQ(link.step(t + 1000), 1) << "taken back";
-    t += 1000 + link.selector.upDelayMs();
-    link.cleanUntil(t - link.selector.upDelayMs() + 250, t, 0);
+    t += 1000 + link.selector.upDelayMs(0);
+    link.cleanUntil(t - link.selector.upDelayMs(0) + 250, t, 0);
     ASSERT_EQ(link.current, 1) << "not before the wait is over";
     ASSERT_EQ(link.step(t), 0) << "up again when it is";
   }
-  EXPECT_EQ(link.selector.upDelayMs(), LayerSelector::kLongestUpDelayMs);
+  EXPECT_EQ(link.selector.upDelayMs(0), LayerSelector::kLongestUpDelayMs);
   // A step up that holds brings the short wait back.
   link.current = 0;
   link.cleanUntil(t + 250, t + 250 + LayerSelector::kProbeMs + 250, 0);
-  EXPECT_EQ(link.selector.upDelayMs(), LayerSelector::kFirstUpDelayMs);
+  EXPECT_EQ(link.selector.upDelayMs(0), LayerSelector::kFirstUpDelayMs);
+}
+
+TEST(LayerSelector, AStepThatHoldsDoesNotShortenTheWaitForOneThatFailed) {
+  // A link that carries 360p but not 720p: the failed try at 720p is remembered while the
+  // viewer goes down to 180p and comes back to 360p.
+  Link link;
+  link.current = 1;
+  link.cleanUntil(0, 4250, 0);
+  ASSERT_EQ(link.current, 0);
+  link.report(60, 5000);
+  ASSERT_EQ(link.step(5000), 1) << "720p taken back";
+  link.report(60, 6000);
+  ASSERT_EQ(link.step(6000), 2) << "and the queue it left takes 360p down too";
+  link.cleanUntil(6250, 6000 + LayerSelector::kFirstUpDelayMs + 250, 0);
+  ASSERT_EQ(link.current, 1) << "360p never failed: its short wait";
+  const int64_t upAt = 6000 + LayerSelector::kFirstUpDelayMs;
+  link.cleanUntil(upAt + 250, upAt + LayerSelector::kProbeMs + 500, 0);
+  EXPECT_EQ(link.current, 1) << "720p still waits longer";
+  EXPECT_EQ(link.selector.upDelayMs(0), 2 * LayerSelector::kFirstUpDelayMs);
+  EXPECT_EQ(link.selector.upDelayMs(1), LayerSelector::kFirstUpDelayMs);
+  link.cleanUntil(upAt + LayerSelector::kProbeMs + 500,
+                  upAt + 2 * LayerSelector::kFirstUpDelayMs + 250, 0);
+  EXPECT_EQ(link.current, 0) << "until its own longer wait is over";
 }
 
 TEST(LayerSelector, AnEstimatePinnedAtTheCurrentRateHoldsTheLayer) {
