@@ -165,6 +165,12 @@ ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256';
 
 constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3,
                                     kVersion4, kVersion5, kVersion6};
+// PRAGMA takes no bound parameter: the statement that records each version is a constant too
+// (no SQL is built from strings).
+constexpr std::array kSetVersion = {"PRAGMA user_version = 1", "PRAGMA user_version = 2",
+                                    "PRAGMA user_version = 3", "PRAGMA user_version = 4",
+                                    "PRAGMA user_version = 5", "PRAGMA user_version = 6"};
+static_assert(kSetVersion.size() == kMigrations.size(), "one version statement per migration");
 
 int userVersion(Database& db) {
   auto statement = db.prepare("PRAGMA user_version");
@@ -188,7 +194,7 @@ int migrateSchema(Database& db) {
   }
   for (int next = version; next < latestSchemaVersion(); ++next) {
     db.execute(kMigrations[static_cast<size_t>(next)]);
-    db.execute("PRAGMA user_version = " + std::to_string(next + 1));
+    db.execute(kSetVersion[static_cast<size_t>(next)]);
   }
   transaction.commit();
   return latestSchemaVersion();

@@ -3,6 +3,10 @@
 // rendered (and kept, within a memory budget), pushed, captioned on the "overlay" textoverlay,
 // and shown for its own duration. The folder is looked at again every second, so slices that
 // arrive later join the sweep without a restart.
+// Threads: load(), outputSize(), nominalFps() and start() from the ingest child's main thread
+// before the feed runs; then everything below `private:` belongs to the feed's own thread
+// (run()), and only stop() (any thread, idempotent; joins the feed thread) and stopping_ under
+// mutex_ cross between them. redactionStats() from any thread (atomic counters).
 #pragma once
 
 #include <gst/gst.h>

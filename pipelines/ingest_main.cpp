@@ -26,7 +26,10 @@
 #include "pipelines/layer_sizer.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/rtp_feedback.hpp"
+#include "relay/rtp/rtcp_fir.hpp"
 #include "relay/rtp/rtcp_header.hpp"
+#include "relay/rtp/rtcp_pli.hpp"
+#include "relay/rtp/rtp_packet.hpp"
 
 namespace medrelay::pipelines {
 
@@ -183,8 +186,10 @@ class IngestRun {
     GstMapInfo map;
     if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
       ssize_t sent = ::send(options_.socketFd, map.data, map.size, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (video && map.size >= 12) {
-        const uint32_t ssrc = readSsrc(map.data + 8);
+      const auto packet =
+          medrelay::relay::rtp::RtpPacket::parse(std::span<const uint8_t>(map.data, map.size));
+      if (video && packet) {
+        const uint32_t ssrc = packet->ssrc();
         if (feedback_) feedback_->noteSsrc(ssrc);
         for (size_t i = 0; i < sinks_.size(); ++i) {
           if (GST_ELEMENT(sink) == sinks_[i]) sinkSsrc_[i].store(ssrc, std::memory_order_relaxed);
@@ -256,18 +261,16 @@ class IngestRun {
     rtp::forEachRtcpPacket(std::span<const uint8_t>(buffer, static_cast<size_t>(size)),
                            [&](const rtp::RtcpHeader& header, std::span<const uint8_t> packet) {
                              if (header.packetType != rtp::kRtcpPsfb) return;
-                             // PLI names the picture's SSRC in its header, FIR in its first
-                             // FCI entry (RFC 4585 §6.1, RFC 5104 §4.3.1).
-                             if (header.count == rtp::kFmtPli && packet.size() >= 12)
-                               self->requestKeyFrame(readSsrc(packet.data() + 8));
-                             else if (header.count == rtp::kFmtFir && packet.size() >= 16)
-                               self->requestKeyFrame(readSsrc(packet.data() + 12));
+                             // PLI names the picture's SSRC in its header, FIR in each FCI
+                             // entry (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
+                             if (auto pli = rtp::parsePli(packet)) {
+                               self->requestKeyFrame(pli->mediaSsrc);
+                             } else if (auto fir = rtp::Fir::parse(packet)) {
+                               for (size_t i = 0; i < fir->entryCount(); ++i)
+                                 self->requestKeyFrame(fir->entrySsrc(i));
+                             }
                            });
     return G_SOURCE_CONTINUE;
-  }
-
-  static uint32_t readSsrc(const uint8_t* at) {
-    return (uint32_t{at[0]} << 24) | (uint32_t{at[1]} << 16) | (uint32_t{at[2]} << 8) | at[3];
   }
 
   // Only the encoding whose SSRC the request names gets a key frame: a VP8 viewer's PLI must

@@ -6,11 +6,12 @@
 #include <span>
 
 #include "relay/rtp/rtcp_feedback.hpp"
+#include "relay/rtp/rtcp_header.hpp"
 
 namespace medrelay::relay::rtp {
 
 inline std::optional<FeedbackHeader> parsePli(std::span<const uint8_t> packet) {
-  return parseFeedback(packet, 206, 1);
+  return parseFeedback(packet, kRtcpPsfb, kFmtPli);
 }
 
 size_t writePli(std::span<uint8_t> out, uint32_t senderSsrc, uint32_t mediaSsrc);  // 12 or 0
