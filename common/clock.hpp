@@ -28,4 +28,14 @@ inline int64_t wallSeconds() {
       .count();
 }
 
+// The wall clock as RTCP carries it (RFC 3550 §4): 32.32 fixed-point seconds since 1900.
+inline uint64_t ntpNow() {
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const uint64_t seconds = static_cast<uint64_t>(micros / 1'000'000) + 2'208'988'800ull;
+  const uint64_t fraction = (static_cast<uint64_t>(micros % 1'000'000) << 32) / 1'000'000;
+  return (seconds << 32) | fraction;
+}
+
 }  // namespace medrelay

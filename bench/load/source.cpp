@@ -11,6 +11,11 @@
 #include <thread>
 
 #include "bench/load/synthetic_vp8.hpp"
+#include "common/clock.hpp"
+#include "relay/rtp/rtcp_fir.hpp"
+#include "relay/rtp/rtcp_header.hpp"
+#include "relay/rtp/rtcp_pli.hpp"
+#include "relay/rtp/rtcp_sender_report.hpp"
 
 namespace medrelay::bench {
 
@@ -27,45 +32,17 @@ bool toAddress(const std::string& hostPort, sockaddr_in& out) {
 
 // Drains what arrived on the source's socket; true if a PLI or FIR (RFC 4585/5104) was among it.
 bool keyFrameRequested(int fd) {
+  namespace rtp = medrelay::relay::rtp;
   bool requested = false;
   uint8_t buffer[1500];
   for (;;) {
     ssize_t size = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (size < 0) return requested;
-    // Walk the compound: PSFB (206) with FMT 1 (PLI) or 4 (FIR).
-    for (ssize_t at = 0; at + 4 <= size;) {
-      uint8_t fmt = buffer[at] & 0x1F, type = buffer[at + 1];
-      ssize_t length = (((buffer[at + 2] << 8) | buffer[at + 3]) + 1) * 4;
-      if ((buffer[at] >> 6) != 2) break;
-      if (type == 206 && (fmt == 1 || fmt == 4)) requested = true;
-      at += length;
-    }
+    rtp::forEachRtcpPacket(std::span<const uint8_t>(buffer, static_cast<size_t>(size)),
+                           [&](const rtp::RtcpHeader&, std::span<const uint8_t> packet) {
+                             if (rtp::parsePli(packet) || rtp::Fir::parse(packet)) requested = true;
+                           });
   }
-}
-
-// RTCP sender report (RFC 3550 §6.4.1) without report blocks: NTP time, RTP time, counts.
-size_t writeSenderReport(uint8_t* out, uint32_t ssrc, uint32_t rtpTime, uint32_t packets,
-                         uint32_t octets) {
-  auto put32 = [](uint8_t* p, uint32_t v) {
-    p[0] = static_cast<uint8_t>(v >> 24);
-    p[1] = static_cast<uint8_t>(v >> 16);
-    p[2] = static_cast<uint8_t>(v >> 8);
-    p[3] = static_cast<uint8_t>(v);
-  };
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  out[0] = 0x80;
-  out[1] = 200;
-  out[2] = 0;
-  out[3] = 6;  // 7 words
-  put32(out + 4, ssrc);
-  put32(out + 8, static_cast<uint32_t>(micros / 1'000'000 + 2'208'988'800ull));
-  put32(out + 12, static_cast<uint32_t>(((micros % 1'000'000) << 32) / 1'000'000));
-  put32(out + 16, rtpTime);
-  put32(out + 20, packets);
-  put32(out + 24, octets);
-  return 28;
 }
 
 }  // namespace
@@ -137,7 +114,12 @@ int runSource(const SourceOptions& o) {
       octetsSent += static_cast<uint32_t>(size - 12);
     }
     if (frame % static_cast<uint32_t>(o.fps) == 0) {
-      size_t size = writeSenderReport(report, ssrc, timestamp, packetsSent, octetsSent);
+      const size_t size =
+          medrelay::relay::rtp::writeSenderReport(report, {.senderSsrc = ssrc,
+                                                           .ntpTimestamp = medrelay::ntpNow(),
+                                                           .rtpTimestamp = timestamp,
+                                                           .packetCount = packetsSent,
+                                                           .octetCount = octetsSent});
       for (const auto& r : reports)
         ::sendto(fd, report, size, 0, reinterpret_cast<const sockaddr*>(&r), sizeof r);
     }

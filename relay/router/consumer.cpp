@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/clock.hpp"
 #include "relay/router/producer.hpp"
 #include "relay/rtp/rtcp_header.hpp"
 #include "relay/rtp/rtcp_nack.hpp"
@@ -22,14 +23,6 @@ constexpr int64_t kSenderReportIntervalMs = 1000;
 constexpr size_t kMaxRetransmitsPerNack = 64;
 
 // NTP time (RFC 3550 §4): seconds since 1900 in 32.32 fixed point.
-uint64_t ntpNow() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  uint64_t seconds = static_cast<uint64_t>(micros / 1'000'000) + 2'208'988'800ull;
-  uint64_t fraction = (static_cast<uint64_t>(micros % 1'000'000) << 32) / 1'000'000;
-  return (seconds << 32) | fraction;
-}
-
 uint32_t randomValue() {
   static thread_local std::mt19937 generator{std::random_device{}()};
   return generator();
