@@ -13,7 +13,8 @@ ticks=$(getconf CLK_TCK)
 child_ticks() {  # user+system ticks of every ingest child of $1
   local total=0 pid
   for pid in $(pgrep -P "$1" || true); do
-    read -r -a f < "/proc/$pid/stat"
+    # A child that ended between pgrep and here counts nothing.
+    read -r -a f < "/proc/$pid/stat" 2>/dev/null || continue
     # Fields 14 and 15 (utime, stime) counted from 1; the command name has no spaces here.
     total=$((total + f[13] + f[14]))
   done

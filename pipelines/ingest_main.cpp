@@ -187,8 +187,10 @@ class IngestRun {
     if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
       ssize_t sent = ::send(options_.socketFd, map.data, map.size, MSG_DONTWAIT | MSG_NOSIGNAL);
       const auto packet =
-          medrelay::relay::rtp::RtpPacket::parse(std::span<const uint8_t>(map.data, map.size));
-      if (video && packet) {
+          video
+              ? medrelay::relay::rtp::RtpPacket::parse(std::span<const uint8_t>(map.data, map.size))
+              : std::nullopt;
+      if (packet) {
         const uint32_t ssrc = packet->ssrc();
         if (feedback_) feedback_->noteSsrc(ssrc);
         for (size_t i = 0; i < sinks_.size(); ++i) {

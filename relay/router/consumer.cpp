@@ -22,7 +22,6 @@ namespace {
 constexpr int64_t kSenderReportIntervalMs = 1000;
 constexpr size_t kMaxRetransmitsPerNack = 64;
 
-// NTP time (RFC 3550 §4): seconds since 1900 in 32.32 fixed point.
 uint32_t randomValue() {
   static thread_local std::mt19937 generator{std::random_device{}()};
   return generator();
