@@ -53,6 +53,21 @@ BENCHMARK_CAPTURE(srtpProtect, aead_aes_128_gcm, transport::SrtpProfile::AeadAes
 BENCHMARK_CAPTURE(srtpProtect, aes_cm_128_hmac_sha1_80,
                   transport::SrtpProfile::AesCm128HmacSha1_80);
 
+// Opens and closes one viewer's SRTP session per iteration (both directions' libsrtp contexts
+// and, under GCM, our sender): part of every join's cost on the media worker.
+void srtpSessionOpenClose(benchmark::State& state, transport::SrtpProfile profile) {
+  const auto material = keys(profile);
+  for (auto _ : state) {
+    transport::SrtpSession session(material);
+    benchmark::DoNotOptimize(&session);
+  }
+}
+BENCHMARK_CAPTURE(srtpSessionOpenClose, aead_aes_128_gcm, transport::SrtpProfile::AeadAes128Gcm)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(srtpSessionOpenClose, aes_cm_128_hmac_sha1_80,
+                  transport::SrtpProfile::AesCm128HmacSha1_80)
+    ->Unit(benchmark::kMicrosecond);
+
 struct CountingViewer : router::Consumer::Listener {
   void onConsumerRtp(router::Consumer&, std::span<uint8_t> packet) override {
     bytes += packet.size();
