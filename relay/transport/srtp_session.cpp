@@ -9,31 +9,6 @@
 namespace medrelay::relay::transport {
 
 namespace {
-srtp_t createContext(const SrtpKeyingMaterial& keys, const std::vector<uint8_t>& key,
-                     const std::vector<uint8_t>& salt, srtp_ssrc_type_t direction);
-}  // namespace
-
-void ensureSrtpInitialized() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (srtp_init() != srtp_err_status_ok) throw std::runtime_error("libsrtp failed to start");
-    // Debian's libsrtp2 runs its ciphers on NSS, and each cipher it allocates opens an NSS
-    // context and each one it frees closes it: with no other context open, that is a whole NSS
-    // start-up and shut-down (module load, OID tables) per SRTP session, about 2 ms of CPU on
-    // every viewer's join and the whole cost of the srtp fuzz targets. One context held for the
-    // process keeps NSS up, so a session's open and close are bookkeeping. Never freed, on
-    // purpose; harmless with an OpenSSL-backed libsrtp.
-    SrtpKeyingMaterial idle;
-    idle.profile = SrtpProfile::AesCm128HmacSha1_80;
-    idle.localKey.assign(16, 0);
-    idle.localSalt.assign(14, 0);
-    static srtp_t keepBackendUp =
-        createContext(idle, idle.localKey, idle.localSalt, ssrc_any_outbound);
-    (void)keepBackendUp;
-  });
-}
-
-namespace {
 
 srtp_t createContext(const SrtpKeyingMaterial& keys, const std::vector<uint8_t>& key,
                      const std::vector<uint8_t>& salt, srtp_ssrc_type_t direction) {
@@ -71,6 +46,26 @@ bool run(srtp_err_status_t (*fn)(srtp_t, void*, int*), srtp_t context, std::span
 }
 
 }  // namespace
+
+void ensureSrtpInitialized() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (srtp_init() != srtp_err_status_ok) throw std::runtime_error("libsrtp failed to start");
+    // Debian's libsrtp2 runs its ciphers on NSS, and each cipher it allocates opens an NSS
+    // context and each one it frees closes it: with no other context open, that is a whole NSS
+    // start-up and shut-down (module load, OID tables) per SRTP session, about 2 ms of CPU on
+    // every viewer's join and the whole cost of the srtp fuzz targets. One context held for the
+    // process keeps NSS up, so a session's open and close are bookkeeping. Never freed, on
+    // purpose; harmless with an OpenSSL-backed libsrtp.
+    SrtpKeyingMaterial idle;
+    idle.profile = SrtpProfile::AesCm128HmacSha1_80;
+    idle.localKey.assign(16, 0);
+    idle.localSalt.assign(14, 0);
+    static srtp_t keepBackendUp =
+        createContext(idle, idle.localKey, idle.localSalt, ssrc_any_outbound);
+    (void)keepBackendUp;
+  });
+}
 
 SrtpSession::SrtpSession(const SrtpKeyingMaterial& keys) {
   ensureSrtpInitialized();
