@@ -24,8 +24,6 @@ auto log() {
   return logger;
 }
 
-using Clock = std::chrono::steady_clock;
-
 // What an operator reads in the API and /metrics: why the ingest process ended, from its exit
 // code (ingest_main.hpp) or the signal that ended it.
 std::string describeExit(int status) {
@@ -67,6 +65,8 @@ std::string_view sourceStateName(SourceState state) {
       return "stalled";
     case SourceState::Failed:
       return "failed";
+    case SourceState::Standby:
+      return "standby";
     case SourceState::Stopped:
       return "stopped";
   }
@@ -84,10 +84,23 @@ struct Supervisor::Source {
   Clock::time_point startedAt{};
   Clock::time_point restartAt{};
   std::vector<std::string> argv;  // prepared before fork: nothing allocates in the child
+  // On demand: whether anyone watches, until when it runs without viewers, and the child that
+  // was told to stop (SIGTERM; SIGKILL at stopKillAt) for want of them.
+  bool watched = false;
+  Clock::time_point lingerUntil{};
+  bool stopping = false;
+  Clock::time_point stopKillAt{};
+
+  bool wanted(Clock::time_point now) const {
+    return !spec.onDemand || watched || now < lingerUntil;
+  }
 };
 
-Supervisor::Supervisor(std::string executable, Listener& listener)
-    : executable_(std::move(executable)), listener_(listener), thread_([this] { loop(); }) {}
+Supervisor::Supervisor(std::string executable, Listener& listener, std::chrono::milliseconds linger)
+    : executable_(std::move(executable)),
+      listener_(listener),
+      linger_(linger),
+      thread_([this] { loop(); }) {}
 
 Supervisor::~Supervisor() {
   stop();
@@ -115,11 +128,26 @@ int Supervisor::addSource(IngestSpec spec) {
   int relayFd = source->relayFd;
   {
     std::lock_guard lock(mutex_);
-    spawn(*source);
+    if (source->wanted(Clock::now()))
+      spawn(*source);
+    else
+      setState(*source, SourceState::Standby, std::string(kStandbyDetail));
     sources_.push_back(std::move(source));
   }
   wake_.notify_all();
   return relayFd;
+}
+
+void Supervisor::setWatched(const std::string& stream, bool watched) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& source : sources_) {
+      if (source->spec.streamName != stream || source->watched == watched) continue;
+      source->watched = watched;
+      if (!watched) source->lingerUntil = Clock::now() + linger_;
+    }
+  }
+  wake_.notify_all();  // a first viewer's source starts now, not at the next poll
 }
 
 // Called with mutex_ held.
@@ -171,31 +199,60 @@ void Supervisor::loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     auto now = Clock::now();
-    for (auto& s : sources_) {
-      Source& source = *s;
-      if (source.pid > 0) {
-        int status = 0;
-        if (::waitpid(source.pid, &status, WNOHANG) == source.pid) {
-          auto ran = now - source.startedAt;
-          source.pid = -1;
-          if (ran >= kStableAfter) source.backoff = kFirstBackoff;
-          source.restartAt = now + source.backoff;
-          auto detail = describeExit(status) + ", restarting in " +
-                        std::to_string(source.backoff.count()) + " ms";
-          log()->warn("{}: {}", source.spec.streamName, detail);
-          source.backoff = std::min(source.backoff * 2, kMaxBackoff);
-          setState(source, stalled(status) ? SourceState::Stalled : SourceState::Failed, detail);
-        } else if (source.state == SourceState::Starting &&
-                   now - source.startedAt >= kRunningAfter) {
-          setState(source, SourceState::Running, "pid " + std::to_string(source.pid));
-        }
-      } else if (awaitingRestart(source.state) && now >= source.restartAt) {
-        ++source.restarts;
-        spawn(source);
-      }
+    for (auto& source : sources_) {
+      if (source->pid > 0)
+        superviseChild(*source, now);
+      else
+        superviseIdle(*source, now);
     }
     // Children are few; a short poll keeps this simple and needs no SIGCHLD handling.
     wake_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+}
+
+// Called with mutex_ held.
+void Supervisor::superviseChild(Source& source, Clock::time_point now) {
+  int status = 0;
+  if (::waitpid(source.pid, &status, WNOHANG) == source.pid) {
+    source.pid = -1;
+    if (source.stopping) {
+      // Stopped for want of viewers: not a failure, and the next start is immediate.
+      source.stopping = false;
+      source.backoff = kFirstBackoff;
+      log()->info("{}: stopped, nobody watches", source.spec.streamName);
+      setState(source, SourceState::Standby, std::string(kStandbyDetail));
+      return;
+    }
+    auto ran = now - source.startedAt;
+    if (ran >= kStableAfter) source.backoff = kFirstBackoff;
+    source.restartAt = now + source.backoff;
+    auto detail =
+        describeExit(status) + ", restarting in " + std::to_string(source.backoff.count()) + " ms";
+    log()->warn("{}: {}", source.spec.streamName, detail);
+    source.backoff = std::min(source.backoff * 2, kMaxBackoff);
+    setState(source, stalled(status) ? SourceState::Stalled : SourceState::Failed, detail);
+  } else if (source.stopping) {
+    if (now >= source.stopKillAt) ::kill(source.pid, SIGKILL);  // reaped on a later pass
+  } else if (!source.wanted(now)) {
+    ::kill(source.pid, SIGTERM);
+    source.stopping = true;
+    source.stopKillAt = now + kStopGrace;
+  } else if (source.state == SourceState::Starting && now - source.startedAt >= kRunningAfter) {
+    setState(source, SourceState::Running, "pid " + std::to_string(source.pid));
+  }
+}
+
+// Called with mutex_ held.
+void Supervisor::superviseIdle(Source& source, Clock::time_point now) {
+  if (!source.wanted(now)) {
+    // A failed source nobody watches waits for a viewer, not for its backoff.
+    if (source.state != SourceState::Standby)
+      setState(source, SourceState::Standby, std::string(kStandbyDetail));
+  } else if (source.state == SourceState::Standby) {
+    spawn(source);
+  } else if (awaitingRestart(source.state) && now >= source.restartAt) {
+    ++source.restarts;
+    spawn(source);
   }
 }
 

@@ -1,7 +1,8 @@
 // Runs ingest sources as child processes (`<executable> ingest ...`), one per source, and
 // restarts them with exponential backoff when they exit. Each source has one socket pair for
 // its whole life: the relay keeps reading the same fd while children come and go, so viewers
-// see video resume without re-signaling.
+// see video resume without re-signaling. An on-demand source runs only while watched (and for
+// a linger after its last viewer): nothing is decoded or encoded for a stream nobody watches.
 // Thread-safe: addSource/stop from any thread; listener callbacks come from the supervisor's
 // own thread.
 #pragma once
@@ -23,8 +24,9 @@ namespace medrelay::pipelines {
 
 // Stalled and Failed both wait to be restarted (with backoff): the source stopped sending media
 // (ingest's stall watchdog), or its process failed for another reason (camera unreachable, bad
-// address, a crash), named in the state's detail.
-enum class SourceState { Starting, Running, Stalled, Failed, Stopped };
+// address, a crash), named in the state's detail. Standby: an on-demand source nobody watches,
+// with no process; it starts when someone does.
+enum class SourceState { Starting, Running, Stalled, Failed, Standby, Stopped };
 std::string_view sourceStateName(SourceState state);
 inline bool awaitingRestart(SourceState state) {
   return state == SourceState::Stalled || state == SourceState::Failed;
@@ -33,9 +35,16 @@ inline bool awaitingRestart(SourceState state) {
 struct IngestSpec {
   std::string streamName;
   IngestOptions options;
+  // Run only while setWatched(true) and for the linger after setWatched(false).
+  bool onDemand = false;
 };
 
+// The detail of a source on standby.
+inline constexpr std::string_view kStandbyDetail = "nobody watches; starts when someone does";
+
 class Supervisor {
+  using Clock = std::chrono::steady_clock;
+
  public:
   class Listener {
    public:
@@ -48,13 +57,21 @@ class Supervisor {
   static constexpr std::chrono::milliseconds kMaxBackoff{10000};
   static constexpr std::chrono::seconds kStableAfter{30};  // resets the backoff
   static constexpr std::chrono::seconds kRunningAfter{1};  // Starting -> Running
+  // How long an on-demand source keeps running after its last viewer left: a viewer who
+  // reloads the page or switches back finds it warm.
+  static constexpr std::chrono::milliseconds kDefaultLinger{30000};
+  static constexpr std::chrono::seconds kStopGrace{3};  // SIGTERM -> SIGKILL
 
-  Supervisor(std::string executable, Listener& listener);
+  Supervisor(std::string executable, Listener& listener,
+             std::chrono::milliseconds linger = kDefaultLinger);
   ~Supervisor();  // stop()
 
   // Starts the source; returns the relay's end of its ingest socket (owned by the supervisor,
   // valid until stop()). Throws std::runtime_error if no socket can be made.
   int addSource(IngestSpec spec);
+  // Whether anyone watches an on-demand source (any thread; no effect on other sources). The
+  // first viewer starts it at once; after the last one it runs for the linger, then stops.
+  void setWatched(const std::string& stream, bool watched);
   void stop();  // SIGTERM every child, SIGKILL after a grace period, reap, close sockets
 
   struct SourceStatus {
@@ -70,9 +87,13 @@ class Supervisor {
   void loop();
   void spawn(Source& source);
   void setState(Source& source, SourceState state, const std::string& detail);
+  // The loop's step for one source whose child runs, and for one without a child.
+  void superviseChild(Source& source, Clock::time_point now);
+  void superviseIdle(Source& source, Clock::time_point now);
 
   std::string executable_;
   Listener& listener_;
+  const std::chrono::milliseconds linger_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<std::unique_ptr<Source>> sources_;

@@ -2,7 +2,7 @@
 // child is restarted and RTP resumes on the same fd, a bad source backs off (failed) without
 // touching a healthy one, a silent one is reported stalled, a raw RTP source gets the relay's
 // key-frame requests as RTCP PLI, a PLI makes a key frame of the encoding it names only, and
-// stop() leaves no child behind.
+// stop() leaves no child behind. An on-demand source runs only while watched.
 #include "pipelines/supervisor.hpp"
 
 #include "relay/rtp/keyframe.hpp"
@@ -141,6 +141,73 @@ TEST(Supervisor, BadSourceBacksOffWithoutHurtingAHealthyOne) {
   EXPECT_EQ(states.count("good", SourceState::Failed), 0);
   EXPECT_EQ(states.count("good", SourceState::Stalled), 0);
   EXPECT_EQ(receive(good, 10, std::chrono::seconds(5)), 10);
+}
+
+// Waits until `stream` has been in `state` `times` times (or the deadline passed).
+bool waitForState(States& states, const std::string& stream, SourceState state, int times,
+                  std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (states.count(stream, state) < times && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return states.count(stream, state) >= times;
+}
+
+void drain(int fd) {
+  uint8_t buffer[2048];
+  while (::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) >= 0) {
+  }
+}
+
+bool processGone(pid_t pid, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return ::kill(pid, 0) != 0;
+}
+
+// An on-demand source runs no process until watched, runs while watched and for the linger
+// after, then stops (standby, not a failure) and starts again for the next viewer, on the same
+// socket. An always-on source beside it is not touched.
+TEST(Supervisor, AnOnDemandSourceRunsOnlyWhileWatchedAndForTheLingerAfter) {
+  States states;
+  Supervisor supervisor(MEDRELAY_BINARY, states, std::chrono::milliseconds(1500));
+  IngestSpec spec{"series", small("test://"), true};
+  int fd = supervisor.addSource(spec);
+  int always = supervisor.addSource({"always", small("test://")});
+  EXPECT_EQ(receive(always, 20, std::chrono::seconds(15)), 20);
+  auto status = supervisor.status();
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_EQ(status[0].state, SourceState::Standby);
+  EXPECT_LE(status[0].pid, 0) << "no process for a source nobody watches";
+  EXPECT_EQ(receive(fd, 1, std::chrono::seconds(1)), 0);
+  EXPECT_EQ(states.lastDetail("series"), kStandbyDetail);
+
+  for (int round = 1; round <= 2; ++round) {
+    supervisor.setWatched("series", true);
+    EXPECT_EQ(receive(fd, 20, std::chrono::seconds(20)), 20) << "round " << round;
+    pid_t pid = supervisor.status()[0].pid;
+    ASSERT_GT(pid, 0);
+    // Unwatched: still running through the linger (a reload finds it warm)...
+    supervisor.setWatched("series", false);
+    EXPECT_EQ(receive(fd, 5, std::chrono::seconds(1)), 5) << "round " << round;
+    EXPECT_EQ(::kill(pid, 0), 0) << "stopped before the linger ended";
+    // ...then stopped.
+    ASSERT_TRUE(
+        waitForState(states, "series", SourceState::Standby, round + 1, std::chrono::seconds(20)))
+        << "round " << round;
+    EXPECT_TRUE(processGone(pid, std::chrono::seconds(5))) << "round " << round;
+    EXPECT_LE(supervisor.status()[0].pid, 0);
+    drain(fd);  // what the stopped child left: the next round counts fresh packets only
+  }
+  EXPECT_EQ(states.count("series", SourceState::Failed), 0) << "stopping is not failing";
+  EXPECT_EQ(supervisor.status()[0].restarts, 0);
+  // Watched again while stopping or stopped: it comes back either way.
+  supervisor.setWatched("series", true);
+  supervisor.setWatched("series", false);
+  supervisor.setWatched("series", true);
+  EXPECT_EQ(receive(fd, 20, std::chrono::seconds(20)), 20);
+  EXPECT_EQ(states.count("always", SourceState::Standby), 0);
+  EXPECT_EQ(receive(always, 10, std::chrono::seconds(10)), 10);
 }
 
 // A UDP socket on 127.0.0.1:`port` (0: any), for the tests' sources and feedback listeners.
