@@ -291,6 +291,7 @@ void DicomSeriesPlayer::launch(const std::string& stream) {
   plan.ingest.source = "dicom://" + std::filesystem::absolute(folder_ / stream).string();
   plan.ingest.streamName = stream;
   plan.encodings = encodedSourceEncodings(plan.ingest.layers);
+  plan.onDemand = onDemand_;
   launch_(plan);
 }
 

@@ -97,6 +97,8 @@ class DicomSeriesPlayer {
                     pipelines::IngestOptions ingest);
   ~DicomSeriesPlayer();  // stop()
 
+  // Series encode only while watched (StreamPlan::onDemand). Before start().
+  void setOnDemand(bool onDemand) { onDemand_ = onDemand; }
   void start();
   void stop();  // stops looking for new folders (streams already playing stay)
   // Any thread, returns at once: the stream starts on the player's thread (no-op when it plays
@@ -110,6 +112,7 @@ class DicomSeriesPlayer {
   std::filesystem::path folder_;
   std::function<void(const StreamPlan&)> launch_;
   pipelines::IngestOptions ingest_;
+  bool onDemand_ = false;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 #include <tuple>
@@ -70,6 +71,8 @@ StreamPlan cameraPlan(const std::string& name, const std::string& uri,
   plan.ingest.bitrateKbps = options.transcodeMaxBitrateKbps;
   plan.ingest.stallSeconds = options.sourceStallSeconds;
   plan.ingest.layers = options.layers;
+  plan.onDemand = std::find(options.onDemandStreams.begin(), options.onDemandStreams.end(), name) !=
+                  options.onDemandStreams.end();
   if (uri.rfind("rtp://", 0) == 0) {
     plan.encodings =
         forwardedRtpEncodings(uri.find("codec=vp8") != std::string::npos ? relay::rtp::Codec::Vp8
@@ -169,6 +172,7 @@ int runServe(const ServeOptions& options) {
                     : state == pipelines::SourceState::Starting ? StreamState::Connecting
                     : state == pipelines::SourceState::Stalled  ? StreamState::Stalled
                     : state == pipelines::SourceState::Failed   ? StreamState::Failed
+                    : state == pipelines::SourceState::Standby  ? StreamState::Standby
                                                                 : StreamState::Down;
       if (Stream* s = streams.find(stream)) {
         s->setState(mapped);
@@ -188,7 +192,7 @@ int runServe(const ServeOptions& options) {
 
   pipelines::Supervisor supervisor(
       options.ingestExecutable.empty() ? selfExecutable() : options.ingestExecutable,
-      supervisorEvents);
+      supervisorEvents, std::chrono::seconds(options.ingestLingerSeconds));
   std::vector<StreamLauncher::WorkerSlot> slots;
   for (size_t i = 0; i < workers.size(); ++i)
     slots.push_back({workers[i].get(), pools[i].get()});
@@ -219,6 +223,7 @@ int runServe(const ServeOptions& options) {
   dicomIngest.ctWindow = options.dicomOptions.ctWindow;
   dicomIngest.layers = options.layers;
   DicomSeriesPlayer player(options.dataDir / "dicom", launcher, dicomIngest);
+  player.setOnDemand(options.dicomOnDemand);
   player.start();
   std::unique_ptr<DicomGateway> dicom;
   if (options.dicom) {

@@ -39,7 +39,8 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
           std::weak_ptr<signaling::SessionObserver> observer)
       : MediaSession(std::move(id), std::move(principal), stream, offer),
         service_(service),
-        observer_(std::move(observer)) {}
+        observer_(std::move(observer)),
+        watch_(stream) {}
 
   // Any thread: the relay ends the session (access revoked, token expired). The client hears
   // why through its observer; media stops when the worker destroys the viewer.
@@ -79,6 +80,8 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
 
   RelayService& service_;
   std::weak_ptr<signaling::SessionObserver> observer_;
+  // From the grant on, so an on-demand source starts while ICE and DTLS are still under way.
+  Stream::Watch watch_;
 };
 
 RelayService::RelayService(const access::TokenAuthority& tokens, access::Authorizer& authorizer,

@@ -172,6 +172,21 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3));
   serve
+      ->add_option("--on-demand", options.onDemandStreams,
+                   "Run this stream's camera (RTSP, SRT caller, test://) only while someone "
+                   "watches it and for --ingest-linger-seconds after (repeatable)")
+      ->check([](const std::string& name) {
+        return validStreamName(name) ? std::string() : std::string("not a stream name");
+      });
+  serve->add_flag("!--dicom-always-on", options.dicomOnDemand,
+                  "Keep every DICOM series encoding even while nobody watches it (by default "
+                  "a series encodes only while watched)");
+  serve
+      ->add_option("--ingest-linger-seconds", options.ingestLingerSeconds,
+                   "How long an on-demand source keeps running after its last viewer left")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
+  serve
       ->add_option("--source-stall-seconds", options.sourceStallSeconds,
                    "Restart a camera that sends nothing for this long")
       ->capture_default_str()

@@ -54,6 +54,12 @@ struct ServeOptions {
   // A camera that sends nothing for this long is restarted (one that never sent: twice this;
   // sources that wait for their sender, such as an SRT listener, are never restarted for that).
   int sourceStallSeconds = 10;
+  // Encode only what someone watches: these run their ingest only from their first viewer to
+  // `ingestLingerSeconds` after their last one (a reload finds them warm). DICOM series do so
+  // unless --dicom-always-on; cameras (RTSP, SRT caller) and the demo when named here.
+  std::vector<std::string> onDemandStreams;  // --on-demand NAME
+  bool dicomOnDemand = true;
+  int ingestLingerSeconds = 30;
   // STUN/TURN servers for clients behind firewalls (WHIP/WHEP Link headers, the viewer page).
   // TURN credentials are minted per user with the TURN server's shared secret (coturn
   // use-auth-secret), read from a file so it is never on a command line.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pipelines/layer_ladder.hpp"
+#include "pipelines/pipeline_description.hpp"
 
 namespace medrelay::app {
 
@@ -32,9 +33,23 @@ relay::router::IngestEncoding opusEncoding() {
   return {relay::rtp::Codec::Opus, static_cast<uint8_t>(pipelines::kOpusPayloadType)};
 }
 
+bool canRunOnDemand(const std::string& source) {
+  if (source.rfind("test://", 0) == 0 || source.rfind("dicom://", 0) == 0 ||
+      source.rfind("rtsp://", 0) == 0 || source.rfind("rtsps://", 0) == 0)
+    return true;
+  // An SRT caller dials the camera; a listener waits for the camera to call.
+  return source.rfind("srt://", 0) == 0 && !pipelines::isSrtListener(source);
+}
+
 StreamLauncher::StreamLauncher(std::vector<WorkerSlot> workers, StreamRegistry& registry,
                                pipelines::Supervisor& supervisor)
     : workers_(std::move(workers)), registry_(registry), supervisor_(supervisor) {}
+
+StreamLauncher::~StreamLauncher() {
+  std::lock_guard lock(mutex_);
+  for (Stream* stream : onDemand_)
+    stream->setWatchedHook(nullptr);
+}
 
 Stream* StreamLauncher::launch(const StreamPlan& plan) {
   std::lock_guard lock(mutex_);
@@ -49,9 +64,20 @@ Stream* StreamLauncher::launch(const StreamPlan& plan) {
     stream->setState(StreamState::Down);
     stream->noteSourceEvent(std::string(kNoPublisher), false);
   } else {
-    int relayFd = supervisor_.addSource({plan.name, plan.ingest});
+    const bool onDemand = plan.onDemand && canRunOnDemand(plan.ingest.source);
+    int relayFd = supervisor_.addSource({plan.name, plan.ingest, onDemand});
     auto& room = stream->room();
     room.worker().runSync([&] { room.attachIngest(relayFd); });
+    if (onDemand) {
+      stream->setWatchedHook([&supervisor = supervisor_, name = plan.name](bool watched) {
+        supervisor.setWatched(name, watched);
+      });
+      onDemand_.push_back(stream.get());
+      // The supervisor said so already, to a registry that did not hold the stream yet; nobody
+      // can watch it (and start it) before it is added below.
+      stream->setState(StreamState::Standby);
+      stream->noteSourceEvent(std::string(pipelines::kStandbyDetail), false);
+    }
   }
   return registry_.add(std::move(stream));
 }

@@ -22,7 +22,15 @@ struct StreamPlan {
   std::string kind;  // "camera" or "dicom"
   pipelines::IngestOptions ingest;
   std::vector<relay::router::IngestEncoding> encodings;
+  // Its ingest child runs only while someone watches (and for the supervisor's linger after):
+  // DICOM series by default, cameras named with `serve --on-demand`. Not for whip:// (a
+  // publisher decides) or a listener (rtp://, srt:// listener: the sender decides).
+  bool onDemand = false;
 };
+
+// Whether a source can be started for its first viewer: one the relay encodes from a file or
+// the test picture, or pulls (RTSP, SRT caller); not one that pushes to us.
+bool canRunOnDemand(const std::string& source);
 
 // What a source we encode (or whose H.264 we pass through) offers: VP8 for browsers without
 // H.264 (Firefox without OpenH264), H.264 for Safari/iOS; both for Chrome; each in `layers`
@@ -59,6 +67,9 @@ class StreamLauncher {
 
   StreamLauncher(std::vector<WorkerSlot> workers, StreamRegistry& registry,
                  pipelines::Supervisor& supervisor);
+  // Unhooks the on-demand streams from the supervisor (which goes after the launcher); viewer
+  // sessions that end later change nothing.
+  ~StreamLauncher();
 
   // The stream of that name, started now unless it already runs. A plan whose source is
   // whip:// gets producers and no ingest child, and is down until a WHIP publisher feeds it.
@@ -70,6 +81,7 @@ class StreamLauncher {
   pipelines::Supervisor& supervisor_;
   std::mutex mutex_;
   size_t next_ = 0;
+  std::vector<Stream*> onDemand_;  // guarded by mutex_
 };
 
 }  // namespace medrelay::app

@@ -14,6 +14,8 @@ std::string_view streamStateName(StreamState state) {
       return "failed";
     case StreamState::Down:
       return "down";
+    case StreamState::Standby:
+      return "standby";
   }
   return "down";
 }
@@ -61,6 +63,26 @@ SourceHealth Stream::health() const {
       detail = kWaitingForMedia;
   }
   return {std::move(detail), restarts_, figures.bitrateKbps, figures.framesPerSecond};
+}
+
+Stream::Watch::Watch(Stream& stream) : stream_(stream) {
+  std::lock_guard lock(stream_.watchMutex_);
+  if (++stream_.watchers_ == 1 && stream_.watchedHook_) stream_.watchedHook_(true);
+}
+
+Stream::Watch::~Watch() {
+  std::lock_guard lock(stream_.watchMutex_);
+  if (--stream_.watchers_ == 0 && stream_.watchedHook_) stream_.watchedHook_(false);
+}
+
+void Stream::setWatchedHook(std::function<void(bool)> hook) {
+  std::lock_guard lock(watchMutex_);
+  watchedHook_ = std::move(hook);
+}
+
+size_t Stream::watchers() const {
+  std::lock_guard lock(watchMutex_);
+  return watchers_;
 }
 
 Stream* StreamRegistry::add(std::unique_ptr<Stream> stream) {

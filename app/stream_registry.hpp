@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,8 +24,9 @@ namespace medrelay::app {
 // Connecting: the source is being started, or runs but no media has come in the last sampling
 // period; Live: media flows; Stalled: the source stopped sending and is being restarted;
 // Failed: the source failed (reason in the detail) and is being restarted; Down: nothing to
-// carry (a WHIP stream without publisher).
-enum class StreamState { Connecting, Live, Stalled, Failed, Down };
+// carry (a WHIP stream without publisher); Standby: an on-demand source nobody watches, which
+// starts for the first viewer (watchable: the picture comes within the source's start-up).
+enum class StreamState { Connecting, Live, Stalled, Failed, Down, Standby };
 std::string_view streamStateName(StreamState state);
 // The detail of a running source that sends nothing yet (or no longer).
 inline constexpr std::string_view kWaitingForMedia = "waiting for media";
@@ -65,6 +67,25 @@ class Stream {
   ViewerEndCounts& viewerEnds() { return viewerEnds_; }
   const ViewerEndCounts& viewerEnds() const { return viewerEnds_; }
 
+  // Who watches (viewer sessions, from the grant to their end): `hook` hears the first viewer
+  // come (true) and the last one go (false), in order, so an on-demand source runs only while
+  // watched. Hook calls never overlap.
+  // Setting waits for a call in progress; after setWatchedHook(nullptr) the old hook is not
+  // called again (the launcher clears it before the supervisor goes).
+  void setWatchedHook(std::function<void(bool watched)> hook);
+  // Held by a viewer session for its life (any thread; the stream outlives it).
+  class Watch {
+   public:
+    explicit Watch(Stream& stream);
+    ~Watch();
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+   private:
+    Stream& stream_;
+  };
+  size_t watchers() const;
+
  private:
   std::string kind_;
   relay::router::Room room_;
@@ -74,6 +95,9 @@ class Stream {
   uint32_t restarts_ = 0;            // guarded by sourceMutex_
   uint64_t packetsInAtRunning_ = 0;  // guarded by sourceMutex_
   ViewerEndCounts viewerEnds_;
+  mutable std::mutex watchMutex_;  // held while the hook runs, so first and last stay in order
+  size_t watchers_ = 0;            // guarded by watchMutex_
+  std::function<void(bool)> watchedHook_;
 };
 
 class StreamRegistry {

@@ -21,6 +21,7 @@
 #include "tests/integration/https_client.hpp"
 #include "tests/integration/server_process.hpp"
 #include "tests/integration/webrtcbin_viewer.hpp"
+#include "tests/integration/whep_watch.hpp"
 #include "tests/support/dicom_test_images.hpp"
 #include "tests/support/free_port.hpp"
 
@@ -57,10 +58,18 @@ class DicomGateway : public ::testing::Test {
     folder = std::filesystem::temp_directory_path() /
              ("medrelay-dicom-it-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(folder);
-    server = std::make_unique<ServerProcess>(std::vector<std::string>{
-        "--no-demo", "--dicom-listen", "127.0.0.1:" + std::to_string(dicomPort), "--dicom-route",
-        "modality=CT:demo/ct-team", "--dicom-route", "modality=MR,burned-in=block:demo/demo"});
+    std::vector<std::string> args = {"--no-demo",
+                                     "--dicom-listen",
+                                     "127.0.0.1:" + std::to_string(dicomPort),
+                                     "--dicom-route",
+                                     "modality=CT:demo/ct-team",
+                                     "--dicom-route",
+                                     "modality=MR,burned-in=block:demo/demo"};
+    for (auto& arg : moreServerArgs())
+      args.push_back(std::move(arg));
+    server = std::make_unique<ServerProcess>(args);
   }
+  virtual std::vector<std::string> moreServerArgs() { return {}; }
   void TearDown() override {
     server.reset();
     std::filesystem::remove_all(folder);
@@ -96,6 +105,7 @@ class DicomGateway : public ::testing::Test {
         {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + token()}}, offer);
     if (response.status == 201) {
       EXPECT_TRUE(viewer.setAnswer(response.body));
+      lastLocation = response.headers["location"];
     }
     return response.status;
   }
@@ -108,6 +118,7 @@ class DicomGateway : public ::testing::Test {
   uint16_t dicomPort = 0;
   std::filesystem::path folder;
   std::unique_ptr<ServerProcess> server;
+  std::string lastLocation;  // of the last session watch() opened
   std::string token_;
 };
 
@@ -335,6 +346,76 @@ TEST_F(DicomGateway, ABlockedSeriesPlaysOnlyAfterAnAdministratorReleasesIt) {
               trail.find("user:admin") != std::string::npos;
   }
   EXPECT_TRUE(audited);
+}
+
+// A series encodes only while someone watches it (and for the linger after): received, it waits
+// on standby with no ingest process; the first viewer starts it and gets the picture; after the
+// last one leaves and the linger passes, the process is gone and the series is on standby again,
+// ready for the next viewer. Stopping for want of viewers is not a failure.
+class DicomGatewayOnDemand : public DicomGateway {
+ protected:
+  std::vector<std::string> moreServerArgs() override { return {"--ingest-linger-seconds", "2"}; }
+
+  std::string stateOf(const std::string& stream) {
+    auto entry = listedStream(*server, stream, token());
+    return entry.contains("state") ? entry.at("state").get<std::string>() : "unlisted";
+  }
+  // Polls until the series is on standby with no ingest process (or `deadline` passes).
+  bool waitForStandby(const std::string& stream, std::chrono::seconds deadline) {
+    for (auto end = Clock::now() + deadline; Clock::now() < end; std::this_thread::sleep_for(100ms))
+      if (stateOf(stream) == "standby" && server->childPids().empty()) return true;
+    return false;
+  }
+};
+
+TEST_F(DicomGatewayOnDemand, ASeriesEncodesOnlyWhileSomeoneWatchesIt) {
+  DicomImageSpec cine;
+  cine.rows = cine.columns = 256;
+  cine.frames = 30;
+  cine.frameTimeMs = 40;
+  cine.left = {30};
+  cine.right = {220};
+  auto file = folder / "cine.dcm";
+  writeDicomImage(cine, file);
+  storescu({file}, "ECHO_US");
+  auto streams = dicomStreams(1);
+  ASSERT_EQ(streams.size(), 1u) << streams.dump();
+  const std::string name = streams[0].at("name");
+  const size_t logStart = server->logLineCount();
+
+  ASSERT_TRUE(waitForStandby(name, 20s))
+      << stateOf(name) << ", " << server->childPids().size() << " ingest processes";
+  EXPECT_EQ(listedStream(*server, name, token()).at("detail"),
+            "nobody watches; starts when someone does");
+
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  for (int round = 1; round <= 2; ++round) {
+    WebrtcbinViewer viewer(ViewerCodec::Vp8);
+    auto offer = viewer.createOffer();
+    const auto asked = Clock::now();
+    ASSERT_EQ(watch(viewer, name, offer), 201) << "a series on standby is watchable";
+    ASSERT_TRUE(viewer.waitForFrames(1, 60s)) << "round " << round;
+    std::cout << "Cold series (on standby, no ingest process), WHEP POST to the first decoded "
+                 "frame, round "
+              << round << ": " << ms(viewer.lastFrameTime() - asked) << " ms" << std::endl;
+    EXPECT_TRUE(viewer.waitForFrames(10, 30s)) << viewer.framesDecoded();
+    EXPECT_EQ(server->childPids().size(), 1u) << "one ingest process while watched";
+    EXPECT_LT(viewer.leftLuma(), 70);
+    EXPECT_GT(viewer.rightLuma(), 170);
+
+    ASSERT_FALSE(lastLocation.empty());
+    auto ended = httpsRequest("127.0.0.1", server->port(), "DELETE", lastLocation,
+                              {{"Authorization", "Bearer " + token()}});
+    EXPECT_EQ(ended.status, 200) << ended.body;
+    // Linger (2 s), SIGTERM and the process's exit: generous for a loaded machine.
+    EXPECT_TRUE(waitForStandby(name, 30s)) << "round " << round << ": " << stateOf(name) << ", "
+                                           << server->childPids().size() << " ingest processes";
+  }
+  auto log = server->logText(logStart);
+  EXPECT_EQ(log.find("restarting in"), std::string::npos) << "a stop for want of viewers is not "
+                                                             "a failure:\n"
+                                                          << log;
+  EXPECT_NE(log.find("stopped, nobody watches"), std::string::npos) << log;
 }
 
 }  // namespace

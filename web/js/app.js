@@ -75,6 +75,7 @@ async function refreshStreams() {
 // black picture is not taken for a network problem (the picture comes back by itself).
 const SOURCE_DOWN = {
   connecting: 'The source is starting; the picture appears when it sends.',
+  standby: 'The source is starting for you; the picture appears in a moment.',
   stalled: 'The source stopped sending (camera or network at its end); waiting for it to come back…',
   failed: 'The source cannot be reached; the relay keeps trying. Waiting for it…',
   down: 'The source is off; waiting for it to come back…',
