@@ -166,6 +166,11 @@ std::string streamMetricsText(const std::vector<Stream*>& streams) {
   out.family("medrelay_stream_up", "gauge", "1 when the stream's source is live.");
   for (const auto& [key, r] : rows)
     out.sample("medrelay_stream_up", {{"stream", r.name}}, uint64_t{r.state == "live"});
+  // So that an alert on medrelay_stream_up == 0 can leave out what nobody watches on purpose.
+  out.family("medrelay_stream_standby", "gauge",
+             "1 when the stream's on-demand source is off because nobody watches it.");
+  for (const auto& [key, r] : rows)
+    out.sample("medrelay_stream_standby", {{"stream", r.name}}, uint64_t{r.state == "standby"});
   return out.text();
 }
 

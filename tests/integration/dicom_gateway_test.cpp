@@ -387,6 +387,10 @@ TEST_F(DicomGatewayOnDemand, ASeriesEncodesOnlyWhileSomeoneWatchesIt) {
       << stateOf(name) << ", " << server->childPids().size() << " ingest processes";
   EXPECT_EQ(listedStream(*server, name, token()).at("detail"),
             "nobody watches; starts when someone does");
+  auto metrics = httpsRequest("127.0.0.1", server->metricsPort(), "GET", "/metrics", {});
+  EXPECT_NE(metrics.body.find("medrelay_stream_standby{stream=\"" + name + "\"} 1"),
+            std::string::npos)
+      << metrics.body.substr(0, 2000);
 
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
   for (int round = 1; round <= 2; ++round) {
