@@ -170,7 +170,8 @@ bool processGone(pid_t pid, std::chrono::seconds timeout) {
 // socket. An always-on source beside it is not touched.
 TEST(Supervisor, AnOnDemandSourceRunsOnlyWhileWatchedAndForTheLingerAfter) {
   States states;
-  Supervisor supervisor(MEDRELAY_BINARY, states, std::chrono::milliseconds(1500));
+  const std::chrono::milliseconds linger(1500);
+  Supervisor supervisor(MEDRELAY_BINARY, states, linger);
   IngestSpec spec{"series", small("test://"), true};
   int fd = supervisor.addSource(spec);
   int always = supervisor.addSource({"always", small("test://")});
@@ -187,14 +188,15 @@ TEST(Supervisor, AnOnDemandSourceRunsOnlyWhileWatchedAndForTheLingerAfter) {
     EXPECT_EQ(receive(fd, 20, std::chrono::seconds(20)), 20) << "round " << round;
     pid_t pid = supervisor.status()[0].pid;
     ASSERT_GT(pid, 0);
-    // Unwatched: still running through the linger (a reload finds it warm)...
+    // Unwatched: it runs through the linger (a reload finds it warm), then stops. Only a lower
+    // bound is asserted: a loaded machine makes the stop later, never earlier.
+    const auto unwatched = std::chrono::steady_clock::now();
     supervisor.setWatched("series", false);
-    EXPECT_EQ(receive(fd, 5, std::chrono::seconds(1)), 5) << "round " << round;
-    EXPECT_EQ(::kill(pid, 0), 0) << "stopped before the linger ended";
-    // ...then stopped.
     ASSERT_TRUE(
         waitForState(states, "series", SourceState::Standby, round + 1, std::chrono::seconds(20)))
         << "round " << round;
+    EXPECT_GE(std::chrono::steady_clock::now() - unwatched, linger)
+        << "round " << round << ": stopped before the linger ended";
     EXPECT_TRUE(processGone(pid, std::chrono::seconds(5))) << "round " << round;
     EXPECT_LE(supervisor.status()[0].pid, 0);
     drain(fd);  // what the stopped child left: the next round counts fresh packets only
