@@ -1,5 +1,7 @@
 #include "app/admin_command.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <unistd.h>
 
 #include <chrono>

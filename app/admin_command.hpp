@@ -4,7 +4,7 @@
 // Exit status: 0 done, 1 refused (the reason on stderr), 2 bad usage (CLI11).
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "common/cli_fwd.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,5 +1,7 @@
 #include "app/dicom_options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <regex>
 
 #include "app/host_port.hpp"

@@ -2,7 +2,7 @@
 // `medrelay gateway` (on its own, writing into the data directory that serve plays from).
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "common/cli_fwd.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,5 +1,7 @@
 #include "app/gateway_command.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <signal.h>
 
 #include <iostream>

@@ -5,7 +5,7 @@
 // from the relay process is its other use.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "common/cli_fwd.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,5 +1,7 @@
 #include "app/serve_options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <optional>
 #include <regex>
 

@@ -2,7 +2,7 @@
 // data in ./medrelay-data, HTTPS on 127.0.0.1:8443, a demo camera.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "common/cli_fwd.hpp"
 
 #include <filesystem>
 #include <string>

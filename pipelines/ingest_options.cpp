@@ -1,5 +1,7 @@
 #include "pipelines/ingest_options.hpp"
 
+#include <CLI/CLI.hpp>
+
 namespace medrelay::pipelines {
 
 void addIngestOptions(CLI::App& command, IngestOptions& o) {

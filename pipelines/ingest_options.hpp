@@ -2,7 +2,7 @@
 // supervisor that writes them onto a child's command line.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "common/cli_fwd.hpp"
 
 #include <string>
 #include <vector>

@@ -1,5 +1,7 @@
 #include "signaling/ice_servers.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <regex>
 
 namespace medrelay::signaling {

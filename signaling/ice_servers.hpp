@@ -2,7 +2,7 @@
 // §4.6, RFC 8288 syntax) and RTCIceServer-shaped JSON for the viewer page. Pure; any thread.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <string_view>

@@ -3,7 +3,7 @@
 // and access/ internals.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // the full header costs ~4 s per file; only toJson needs it
 
 #include <cstdint>
 #include <functional>
@@ -39,18 +39,7 @@ struct StreamInfo {
 };
 
 // How a stream is described to clients (WS "list" and GET /api/v1/streams alike).
-inline nlohmann::json toJson(const StreamInfo& s) {
-  nlohmann::json out = {{"name", s.name},
-                        {"kind", s.kind},
-                        {"state", s.state},
-                        {"codecs", s.codecs},
-                        {"detail", s.detail},
-                        {"restarts", s.restarts},
-                        {"bitrate_kbps", s.bitrateKbps},
-                        {"fps", s.framesPerSecond}};
-  if (!s.burnedIn.empty()) out["burned_in"] = s.burnedIn;
-  return out;
-}
+nlohmann::json toJson(const StreamInfo& s);
 
 struct SignalingError {
   int httpStatus = 500;

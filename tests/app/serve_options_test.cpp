@@ -2,6 +2,8 @@
 // so camera passwords need not be on a command line; the command line still wins.
 #include "app/serve_options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include "app/config_file.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,8 @@
 // STUN/TURN servers as WHIP/WHEP Link headers (RFC 9725 §4.6) and as the viewer page's JSON.
 #include "signaling/ice_servers.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 namespace medrelay::signaling {
