@@ -214,6 +214,12 @@ int runServe(const ServeOptions& options) {
     stateReporter.poke();
   };
   launchDirectoryCameras();
+  // A name that matches no stream yet is kept (a camera added later under it runs on demand),
+  // but a typo must not pass unseen.
+  for (const auto& name : options.onDemandStreams)
+    if (!streams.find(name))
+      log()->warn("--on-demand {}: no camera of that name (yet); it applies to one added later",
+                  name);
 
   // DICOM series under DATA_DIR/dicom play as streams, whether this process's gateway or a
   // separate `medrelay gateway` received them.

@@ -2,10 +2,19 @@
 
 #include <algorithm>
 
+#include "common/logger.hpp"
 #include "pipelines/layer_ladder.hpp"
 #include "pipelines/pipeline_description.hpp"
 
 namespace medrelay::app {
+namespace {
+
+const std::shared_ptr<spdlog::logger>& log() {
+  static auto logger = medrelay::logger("streams");
+  return logger;
+}
+
+}  // namespace
 
 std::vector<relay::router::IngestEncoding> encodedSourceEncodings(int layers) {
   std::vector<relay::router::IngestEncoding> encodings;
@@ -65,6 +74,11 @@ Stream* StreamLauncher::launch(const StreamPlan& plan) {
     stream->noteSourceEvent(std::string(kNoPublisher), false);
   } else {
     const bool onDemand = plan.onDemand && canRunOnDemand(plan.ingest.source);
+    if (plan.onDemand && !onDemand)
+      log()->warn(
+          "{} stays always on: its sender decides when media flows, so it cannot be "
+          "started for its first viewer",
+          plan.name);
     int relayFd = supervisor_.addSource({plan.name, plan.ingest, onDemand});
     auto& room = stream->room();
     room.worker().runSync([&] { room.attachIngest(relayFd); });
