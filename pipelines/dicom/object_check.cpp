@@ -104,7 +104,9 @@ std::string checkJpegFragments(DcmDataset& dataset, E_TransferSyntax xfer) {
       const bool startOfFrame = marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 &&
                                 marker != 0xFFC8 && marker != 0xFFCC;
       if (startOfFrame) break;
-      if ((marker >= 0xFFD0 && marker <= 0xFFD9) || (marker > 0xFF02 && marker <= 0xFFBF)) {
+      if (marker == 0xFFFF) {
+        offset += 1;  // a fill byte before a marker: DCMTK steps over it one byte at a time
+      } else if ((marker >= 0xFFD0 && marker <= 0xFFD9) || (marker > 0xFF02 && marker <= 0xFFBF)) {
         offset += 2;  // restart, SOI, EOI, reserved: no length
       } else if (marker == 0xFFC4 || marker == 0xFFC8 || marker == 0xFFCC ||
                  (marker >= 0xFFDA && marker <= 0xFFFE)) {
