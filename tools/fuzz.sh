@@ -54,7 +54,7 @@ for name in "${targets[@]}"; do
     cp "$log" "$artifacts/$name.log"
     printf 'fuzz %-16s FAIL  %s\n' "$name" "$summary"
     echo "  input: ${input:-none written}  log: $artifacts/$name.log"
-    grep -E '^    #[0-9]+ ' "$log" | head -12 | sed 's/^/  /'
+    grep -E '^    #[0-9]+ ' "$log" | head -12 | sed 's/^/  /' || true  # head may close the pipe
   fi
 done
 echo "tools/fuzz.sh: build $((built - start)) s, fuzzing $(( $(date +%s) - built )) s"
