@@ -97,6 +97,11 @@ class DirectoryRecords {
                      const std::string& group) = 0;
   virtual void unshare(const std::string& actor, const std::string& stream,
                        const std::string& group) = 0;
+  // Removes the stream and its shares (a DICOM series past its retention, say); its viewers'
+  // sessions end at the next review, which finds no permission to watch it. Throws
+  // StoreError("not-found") when there is no such stream.
+  virtual void removeStream(const std::string& actor, const std::string& stream,
+                            const std::string& reason) = 0;
   virtual std::vector<StreamRecord> listStreams() = 0;
   // Whether watching the stream needs a one-time code at subscribe time (DICOM streams, say).
   virtual void setStreamRequiresOneTimeCode(const std::string& actor, const std::string& stream,

@@ -63,6 +63,8 @@ inline constexpr std::string_view kInsertShareIfNew =
     "INSERT OR IGNORE INTO shares (stream_id, group_id) VALUES (?, ?)";
 inline constexpr std::string_view kDeleteShare =
     "DELETE FROM shares WHERE stream_id = ? AND group_id = ?";
+// The shares go with it (ON DELETE CASCADE).
+inline constexpr std::string_view kDeleteStream = "DELETE FROM streams WHERE id = ?";
 inline constexpr std::string_view kListStreams =
     "SELECT s.id, s.name, s.kind, t.name, s.source, s.state, s.state_detail, "
     "s.requires_one_time_code FROM streams s JOIN tenants t ON t.id = s.tenant_id ORDER BY s.name";

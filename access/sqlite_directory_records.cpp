@@ -329,6 +329,16 @@ class SqliteDirectoryRecords final : public DirectoryRecords {
     t.commit();
   }
 
+  void removeStream(const std::string& actor, const std::string& stream,
+                    const std::string& reason) override {
+    std::lock_guard lock(s_.mutex);
+    Transaction t(s_.db);
+    StreamRow row = findStream(stream);
+    s_.db.prepare(sql::kDeleteStream).bind(1, row.id).run();
+    s_.record(actor, "stream.remove", "stream:" + stream, {{"reason", reason}});
+    t.commit();
+  }
+
   std::vector<StreamRecord> listStreams() override {
     std::lock_guard lock(s_.mutex);
     std::vector<StreamRecord> out;

@@ -85,6 +85,10 @@ class SqliteDirectoryStore final : public DirectoryStore {
                const std::string& group) override {
     records_->unshare(actor, stream, group);
   }
+  void removeStream(const std::string& actor, const std::string& stream,
+                    const std::string& reason) override {
+    records_->removeStream(actor, stream, reason);
+  }
   std::vector<StreamRecord> listStreams() override { return records_->listStreams(); }
   void setStreamRequiresOneTimeCode(const std::string& actor, const std::string& stream,
                                     bool required) override {

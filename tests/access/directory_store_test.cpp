@@ -156,6 +156,26 @@ TEST_F(StoreTest, DevicesRegisterOnceAndStayRevoked) {
   EXPECT_FALSE(d->devices.at({d->users.at("alice").id, "phone-1"}).active);
 }
 
+TEST_F(StoreTest, ARemovedStreamLeavesTheDirectoryWithItsSharesAndIsAudited) {
+  store->share("t", "or1", "stroke");
+  auto before = store->changeCounter();
+  store->removeStream("dicom-retention", "or1", "retention 30 days");
+  EXPECT_GT(store->changeCounter(), before);  // authorizers reload: its viewers are reviewed
+  for (const auto& s : store->listStreams())
+    EXPECT_NE(s.name, "or1");
+  auto d = store->loadDirectory();
+  EXPECT_EQ(d->streams.count("or1"), 0u);
+  EXPECT_TRUE(d->shares.empty());
+  EXPECT_EQ(codeOf([&] { store->removeStream("t", "or1", ""); }), "not-found");
+  bool audited = false;
+  for (const auto& r : store->queryAudit({}))
+    if (r.action == "stream.remove")
+      audited = r.target == "stream:or1" && r.details.value("reason", "") == "retention 30 days";
+  EXPECT_TRUE(audited);
+  // The name can be used again: a series that comes back is a new stream.
+  EXPECT_TRUE(store->ensureStream("t", "north", "or1", "camera", ""));
+}
+
 TEST_F(StoreTest, CameraPasswordsNeverReachTheDirectory) {
   store->ensureStream("t", "north", "icu", "camera", "rtsp://admin:s3cret@10.0.0.5:554/live");
   for (const auto& s : store->listStreams()) {
