@@ -90,9 +90,10 @@ struct Supervisor::Source {
   Clock::time_point lingerUntil{};
   bool stopping = false;
   Clock::time_point stopKillAt{};
+  bool removed = false;  // removeSource: its child is stopped, then the source is forgotten
 
   bool wanted(Clock::time_point now) const {
-    return !spec.onDemand || watched || now < lingerUntil;
+    return !removed && (!spec.onDemand || watched || now < lingerUntil);
   }
 };
 
@@ -142,12 +143,23 @@ void Supervisor::setWatched(const std::string& stream, bool watched) {
   {
     std::lock_guard lock(mutex_);
     for (auto& source : sources_) {
-      if (source->spec.streamName != stream || source->watched == watched) continue;
+      if (source->spec.streamName != stream || source->removed || source->watched == watched)
+        continue;
       source->watched = watched;
       if (!watched) source->lingerUntil = Clock::now() + linger_;
     }
   }
   wake_.notify_all();  // a first viewer's source starts now, not at the next poll
+}
+
+void Supervisor::removeSource(const std::string& stream) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& source : sources_) {
+      if (source->spec.streamName == stream) source->removed = true;
+    }
+  }
+  wake_.notify_all();
 }
 
 // Called with mutex_ held.
@@ -205,6 +217,14 @@ void Supervisor::loop() {
       else
         superviseIdle(*source, now);
     }
+    // A removed source goes once its child has been reaped.
+    std::erase_if(sources_, [](const std::unique_ptr<Source>& source) {
+      if (!source->removed || source->pid > 0) return false;
+      ::close(source->childFd);
+      ::close(source->relayFd);
+      log()->info("{}: removed", source->spec.streamName);
+      return true;
+    });
     // Children are few; a short poll keeps this simple and needs no SIGCHLD handling.
     wake_.wait_for(lock, std::chrono::milliseconds(100));
   }
@@ -215,6 +235,7 @@ void Supervisor::superviseChild(Source& source, Clock::time_point now) {
   int status = 0;
   if (::waitpid(source.pid, &status, WNOHANG) == source.pid) {
     source.pid = -1;
+    if (source.removed) return;  // forgotten by the loop, without a word to the listener
     if (source.stopping) {
       // Stopped for want of viewers: not a failure, and the next start is immediate.
       source.stopping = false;
@@ -244,6 +265,7 @@ void Supervisor::superviseChild(Source& source, Clock::time_point now) {
 
 // Called with mutex_ held.
 void Supervisor::superviseIdle(Source& source, Clock::time_point now) {
+  if (source.removed) return;
   if (!source.wanted(now)) {
     // A failed source nobody watches waits for a viewer, not for its backoff.
     if (source.state != SourceState::Standby)
@@ -292,7 +314,7 @@ std::vector<Supervisor::SourceStatus> Supervisor::status() const {
   std::lock_guard lock(mutex_);
   std::vector<SourceStatus> out;
   for (const auto& s : sources_)
-    out.push_back({s->spec.streamName, s->state, s->restarts, s->pid});
+    if (!s->removed) out.push_back({s->spec.streamName, s->state, s->restarts, s->pid});
   return out;
 }
 

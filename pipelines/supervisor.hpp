@@ -3,8 +3,8 @@
 // its whole life: the relay keeps reading the same fd while children come and go, so viewers
 // see video resume without re-signaling. An on-demand source runs only while watched (and for
 // a linger after its last viewer): nothing is decoded or encoded for a stream nobody watches.
-// Thread-safe: addSource/stop from any thread; listener callbacks come from the supervisor's
-// own thread.
+// Thread-safe: addSource/removeSource/stop from any thread; listener callbacks come from the
+// supervisor's own thread.
 #pragma once
 
 #include <sys/types.h>
@@ -72,6 +72,11 @@ class Supervisor {
   // Whether anyone watches an on-demand source (any thread; no effect on other sources). The
   // first viewer starts it at once; after the last one it runs for the linger, then stops.
   void setWatched(const std::string& stream, bool watched);
+  // Stops the source's child (SIGTERM, SIGKILL after kStopGrace) and forgets the source, closing
+  // its socket: whoever read the relay's end has stopped already. Returns at once; the listener
+  // hears nothing more of it, and a source added later under the same name is a new one.
+  // No effect when there is no such source.
+  void removeSource(const std::string& stream);
   void stop();  // SIGTERM every child, SIGKILL after a grace period, reap, close sockets
 
   struct SourceStatus {

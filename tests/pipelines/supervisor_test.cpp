@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -210,6 +211,45 @@ TEST(Supervisor, AnOnDemandSourceRunsOnlyWhileWatchedAndForTheLingerAfter) {
   EXPECT_EQ(receive(fd, 20, std::chrono::seconds(20)), 20);
   EXPECT_EQ(states.count("always", SourceState::Standby), 0);
   EXPECT_EQ(receive(always, 10, std::chrono::seconds(10)), 10);
+}
+
+// A removed source (a DICOM series past its retention): its child stops, its socket closes,
+// the listener hears nothing more of it, a source beside it runs on, and the name can be added
+// again as a new source.
+TEST(Supervisor, ARemovedSourceStopsItsChildAndClosesItsSocket) {
+  States states;
+  Supervisor supervisor(MEDRELAY_BINARY, states);
+  int fd = supervisor.addSource({"series", small("test://")});
+  int other = supervisor.addSource({"other", small("test://")});
+  EXPECT_EQ(receive(fd, 20, std::chrono::seconds(15)), 20);
+  pid_t pid = supervisor.status()[0].pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(waitForState(states, "series", SourceState::Running, 1, std::chrono::seconds(20)));
+  const auto heardBefore = [&] {
+    std::lock_guard lock(states.mutex);
+    return states.history["series"].size();
+  }();
+
+  supervisor.removeSource("series");
+  supervisor.setWatched("series", true);  // too late to matter: no such source any more
+  EXPECT_TRUE(processGone(pid, std::chrono::seconds(10)));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (::fcntl(fd, F_GETFD) != -1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(::fcntl(fd, F_GETFD), -1) << "the relay's end of the socket is closed";
+  auto status = supervisor.status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].stream, "other");
+  {
+    std::lock_guard lock(states.mutex);
+    EXPECT_EQ(states.history["series"].size(), heardBefore) << "nothing more said of it";
+  }
+  drain(other);
+  EXPECT_EQ(receive(other, 10, std::chrono::seconds(10)), 10);
+
+  int again = supervisor.addSource({"series", small("test://")});
+  EXPECT_EQ(receive(again, 20, std::chrono::seconds(15)), 20);
+  EXPECT_EQ(supervisor.status().size(), 2u);
 }
 
 // A UDP socket on 127.0.0.1:`port` (0: any), for the tests' sources and feedback listeners.
