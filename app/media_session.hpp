@@ -47,11 +47,13 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
   using AnswerCallback = std::function<void(signaling::Outcome<signaling::SessionAnswer>)>;
 
   // `offer`: the client's, for its ICE credentials (a PATCH with others asks for a restart).
-  MediaSession(std::string id, signaling::Principal principal, Stream& stream,
+  // The session keeps its stream alive: a stream taken out of the registry meanwhile (a series
+  // past its retention) is freed only after its last session.
+  MediaSession(std::string id, signaling::Principal principal, std::shared_ptr<Stream> stream,
                const relay::webrtc::TransportDescription& offer)
       : id_(std::move(id)),
         principal_(std::move(principal)),
-        stream_(stream),
+        stream_(std::move(stream)),
         remoteIceUfrag_(offer.iceUfrag),
         remoteIcePwd_(offer.icePwd),
         started_(std::chrono::steady_clock::now()) {}
@@ -62,7 +64,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
   const std::string& id() const { return id_; }
   const std::string& owner() const { return principal_.userId; }
   const signaling::Principal& principal() const { return principal_; }
-  Stream& stream() const { return stream_; }
+  Stream& stream() const { return *stream_; }
   bool sameRemoteIce(const std::string& ufrag, const std::string& pwd) const {
     return (ufrag.empty() || ufrag == remoteIceUfrag_) && (pwd.empty() || pwd == remoteIcePwd_);
   }
@@ -104,7 +106,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
 
   // Any thread: closes and destroys the peer on the worker, never inside one of its callbacks.
   void destroyPeerLater() {
-    stream_.room().worker().post([self = this->shared_from_this()] { self->destroyPeer(); });
+    stream_->room().worker().post([self = this->shared_from_this()] { self->destroyPeer(); });
   }
   // Worker thread only.
   void destroyPeer() {
@@ -121,7 +123,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
  private:
   const std::string id_;
   signaling::Principal principal_;
-  Stream& stream_;
+  const std::shared_ptr<Stream> stream_;
   const std::string remoteIceUfrag_, remoteIcePwd_;
   const std::chrono::steady_clock::time_point started_;
   AnswerCallback pendingAnswer_;
@@ -237,13 +239,13 @@ access::AuditEntry MediaSession<Peer>::endRecord(const std::string& action,
                                                  const std::string& reason,
                                                  const std::string& secondsKey) const {
   const auto& p = principal_;
-  nlohmann::json details = {{"stream", stream_.name()},
+  nlohmann::json details = {{"stream", stream_->name()},
                             {"session", id_},
                             {"device", p.deviceId},
                             {"address", p.remoteAddress},
                             {secondsKey, std::round(seconds() * 10) / 10}};
   if (!reason.empty()) details["reason"] = reason;
-  return {"user:" + p.userName, action, "stream:" + stream_.name(), outcome, std::move(details)};
+  return {"user:" + p.userName, action, "stream:" + stream_->name(), outcome, std::move(details)};
 }
 
 }  // namespace medrelay::app

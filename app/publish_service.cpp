@@ -32,9 +32,10 @@ signaling::SignalingError error(int status, std::string code, std::string messag
 class PublishService::Publisher final : public MediaSession<relay::webrtc::PublisherSession>,
                                         public relay::webrtc::PublisherSession::Listener {
  public:
-  Publisher(PublishService& service, std::string id, signaling::Principal principal, Stream& stream,
-            const relay::webrtc::TransportDescription& offer, relay::rtp::Codec codec)
-      : MediaSession(std::move(id), std::move(principal), stream, offer),
+  Publisher(PublishService& service, std::string id, signaling::Principal principal,
+            std::shared_ptr<Stream> stream, const relay::webrtc::TransportDescription& offer,
+            relay::rtp::Codec codec)
+      : MediaSession(std::move(id), std::move(principal), std::move(stream), offer),
         service_(service),
         codec_(codec) {}
 
@@ -99,7 +100,7 @@ void PublishService::publish(
     return deny(409, "not-publishable",
                 "This stream takes its video from its own source, not from publishers.");
   }
-  Stream* stream = streams_(streamName, source);
+  auto stream = streams_(streamName, source);
   if (!stream) return deny(503, "stream-unavailable", "The stream cannot take a publisher now.");
   auto offer = relay::webrtc::parseOffer(offerSdp);
   if (auto* failure = std::get_if<relay::webrtc::SdpError>(&offer)) {
@@ -116,7 +117,7 @@ void PublishService::publish(
     return deny(400, failure->code, failure->message);
   }
   const auto& chosen = std::get<relay::webrtc::CodecChoice>(choice);
-  auto publisher = std::make_shared<Publisher>(*this, access::randomHex(16), principal, *stream,
+  auto publisher = std::make_shared<Publisher>(*this, access::randomHex(16), principal, stream,
                                                std::get<relay::webrtc::RemoteDescription>(offer),
                                                chosen.encoding.codec);
   // One publisher per stream: the table swaps them in one step, so the old one's end (it is

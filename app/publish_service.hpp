@@ -27,7 +27,8 @@ class PublishService {
  public:
   // The stream fed by publishers under that name, made on first use if the directory declares
   // it with a whip source; nullptr if it cannot be.
-  using StreamProvider = std::function<Stream*(const std::string& name, const std::string& source)>;
+  using StreamProvider =
+      std::function<std::shared_ptr<Stream>(const std::string& name, const std::string& source)>;
   // A published stream went live or lost its publisher (for the directory's stream state).
   using StateListener =
       std::function<void(const std::string& stream, StreamState state, const std::string& detail)>;

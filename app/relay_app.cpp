@@ -174,7 +174,7 @@ int runServe(const ServeOptions& options) {
                     : state == pipelines::SourceState::Failed   ? StreamState::Failed
                     : state == pipelines::SourceState::Standby  ? StreamState::Standby
                                                                 : StreamState::Down;
-      if (Stream* s = streams.find(stream)) {
+      if (auto s = streams.find(stream)) {
         s->setState(mapped);
         // Starting and running keep the reason of the restart they follow (until media
         // arrives, see Stream::health).
@@ -350,14 +350,14 @@ int runServe(const ServeOptions& options) {
   service.closeAll();
   supervisor.stop();
   stateReporter.stop();  // its last writes first: "offline" below is the final word
-  for (Stream* stream : streams.all()) {
+  for (const auto& stream : streams.all()) {
     try {
       store->setStreamState(stream->name(), "offline", "the relay stopped");
     } catch (const std::exception&) {
       // The next start records the state again.
     }
   }
-  for (Stream* stream : streams.all())
+  for (const auto& stream : streams.all())
     stream->room().worker().runSync([&] { stream->room().detach(); });
   workers.clear();
   return 0;

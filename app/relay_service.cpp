@@ -34,13 +34,13 @@ signaling::SignalingError error(int status, std::string code, std::string messag
 class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSession>,
                                     public relay::webrtc::ViewerSession::Listener {
  public:
-  Session(RelayService& service, std::string id, signaling::Principal principal, Stream& stream,
-          const relay::webrtc::TransportDescription& offer,
+  Session(RelayService& service, std::string id, signaling::Principal principal,
+          std::shared_ptr<Stream> stream, const relay::webrtc::TransportDescription& offer,
           std::weak_ptr<signaling::SessionObserver> observer)
       : MediaSession(std::move(id), std::move(principal), stream, offer),
         service_(service),
         observer_(std::move(observer)),
-        watch_(stream) {}
+        watch_(*stream) {}
 
   // Any thread: the relay ends the session (access revoked, token expired). The client hears
   // why through its observer; media stops when the worker destroys the viewer.
@@ -157,7 +157,7 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
   // Only what this user may watch: the list itself must not leak other groups' streams.
   std::vector<signaling::StreamInfo> out;
   for (const auto& name : authorizer_.watchableStreams(principal.userName, principal.deviceId)) {
-    Stream* stream = streams_.find(name);
+    auto stream = streams_.find(name);
     if (!stream) continue;  // in the directory, but not carried by this relay
     signaling::StreamInfo info;
     info.name = stream->name();
@@ -203,7 +203,7 @@ void RelayService::subscribe(
     done(std::move(failure));
   };
   auto decision = authorizer_.mayWatch(principal.userName, principal.deviceId, streamName);
-  Stream* stream = decision.allowed ? streams_.find(streamName) : nullptr;
+  auto stream = decision.allowed ? streams_.find(streamName) : nullptr;
   if (decision.allowed && !stream) decision = {false, "not-found", "There is no such stream."};
   nlohmann::json details = {
       {"stream", streamName}, {"device", principal.deviceId}, {"address", principal.remoteAddress}};
@@ -245,7 +245,7 @@ void RelayService::subscribe(
     return refuse(error(403, code.code, code.reason));
   }
 
-  auto session = std::make_shared<Session>(*this, access::randomHex(16), principal, *stream,
+  auto session = std::make_shared<Session>(*this, access::randomHex(16), principal, stream,
                                            std::get<relay::webrtc::RemoteDescription>(offer),
                                            std::move(observer));
   details["session"] = session->id();

@@ -56,16 +56,16 @@ StreamLauncher::StreamLauncher(std::vector<WorkerSlot> workers, StreamRegistry& 
 
 StreamLauncher::~StreamLauncher() {
   std::lock_guard lock(mutex_);
-  for (Stream* stream : onDemand_)
+  for (const auto& stream : onDemand_)
     stream->setWatchedHook(nullptr);
 }
 
-Stream* StreamLauncher::launch(const StreamPlan& plan) {
+std::shared_ptr<Stream> StreamLauncher::launch(const StreamPlan& plan) {
   std::lock_guard lock(mutex_);
-  if (Stream* existing = registry_.find(plan.name)) return existing;
+  if (auto existing = registry_.find(plan.name)) return existing;
   const auto& slot = workers_[next_++ % workers_.size()];
   auto stream =
-      std::make_unique<Stream>(plan.name, plan.kind, *slot.worker, *slot.pool, plan.encodings);
+      std::make_shared<Stream>(plan.name, plan.kind, *slot.worker, *slot.pool, plan.encodings);
   if (isPublishedSource(plan.ingest.source)) {
     auto& room = stream->room();
     room.worker().runSync([&] { room.createProducers(); });
@@ -86,7 +86,7 @@ Stream* StreamLauncher::launch(const StreamPlan& plan) {
       stream->setWatchedHook([&supervisor = supervisor_, name = plan.name](bool watched) {
         supervisor.setWatched(name, watched);
       });
-      onDemand_.push_back(stream.get());
+      onDemand_.push_back(stream);
       // The supervisor said so already, to a registry that did not hold the stream yet; nobody
       // can watch it (and start it) before it is added below.
       stream->setState(StreamState::Standby);
@@ -94,6 +94,33 @@ Stream* StreamLauncher::launch(const StreamPlan& plan) {
     }
   }
   return registry_.add(std::move(stream));
+}
+
+bool StreamLauncher::retire(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto stream = registry_.find(name);
+  if (!stream) return true;
+  if (stream->watchers() > 0 || stream->room().publishedCodec()) return false;
+  // Out of the registry first: no viewer finds it from here on. One who found it just before
+  // either joined the room already (seen below: the stream stays) or reaches a room without
+  // producers after the detach, and is told the stream is unavailable.
+  registry_.remove(name);
+  auto& room = stream->room();
+  bool joined = false;
+  room.worker().runSync([&] {
+    joined = room.viewerCount() > 0;
+    if (!joined) room.detach();
+  });
+  if (joined) {
+    registry_.add(stream);
+    return false;
+  }
+  stream->setWatchedHook(nullptr);
+  std::erase(onDemand_, stream);
+  // The ingest receiver no longer reads the socket: the supervisor may close it.
+  supervisor_.removeSource(name);
+  log()->info("{} retired", name);
+  return true;
 }
 
 }  // namespace medrelay::app

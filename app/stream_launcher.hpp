@@ -1,7 +1,8 @@
 // Starts one stream: its ingest child under the supervisor, its ingest receiver and producers on
 // a media worker (round robin over the workers), then its entry in the registry, in that order,
-// so that a viewer who finds the stream also finds its producers. Thread-safe: streams come from
-// the command line at start and from the DICOM gateway while the relay runs.
+// so that a viewer who finds the stream also finds its producers; retiring one undoes that in
+// reverse. Thread-safe: streams come from the command line at start and from the DICOM gateway
+// while the relay runs, and DICOM series leave when their retention ends.
 #pragma once
 
 #include <memory>
@@ -73,7 +74,13 @@ class StreamLauncher {
 
   // The stream of that name, started now unless it already runs. A plan whose source is
   // whip:// gets producers and no ingest child, and is down until a WHIP publisher feeds it.
-  Stream* launch(const StreamPlan& plan);
+  std::shared_ptr<Stream> launch(const StreamPlan& plan);
+
+  // Takes an unwatched stream the relay ingests out of service: out of the registry (viewers
+  // no longer find it), its room's ingest receiver and producers dropped on its worker, then
+  // its ingest child stopped and forgotten. True when it is gone, or was never there; false,
+  // changing nothing, while anyone watches it or when a publisher feeds it (WHIP).
+  bool retire(const std::string& name);
 
  private:
   std::vector<WorkerSlot> workers_;
@@ -81,7 +88,7 @@ class StreamLauncher {
   pipelines::Supervisor& supervisor_;
   std::mutex mutex_;
   size_t next_ = 0;
-  std::vector<Stream*> onDemand_;  // guarded by mutex_
+  std::vector<std::shared_ptr<Stream>> onDemand_;  // guarded by mutex_
 };
 
 }  // namespace medrelay::app

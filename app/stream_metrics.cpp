@@ -20,9 +20,9 @@ struct Row {
 
 }  // namespace
 
-std::string streamMetricsText(const std::vector<Stream*>& streams) {
+std::string streamMetricsText(const std::vector<std::shared_ptr<Stream>>& streams) {
   std::map<std::string, Row> rows;
-  for (Stream* stream : streams) {
+  for (const auto& stream : streams) {
     std::array<uint64_t, kViewerEndCount> ends{};
     for (size_t i = 0; i < kViewerEndCount; ++i)
       ends[i] = stream->viewerEnds().count(static_cast<ViewerEnd>(i));

@@ -10,6 +10,6 @@
 
 namespace medrelay::app {
 
-std::string streamMetricsText(const std::vector<Stream*>& streams);
+std::string streamMetricsText(const std::vector<std::shared_ptr<Stream>>& streams);
 
 }  // namespace medrelay::app

@@ -85,24 +85,33 @@ size_t Stream::watchers() const {
   return watchers_;
 }
 
-Stream* StreamRegistry::add(std::unique_ptr<Stream> stream) {
+std::shared_ptr<Stream> StreamRegistry::add(std::shared_ptr<Stream> stream) {
   std::lock_guard lock(mutex_);
   auto name = stream->name();
-  return streams_.emplace(std::move(name), std::move(stream)).first->second.get();
+  return streams_.emplace(std::move(name), std::move(stream)).first->second;
 }
 
-Stream* StreamRegistry::find(const std::string& name) const {
+std::shared_ptr<Stream> StreamRegistry::find(const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto it = streams_.find(name);
-  return it == streams_.end() ? nullptr : it->second.get();
+  return it == streams_.end() ? nullptr : it->second;
 }
 
-std::vector<Stream*> StreamRegistry::all() const {
+std::vector<std::shared_ptr<Stream>> StreamRegistry::all() const {
   std::lock_guard lock(mutex_);
-  std::vector<Stream*> out;
+  std::vector<std::shared_ptr<Stream>> out;
   for (const auto& [name, stream] : streams_)
-    out.push_back(stream.get());
+    out.push_back(stream);
   return out;
+}
+
+std::shared_ptr<Stream> StreamRegistry::remove(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = streams_.find(name);
+  if (it == streams_.end()) return nullptr;
+  auto stream = std::move(it->second);
+  streams_.erase(it);
+  return stream;
 }
 
 }  // namespace medrelay::app

@@ -2,9 +2,10 @@
 // is doing) around the stream's router (relay::router::Room: producers, ingest receiver,
 // viewers, figures), which lives on one media worker. The registry is shared by the signaling
 // thread (lookups), the supervisor thread (state changes) and the DICOM gateway (streams made
-// while the relay runs): the map is guarded by a mutex that the packet path never takes, streams
-// are only ever added while the relay runs (so a Stream* stays valid until shutdown), and a
-// stream's own state is atomic or guarded by its mutex.
+// while the relay runs): the map is guarded by a mutex that the packet path never takes. A
+// stream can leave the registry while the relay runs (a DICOM series past its retention:
+// StreamLauncher::retire), so whoever keeps one beyond a lookup holds its shared_ptr (a media
+// session does, for its life). A stream's own state is atomic or guarded by its mutex.
 #pragma once
 
 #include <atomic>
@@ -103,13 +104,16 @@ class Stream {
 class StreamRegistry {
  public:
   // Returns the stream now registered under its name (an existing one wins: names are unique).
-  Stream* add(std::unique_ptr<Stream> stream);
-  Stream* find(const std::string& name) const;
-  std::vector<Stream*> all() const;
+  std::shared_ptr<Stream> add(std::shared_ptr<Stream> stream);
+  std::shared_ptr<Stream> find(const std::string& name) const;
+  std::vector<std::shared_ptr<Stream>> all() const;
+  // Takes the stream out (null when there was none): lookups no longer find it, and its name
+  // is free for a new stream. Those who hold it keep it alive until they let go.
+  std::shared_ptr<Stream> remove(const std::string& name);
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Stream>> streams_;
+  std::map<std::string, std::shared_ptr<Stream>> streams_;
 };
 
 }  // namespace medrelay::app

@@ -71,7 +71,7 @@ void StreamStateReporter::run() {
 
 bool StreamStateReporter::writeChanges() {
   bool any = false;
-  for (Stream* stream : streams_.all()) {
+  for (const auto& stream : streams_.all()) {
     std::pair<std::string, std::string> now{std::string(streamStateName(stream->state())),
                                             stream->health().detail};
     auto& last = written_[stream->name()];

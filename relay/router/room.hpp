@@ -99,6 +99,7 @@ class Room final : public Producer::Listener {
   // A viewer starts, and leaves (its figures are kept in the retired totals).
   void viewerJoined(const ViewerFiguresSource& viewer);
   void viewerLeft(const ViewerFiguresSource& viewer);
+  size_t viewerCount() const { return viewers_.size(); }
 
  private:
   void onProducerKeyFrameNeeded(Producer& producer) override;

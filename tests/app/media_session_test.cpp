@@ -53,7 +53,9 @@ class MediaSessionTest : public ::testing::Test {
 
   relay::MediaWorker worker{"session-test"};
   relay::router::PacketPool pool{8};
-  Stream stream{"icu-2", "camera", worker, pool, {{relay::rtp::Codec::Vp8, 96}}};
+  std::shared_ptr<Stream> stream = std::make_shared<Stream>(
+      "icu-2", "camera", worker, pool,
+      std::vector<relay::router::IngestEncoding>{{relay::rtp::Codec::Vp8, 96}});
   MediaSessionTable<TestSession> table;
 };
 

@@ -83,7 +83,7 @@ class StreamStateTest : public ::testing::Test {
   relay::MediaWorker worker{"state-test"};
   relay::router::PacketPool pool{64};
   StreamRegistry streams;
-  Stream* stream = nullptr;
+  std::shared_ptr<Stream> stream;
 };
 
 TEST_F(StreamStateTest, ARunningSourceIsLiveOnlyWhileMediaArrives) {

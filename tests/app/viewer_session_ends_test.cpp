@@ -28,10 +28,10 @@ TEST(ViewerSessionEnds, CountsShowPerStreamAndReasonInMetrics) {
   relay::MediaWorker worker{"ends-test"};
   relay::router::PacketPool pool{16};
   StreamRegistry streams;
-  auto* a = streams.add(std::make_unique<Stream>(
+  auto a = streams.add(std::make_unique<Stream>(
       "or-1", "camera", worker, pool,
       std::vector<relay::router::IngestEncoding>{{relay::rtp::Codec::Vp8, 96}}));
-  auto* b = streams.add(std::make_unique<Stream>(
+  auto b = streams.add(std::make_unique<Stream>(
       "or-2", "camera", worker, pool,
       std::vector<relay::router::IngestEncoding>{{relay::rtp::Codec::Vp8, 96}}));
   a->viewerEnds().note(ViewerEnd::IceFailed);
