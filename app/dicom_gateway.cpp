@@ -13,8 +13,10 @@
 
 #include "access/digest.hpp"
 #include "access/token_authority.hpp"
+#include "app/dicom_retention.hpp"
 #include "common/logger.hpp"
 #include "pipelines/dicom/dcmtk_log_bridge.hpp"
+#include "pipelines/dicom/series_lock.hpp"
 
 namespace medrelay::app {
 
@@ -84,7 +86,12 @@ void DicomGateway::onObject(std::unique_ptr<DcmDataset> dataset,
                             const pipelines::dicom::StoreContext& context) {
   const auto stream = streamNameFor(*dataset);
   auto route = chooseDicomRoute(config_.routes, context, config_.defaultGroup);
+  // Held until the object is kept: retention (which takes the same lock) never removes a series
+  // under an object on its way in, and a series it removed comes back as a new one.
+  pipelines::dicom::SeriesLock series(config_.folder / stream, true);
+  if (!series.held()) throw std::runtime_error("cannot lock the series folder");
   std::unique_lock lock(mutex_);
+  if (series.created()) registered_.erase(stream);  // new, or removed by retention since
   // The series' redaction record is on disk before any of its objects: the player never sees
   // an object without the decision that goes with it.
   decideRedaction(stream, context, route.burnedIn);
@@ -203,12 +210,25 @@ DicomSeriesPlayer::DicomSeriesPlayer(std::filesystem::path folder, StreamLaunche
                                      pipelines::IngestOptions ingest)
     : DicomSeriesPlayer(
           std::move(folder), [&launcher](const StreamPlan& plan) { launcher.launch(plan); },
-          std::move(ingest)) {}
+          std::move(ingest),
+          [&launcher](const std::string& stream) { return launcher.retire(stream); }) {}
 
 DicomSeriesPlayer::DicomSeriesPlayer(std::filesystem::path folder,
                                      std::function<void(const StreamPlan&)> launch,
-                                     pipelines::IngestOptions ingest)
-    : folder_(std::move(folder)), launch_(std::move(launch)), ingest_(std::move(ingest)) {}
+                                     pipelines::IngestOptions ingest,
+                                     std::function<bool(const std::string&)> retire)
+    : folder_(std::move(folder)),
+      launch_(std::move(launch)),
+      retire_(std::move(retire)),
+      ingest_(std::move(ingest)) {}
+
+void DicomSeriesPlayer::setRetention(std::chrono::seconds keepFor,
+                                     std::function<void(const std::string&)> forget,
+                                     std::chrono::seconds checkEvery) {
+  keepFor_ = keepFor;
+  forget_ = std::move(forget);
+  retentionCheck_ = checkEvery;
+}
 
 DicomSeriesPlayer::~DicomSeriesPlayer() {
   stop();
@@ -229,10 +249,12 @@ void DicomSeriesPlayer::start() {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(folder_, ec)) {
     if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);
   }
+  expireOld();  // before the scan: a series past its retention is not started to be removed
   scan();
   thread_ = std::thread([this] {
     std::unique_lock lock(mutex_);
     auto lastScan = std::chrono::steady_clock::now();
+    auto lastExpiry = lastScan;
     while (!stopping_) {
       wake_.wait_for(lock, std::chrono::seconds(1),
                      [this] { return stopping_ || !pending_.empty(); });
@@ -244,6 +266,10 @@ void DicomSeriesPlayer::start() {
       if (std::chrono::steady_clock::now() - lastScan >= std::chrono::seconds(1)) {
         lastScan = std::chrono::steady_clock::now();
         scan();
+      }
+      if (std::chrono::steady_clock::now() - lastExpiry >= retentionCheck_) {
+        lastExpiry = std::chrono::steady_clock::now();
+        expireOld();
       }
       lock.lock();
     }
@@ -261,6 +287,46 @@ void DicomSeriesPlayer::scan() {
         break;
       }
     }
+  }
+}
+
+void DicomSeriesPlayer::expireOld() {
+  if (keepFor_.count() == 0) return;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - keepFor_;
+  SeriesRemoval removal{[this](const std::string& stream) { return !retire_ || retire_(stream); },
+                        [this](const std::string& stream) {
+                          if (forget_) forget_(stream);
+                        }};
+  std::error_code ec;
+  std::vector<std::filesystem::path> series;
+  for (const auto& entry : std::filesystem::directory_iterator(folder_, ec)) {
+    // Never through a link: what retention removes is the series' own folder only.
+    if (entry.is_directory() && !entry.is_symlink() &&
+        entry.path().filename().string().rfind("dicom-", 0) == 0)
+      series.push_back(entry.path());
+  }
+  for (const auto& folder : series) {
+    if (newestObjectTime(folder) >= cutoff) continue;  // the common case: no lock taken
+    const auto stream = folder.filename().string();
+    try {
+      auto outcome = expireSeries(folder, cutoff, removal);
+      if (outcome == Expiry::Watched) {
+        log()->debug("stream {} is past its retention but watched: removed after", stream);
+        continue;
+      }
+      if (outcome != Expiry::Expired) continue;
+      ++seriesExpired_;
+      log()->info("stream {} removed: its newest object is older than the retention ({})", stream,
+                  describeRetention(keepFor_));
+    } catch (const std::exception& e) {
+      log()->error("stream {} is past its retention and could not be removed: {}", stream,
+                   e.what());
+    }
+    // Expired, or retired and then not removed: either way it no longer plays (the scan plays
+    // what is still there again; the next check tries again).
+    std::lock_guard lock(mutex_);
+    playing_.erase(stream);
+    pending_.erase(stream);
   }
 }
 

@@ -10,8 +10,12 @@
 // Burned-in text: each series' decision (redact, block or allow, and the fixed masks of the
 // devices that sent it) is written next to its files before the first of them
 // (burned_in_policy.hpp); a blocked series plays only after its release (dicom_release.hpp).
+// Retention (dicom_retention.hpp) removes a series whose newest object is older than the
+// setting, while nobody watches it: its stream, its directory entry and its files.
 // Threads: the receiver calls onObject from its association threads (several at once); the
 // registration and the redaction record are guarded by one mutex, the object's write is not.
+// Each object is taken in under its series' folder lock (pipelines/dicom/series_lock.hpp),
+// which retention takes too.
 #pragma once
 
 #include <dcmtk/dcmdata/dcdatset.h>
@@ -88,17 +92,27 @@ class DicomGateway {
 // Plays every series folder under DATA_DIR/dicom as a stream (a `dicom://` ingest child each):
 // those kept from earlier runs at start, new ones as soon as the in-process gateway reports them
 // (play) or, for a separate `medrelay gateway`, when the folder appears (looked for every second).
+// With a retention set, it also removes the series past it (dicom_retention.hpp): at start,
+// before any plays, and every retention check after.
 class DicomSeriesPlayer {
  public:
   DicomSeriesPlayer(std::filesystem::path folder, StreamLauncher& launcher,
                     pipelines::IngestOptions ingest);
-  // The same with any way of starting a stream (tests).
+  // The same with any way of starting (and retiring: true when the stream is gone) a stream.
   DicomSeriesPlayer(std::filesystem::path folder, std::function<void(const StreamPlan&)> launch,
-                    pipelines::IngestOptions ingest);
+                    pipelines::IngestOptions ingest,
+                    std::function<bool(const std::string& stream)> retire = {});
   ~DicomSeriesPlayer();  // stop()
 
   // Series encode only while watched (StreamPlan::onDemand). Before start().
   void setOnDemand(bool onDemand) { onDemand_ = onDemand; }
+  // A series whose newest object is older than `keepFor` is removed (0: never), its directory
+  // entry through `forget` (SeriesRemoval::forget), checked every `checkEvery`. Before start().
+  static constexpr std::chrono::seconds kRetentionCheck{60};
+  void setRetention(std::chrono::seconds keepFor,
+                    std::function<void(const std::string& stream)> forget,
+                    std::chrono::seconds checkEvery = kRetentionCheck);
+  uint64_t seriesExpired() const { return seriesExpired_.load(); }  // any thread
   void start();
   void stop();  // stops looking for new folders (streams already playing stay)
   // Any thread, returns at once: the stream starts on the player's thread (no-op when it plays
@@ -107,12 +121,18 @@ class DicomSeriesPlayer {
 
  private:
   void scan();
+  void expireOld();                        // the player's thread (or start()'s)
   void launch(const std::string& stream);  // the player's thread
 
   std::filesystem::path folder_;
   std::function<void(const StreamPlan&)> launch_;
+  std::function<bool(const std::string&)> retire_;
   pipelines::IngestOptions ingest_;
   bool onDemand_ = false;
+  std::chrono::seconds keepFor_{0};
+  std::function<void(const std::string&)> forget_;
+  std::chrono::seconds retentionCheck_ = kRetentionCheck;
+  std::atomic<uint64_t> seriesExpired_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

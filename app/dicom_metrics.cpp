@@ -29,4 +29,13 @@ std::string dicomMetricsText(const DicomGateway::Stats& s) {
   return out.text();
 }
 
+std::string dicomRetentionMetricsText(uint64_t seriesExpired) {
+  PrometheusText out;
+  out.family("medrelay_dicom_series_expired_total", "counter",
+             "DICOM series removed (stream, directory entry and files) at the end of their "
+             "retention (--dicom-retention), in this run.");
+  out.sample("medrelay_dicom_series_expired_total", {}, seriesExpired);
+  return out.text();
+}
+
 }  // namespace medrelay::app

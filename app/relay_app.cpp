@@ -17,6 +17,7 @@
 #include "app/dicom_gateway.hpp"
 #include "app/dicom_metrics.hpp"
 #include "app/dicom_release.hpp"
+#include "app/dicom_retention.hpp"
 #include "app/directory_seed.hpp"
 #include "app/host_port.hpp"
 #include "app/ice_server_directory.hpp"
@@ -230,6 +231,14 @@ int runServe(const ServeOptions& options) {
   dicomIngest.layers = options.layers;
   DicomSeriesPlayer player(options.dataDir / "dicom", launcher, dicomIngest);
   player.setOnDemand(options.dicomOnDemand);
+  const auto retentionReason = "retention " + describeRetention(options.dicomRetention);
+  player.setRetention(options.dicomRetention, [&store, &retentionReason](const std::string& s) {
+    try {
+      store->removeStream("dicom:retention", s, retentionReason);
+    } catch (const access::StoreError& e) {
+      if (e.code() != "not-found") throw;  // not registered (a failed first object): nothing to do
+    }
+  });
   player.start();
   std::unique_ptr<DicomGateway> dicom;
   if (options.dicom) {
@@ -267,6 +276,7 @@ int runServe(const ServeOptions& options) {
   service.setBurnedInLookup([folder = options.dataDir / "dicom"](const std::string& stream) {
     return dicomBurnedInState(folder, stream);
   });
+  service.addMetricsSource([&player] { return dicomRetentionMetricsText(player.seriesExpired()); });
   if (dicom) {
     service.addMetricsSource([&dicom] { return dicomMetricsText(dicom->stats()); });
   }

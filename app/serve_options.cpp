@@ -5,6 +5,7 @@
 #include <optional>
 #include <regex>
 
+#include "app/dicom_retention.hpp"
 #include "app/host_port.hpp"
 #include "signaling/ice_servers.hpp"
 
@@ -183,6 +184,17 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
   serve->add_flag("!--dicom-always-on", options.dicomOnDemand,
                   "Keep every DICOM series encoding even while nobody watches it (by default "
                   "a series encodes only while watched)");
+  serve
+      ->add_option_function<std::string>(
+          "--dicom-retention",
+          [&options](const std::string& text) { options.dicomRetention = *parseRetention(text); },
+          "Remove a DICOM series (stream, directory entry, files) once its newest object is "
+          "this old and nobody watches it: 30d, 12h, 90m, 45s; 0 keeps series forever "
+          "(default 30d)")
+      ->check([](const std::string& text) {
+        return parseRetention(text) ? std::string()
+                                    : std::string("a number and d, h, m or s (30d), or 0");
+      });
   serve
       ->add_option("--ingest-linger-seconds", options.ingestLingerSeconds,
                    "How long an on-demand source keeps running after its last viewer left")

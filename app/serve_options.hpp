@@ -4,6 +4,7 @@
 
 #include "common/cli_fwd.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -59,6 +60,9 @@ struct ServeOptions {
   // unless --dicom-always-on; cameras (RTSP, SRT caller) and the demo when named here.
   std::vector<std::string> onDemandStreams;  // --on-demand NAME
   bool dicomOnDemand = true;
+  // How long a DICOM series stays after its newest object came in (dicom_retention.hpp): the
+  // relay is not the archive. 0 keeps series forever.
+  std::chrono::seconds dicomRetention{30 * 86400};
   int ingestLingerSeconds = 30;
   // STUN/TURN servers for clients behind firewalls (WHIP/WHEP Link headers, the viewer page).
   // TURN credentials are minted per user with the TURN server's shared secret (coturn

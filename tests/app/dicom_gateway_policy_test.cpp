@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <random>
+#include <thread>
 
 #include "access/directory_store.hpp"
 #include "app/dicom_gateway.hpp"
@@ -141,6 +142,82 @@ TEST_F(GatewayPolicyTest, BlockedSeriesPlaysOnlyAfterRelease) {
     audited = audited || (record.action == "dicom.burned-in.release" &&
                           record.target == "stream:" + stream && record.actor == "admin:test");
   EXPECT_TRUE(audited);
+}
+
+// Retention: a series whose files are older than the setting leaves (stream retired, directory
+// entry removed and audited, files gone), but not while someone watches it; sent again, it is a
+// new series: registered and shared again, and played again.
+TEST_F(GatewayPolicyTest, ASeriesPastItsRetentionLeavesAndComesBackAsNew) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int launches = 0, retires = 0;
+  bool watched = true;
+  DicomSeriesPlayer player(
+      config.folder,
+      [&](const StreamPlan&) {
+        std::lock_guard lock(mutex);
+        ++launches;
+        changed.notify_all();
+      },
+      {},
+      [&](const std::string&) {
+        std::lock_guard lock(mutex);
+        ++retires;
+        changed.notify_all();
+        return !watched;
+      });
+  player.setRetention(
+      1h, [&](const std::string& s) { store->removeStream("dicom:retention", s, "retention 1h"); },
+      1s);
+  gateway =
+      std::make_unique<DicomGateway>(config, *store, [&](const std::string& s) { player.play(s); });
+  ASSERT_TRUE(gateway->start());
+  std::filesystem::create_directories(config.folder);
+  player.start();
+  auto stream = sendUltrasound();
+  ASSERT_FALSE(stream.empty());
+  auto registered = [&] {
+    for (const auto& record : store->listStreams())
+      if (record.name == stream) return record.groups == std::vector<std::string>{"demo/demo"};
+    return false;
+  };
+  EXPECT_TRUE(registered());
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, 20s, [&] { return launches == 1; }));
+  }
+  // Received two hours ago, as far as the files say.
+  const auto old = std::filesystem::file_time_type::clock::now() - 2h;
+  for (const auto& entry : std::filesystem::directory_iterator(config.folder / stream))
+    std::filesystem::last_write_time(entry.path(), old);
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, 20s, [&] { return retires >= 2; }))
+        << "retention asks again while the series is watched";
+    EXPECT_TRUE(std::filesystem::exists(config.folder / stream));
+    EXPECT_TRUE(registered());
+    watched = false;
+  }
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::filesystem::exists(config.folder / stream) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(std::filesystem::exists(config.folder / stream));
+  EXPECT_EQ(player.seriesExpired(), 1u);
+  EXPECT_FALSE(registered());
+  bool audited = false;
+  for (const auto& record : store->queryAudit({}))
+    audited = audited || (record.action == "stream.remove" && record.target == "stream:" + stream &&
+                          record.details.value("reason", "") == "retention 1h");
+  EXPECT_TRUE(audited);
+
+  ASSERT_EQ(sendUltrasound(), stream);
+  EXPECT_TRUE(registered()) << "a series that comes back is registered and shared again";
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(changed.wait_for(lock, 20s, [&] { return launches == 2; }));
+  }
+  player.stop();
 }
 
 // Issue 13: an original CT with the institution and a date burned in carries no flag and is

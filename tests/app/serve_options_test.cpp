@@ -101,5 +101,13 @@ TEST_F(ServeOptionsTest, MediaPortsAndIceTcpAreOptionsChecked) {
     EXPECT_THROW(parse({"--media-ports", bad}), CLI::ValidationError) << bad;
 }
 
+TEST_F(ServeOptionsTest, DicomRetentionDefaultsToThirtyDaysAndTakesUnitsOrZero) {
+  EXPECT_EQ(parse({}).dicomRetention, std::chrono::seconds(30 * 86400));
+  EXPECT_EQ(parse({"--dicom-retention", "12h"}).dicomRetention, std::chrono::seconds(12 * 3600));
+  EXPECT_EQ(parse({"--dicom-retention", "0"}).dicomRetention, std::chrono::seconds(0));
+  for (const char* bad : {"12", "12x", "-1d", "1.5d"})
+    EXPECT_THROW(parse({"--dicom-retention", bad}), CLI::ValidationError) << bad;
+}
+
 }  // namespace
 }  // namespace medrelay::app
