@@ -71,6 +71,16 @@ class GatewayPolicyTest : public ::testing::Test {
     return "";
   }
 
+  // The gateway, telling `player` of each series it keeps, and then the player.
+  bool startGatewayFeeding(DicomSeriesPlayer& player) {
+    gateway = std::make_unique<DicomGateway>(config, *store,
+                                             [&player](const std::string& s) { player.play(s); });
+    if (!gateway->start()) return false;
+    std::filesystem::create_directories(config.folder);
+    player.start();
+    return true;
+  }
+
   std::filesystem::path dataDir;
   std::unique_ptr<access::DirectoryStore> store;
   DicomGatewayConfig config;
@@ -107,11 +117,7 @@ TEST_F(GatewayPolicyTest, BlockedSeriesPlaysOnlyAfterRelease) {
                              launched.notify_all();
                            },
                            {});
-  gateway =
-      std::make_unique<DicomGateway>(config, *store, [&](const std::string& s) { player.play(s); });
-  ASSERT_TRUE(gateway->start());
-  std::filesystem::create_directories(config.folder);
-  player.start();
+  ASSERT_TRUE(startGatewayFeeding(player));
   auto stream = sendUltrasound();
   ASSERT_FALSE(stream.empty());
   EXPECT_EQ(pipelines::dicom::readSeriesRedaction(config.folder / stream)->policy, "block");
@@ -169,11 +175,7 @@ TEST_F(GatewayPolicyTest, ASeriesPastItsRetentionLeavesAndComesBackAsNew) {
   player.setRetention(
       1h, [&](const std::string& s) { store->removeStream("dicom:retention", s, "retention 1h"); },
       1s);
-  gateway =
-      std::make_unique<DicomGateway>(config, *store, [&](const std::string& s) { player.play(s); });
-  ASSERT_TRUE(gateway->start());
-  std::filesystem::create_directories(config.folder);
-  player.start();
+  ASSERT_TRUE(startGatewayFeeding(player));
   auto stream = sendUltrasound();
   ASSERT_FALSE(stream.empty());
   auto registered = [&] {
