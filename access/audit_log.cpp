@@ -253,7 +253,7 @@ std::vector<AuditRecord> AuditLog::query(const AuditQuery& q) {
   auto s = db_.prepare(q.newestFirst ? audit_log_sql::kQueryNewestFirst
                                      : audit_log_sql::kQueryOldestFirst);
   s.bind(1, q.fromMs).bind(2, q.toMs).bind(6, static_cast<int64_t>(q.limit));
-  s.bind(3, q.user).bind(4, q.stream).bind(5, q.group);
+  s.bind(3, q.user).bind(4, q.stream).bind(5, q.group).bind(7, q.afterSeq);
   std::vector<AuditRecord> out;
   while (s.step())
     out.push_back(readRecord(s));

@@ -53,6 +53,7 @@ struct AuditQuery {
   std::string stream;  // about this stream
   std::string group;   // about this group
   int64_t fromMs = 0, toMs = INT64_MAX;
+  int64_t afterSeq = 0;  // only records after this one (a reader that follows the chain)
   size_t limit = 1000;
   bool newestFirst = false;  // the latest `limit` records, newest first
 };

@@ -19,10 +19,10 @@ inline constexpr std::string_view kAllInOrder =
     "FROM audit_log ORDER BY seq";
 
 // A filtered read: ?1..?2 the time range (ms), ?3 a user, ?4 a stream, ?5 a group (each ''
-// for "any"), ?6 the most rows. Oldest or newest first.
+// for "any"), ?6 the most rows, ?7 the last seq already read. Oldest or newest first.
 #define MEDRELAY_AUDIT_QUERY                                                             \
   "SELECT seq, at_ms, actor, action, target, outcome, details, prev_hash, hash, scheme " \
-  "FROM audit_log WHERE at_ms >= ?1 AND at_ms <= ?2 "                                    \
+  "FROM audit_log WHERE at_ms >= ?1 AND at_ms <= ?2 AND seq > ?7 "                       \
   "AND (?3 = '' OR actor = 'user:' || ?3 OR target = 'user:' || ?3) "                    \
   "AND (?4 = '' OR target = 'stream:' || ?4 OR json_extract(details, '$.stream') = ?4) " \
   "AND (?5 = '' OR target = 'group:' || ?5 OR json_extract(details, '$.group') = ?5) "

@@ -175,6 +175,16 @@ TEST_F(AuditLogTest, QueriesFilterAndExportsEscape) {
   AuditQuery window;
   window.toMs = 0;
   EXPECT_TRUE(log->query(window).empty());
+  // A reader that follows the chain (the webhook feed) gets what came after its last record.
+  auto all = log->query({});
+  ASSERT_GE(all.size(), 3u);
+  AuditQuery after;
+  after.afterSeq = all[all.size() - 3].seq;
+  auto tail = log->query(after);
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].seq, all[all.size() - 2].seq);
+  after.afterSeq = all.back().seq;
+  EXPECT_TRUE(log->query(after).empty());
 
   log->append({"=cmd|' /C calc'!A0",
                "sign-in",
