@@ -25,6 +25,8 @@
 #include "app/stream_launcher.hpp"
 #include "app/stream_registry.hpp"
 #include "app/stream_state_reporter.hpp"
+#include "app/webhook_feed.hpp"
+#include "app/webhook_sender.hpp"
 #include "common/logger.hpp"
 #include "pipelines/pipeline_description.hpp"
 #include "pipelines/supervisor.hpp"
@@ -137,6 +139,14 @@ int runServe(const ServeOptions& options) {
       options.iceServers,
       options.turnSecretFile.empty() ? "" : access::readTurnSecretFile(options.turnSecretFile),
       int64_t{options.turnCredentialHours} * 3600);
+  // Likewise for the webhooks file and the keys it names.
+  std::unique_ptr<WebhookSender> webhooks;
+  if (!options.webhooksFile.empty()) {
+    auto endpoints = readWebhookConfig(options.webhooksFile);
+    for (const auto& endpoint : endpoints)
+      log()->info("webhook {}: events to {}", endpoint.name, endpoint.url.origin());
+    webhooks = std::make_unique<WebhookSender>(std::move(endpoints));
+  }
   auto tokens = access::TokenAuthority::openOrCreate(options.dataDir);
   auto certificate = relay::transport::Certificate::generate("medrelay");
 
@@ -280,6 +290,12 @@ int runServe(const ServeOptions& options) {
   if (dicom) {
     service.addMetricsSource([&dicom] { return dicomMetricsText(dicom->stats()); });
   }
+  std::unique_ptr<WebhookFeed> webhookFeed;
+  if (webhooks) {
+    service.addMetricsSource([&webhooks] { return webhooks->metricsText(); });
+    webhookFeed = std::make_unique<WebhookFeed>(streams, *store, *webhooks,
+                                                options.dataDir / "webhook-streams.json");
+  }
   ApiService api(*store, authorizer, tokens, service, options.dataDir / "dicom");
   service.setApiHandler(
       [&api](auto request, auto done) { api.handle(std::move(request), std::move(done)); });
@@ -352,6 +368,8 @@ int runServe(const ServeOptions& options) {
   int signal = waitForStopSignal();
   log()->info("signal {} received, shutting down", signal);
 
+  // First: the streams going away below is the relay stopping, not news for the chat.
+  webhookFeed.reset();
   stateReporter.setChangedHook(nullptr);  // before the server goes
   server.stop();
   service.setDirectoryChangedHook(nullptr);

@@ -218,6 +218,9 @@ CLI::App* addServeCommand(CLI::App& parent, ServeOptions& options) {
       });
   serve->add_option("--turn-secret-file", options.turnSecretFile,
                     "File with the TURN server's shared secret (coturn static-auth-secret)");
+  serve->add_option("--webhooks", options.webhooksFile,
+                    "JSON file of endpoints that get signed event POSTs (stream live/down, "
+                    "shared into a group); readable by the relay's user only");
   serve
       ->add_option("--turn-credential-hours", options.turnCredentialHours,
                    "Lifetime of the TURN credentials handed to clients")

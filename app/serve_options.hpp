@@ -70,7 +70,9 @@ struct ServeOptions {
   std::vector<std::string> iceServers;
   std::filesystem::path turnSecretFile;
   int turnCredentialHours = 12;  // a shift: an allocation outliving it cannot be refreshed
-  int workers = 0;               // 0: one per core
+  // Where events are POSTed (app/webhook_config.hpp); empty: no webhooks.
+  std::filesystem::path webhooksFile;
+  int workers = 0;  // 0: one per core
   std::string logLevel = "info";
   std::string ingestExecutable;  // empty: this executable (/proc/self/exe)
 
