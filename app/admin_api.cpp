@@ -385,6 +385,21 @@ void AdminApi::addStreamRoutes() {
     }
     return reply(200, out);
   });
+  // Removes the stream and its shares; a camera of the directory stops on the relays, and a
+  // DICOM series or --stream camera can no longer be watched. {"reason": "..."} optional.
+  routes_.add({V::delete_}, "/streams/{stream}", [this](const Call& c, const RouteParams& p) {
+    return withStream(c, p[0], [&](const access::StreamRecord& stream) {
+      std::string reason = "removed through the API";
+      if (c.body.contains("reason")) {
+        auto given = field(c.body, "reason", 200);
+        if (!given)
+          return fail(400, "bad-request", "Send reason as a string of up to 200 characters.");
+        reason = *given;
+      }
+      store_.removeStream(c.actor, stream.name, reason);
+      return noContent();
+    });
+  });
   // A DICOM series blocked for possible burned-in text may play.
   routes_.add({V::post}, "/streams/{stream}/release", [this](const Call& c, const RouteParams& p) {
     return withStream(c, p[0], [&](const access::StreamRecord& stream) {

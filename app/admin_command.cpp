@@ -277,7 +277,7 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
   memberRemove->callback(
       run([&o](access::DirectoryStore& s) { s.removeMember(kActor, o.group, o.user); }));
 
-  // stream add|share|unshare|one-time-code|release|list
+  // stream add|remove|share|unshare|one-time-code|release|list
   auto* stream =
       admin->add_subcommand("stream", "Streams and where they are shared")->require_subcommand(1);
   auto* streamAdd = stream->add_subcommand("add", "Register a stream in the directory");
@@ -290,6 +290,14 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
       throw access::StoreError("conflict", "there is already a stream named " + o.name);
     }
   }));
+  auto* streamRemove = stream->add_subcommand(
+      "remove",
+      "Remove a stream and its shares (its viewers stop now; a running relay stops "
+      "a camera of the directory)");
+  streamRemove->add_option("NAME", o.name)->required();
+  streamRemove->add_option("--reason", o.reason, "Kept in the audit trail")->capture_default_str();
+  streamRemove->callback(
+      run([&o](access::DirectoryStore& s) { s.removeStream(kActor, o.name, o.reason); }));
   auto* share = stream->add_subcommand("share", "Share a stream into a group");
   share->add_option("STREAM", o.stream)->required();
   share->add_option("GROUP", o.group)->required();

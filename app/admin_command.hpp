@@ -16,6 +16,7 @@ struct AdminOptions {
   // Positional and option values of whichever subcommand runs.
   std::string tenant, name, user, group, stream, device, role = "member", password, displayName;
   std::string kind = "camera", source, permission, format = "jsonl", other;
+  std::string reason = "removed by an administrator";
   std::string since, until, head;
   bool json = false;
   int64_t ttlSeconds = 15 * 60;  // access tokens live 15 minutes at most

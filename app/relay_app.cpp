@@ -18,6 +18,7 @@
 #include "app/dicom_metrics.hpp"
 #include "app/dicom_release.hpp"
 #include "app/dicom_retention.hpp"
+#include "app/directory_cameras.hpp"
 #include "app/directory_seed.hpp"
 #include "app/host_port.hpp"
 #include "app/ice_server_directory.hpp"
@@ -211,20 +212,13 @@ int runServe(const ServeOptions& options) {
   for (const auto& plan : plans)
     launcher.launch(plan);
   // Cameras added to the directory (`admin stream add --source rtsp://...`) run too, those
-  // there now and those added while the relay runs (see setDirectoryChangedHook below).
-  auto launchDirectoryCameras = [&] {
-    try {
-      for (const auto& record : store->listStreams()) {
-        if (!isCameraSource(record.source) || streams.find(record.name)) continue;
-        log()->info("starting {}, a camera of the directory", record.name);
-        launcher.launch(cameraPlan(record.name, record.source, options));
-      }
-    } catch (const std::exception& e) {
-      log()->error("could not start the directory's cameras: {}", e.what());
-    }
-    stateReporter.poke();
-  };
-  launchDirectoryCameras();
+  // there now and those added while the relay runs; removed ones stop (see
+  // setDirectoryChangedHook below).
+  DirectoryCameras directoryCameras(*store, launcher, streams,
+                                    [&options](const std::string& name, const std::string& source) {
+                                      return cameraPlan(name, source, options);
+                                    });
+  stateReporter.poke();
   // A name that matches no stream yet is kept (a camera added later under it runs on demand),
   // but a typo must not pass unseen.
   for (const auto& name : options.onDemandStreams)
@@ -263,7 +257,10 @@ int runServe(const ServeOptions& options) {
   ice.tcp = options.iceTcp;
   std::tie(ice.portMin, ice.portMax) = options.mediaPortRange();
   RelayService service(tokens, authorizer, streams, certificate, ice);
-  service.setDirectoryChangedHook(launchDirectoryCameras);
+  service.setDirectoryChangedHook([&directoryCameras, &stateReporter] {
+    directoryCameras.poke();
+    stateReporter.poke();
+  });
   service.setIceServers(iceServers);
   // WHIP: streams declared with a whip:// source (here or in the directory) take publishers.
   PublishService publishing(

@@ -314,10 +314,20 @@ TEST_F(Api, OnlyAdministratorsAdministerAndTenantAdminsOnlyTheirFacility) {
   EXPECT_EQ(call("POST", "/admin/users", t, json{{"tenant", "demo"}, {"name", "mole"}}).status,
             403);
   EXPECT_EQ(call("PUT", "/admin/streams/demo/shares/ward", t).status, 403);
+  EXPECT_EQ(call("DELETE", "/admin/streams/demo", t).status, 403);
   EXPECT_EQ(call("POST", "/admin/tenants", t, json{{"name", "south"}}).status, 403);
   EXPECT_EQ(call("GET", "/admin/audit", t).status, 403);
   EXPECT_EQ(call("PUT", "/admin/users/nbob/roles/system-admin", t).status, 403);
   // Their own facility is theirs to run.
+  admin({"stream", "add", "--tenant", "north", "north-or1"});
+  EXPECT_NE(call("GET", "/admin/streams", t).body.find("north-or1"), std::string::npos);
+  EXPECT_EQ(call("DELETE", "/admin/streams/north-or1", t, json{{"reason", 7}}).status, 400);
+  EXPECT_EQ(call("DELETE", "/admin/streams/north-or1", t, json{{"reason", "camera moved"}}).status,
+            204);
+  EXPECT_EQ(call("GET", "/admin/streams", t).body, "[]");
+  EXPECT_EQ(call("DELETE", "/admin/streams/north-or1", t).status, 404);
+  EXPECT_NE(admin({"audit", "export", "--stream", "north-or1"}).find("camera moved"),
+            std::string::npos);
   EXPECT_EQ(call("POST", "/admin/groups", t, json{{"tenant", "north"}, {"name", "icu"}}).status,
             201);
   EXPECT_EQ(call("POST", "/admin/groups/north%2Ficu/members", t,

@@ -117,6 +117,41 @@ TEST(CameraSources, ACameraAddedToTheDirectoryStartsAndPlays) {
   EXPECT_TRUE(w.viewer->waitForFrames(30, 30s)) << "decoded " << w.viewer->framesDecoded();
 }
 
+// Removed from the directory, that camera stops on the running relay: its viewer is cut, its
+// ingest child ends and the name is free for a camera added again.
+TEST(CameraSources, ACameraRemovedFromTheDirectoryStopsAndCanComeBack) {
+  int port = freeUdpPort();
+  GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase)));
+  ServerProcess server({"--no-demo"});
+  auto add = [&] {
+    server.admin({"stream", "add", "--tenant", "demo", "--kind", "camera", "--source",
+                  srtUri(port, "caller", kPassphrase), "or9"});
+    server.admin({"stream", "share", "or9", "demo/demo"});
+  };
+  add();
+  {
+    auto w = watchStream(server, "or9");
+    ASSERT_TRUE(w.viewer->waitForFrames(30, 60s)) << "decoded " << w.viewer->framesDecoded();
+    ASSERT_EQ(server.childPids().size(), 1u);
+    server.admin({"stream", "remove", "or9", "--reason", "camera moved to OR 3"});
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!server.childPids().empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(server.childPids().empty()) << "the removed camera's ingest child still runs";
+    auto frames = w.viewer->framesDecoded();
+    std::this_thread::sleep_for(3s);
+    EXPECT_LE(w.viewer->framesDecoded(), frames + 5) << "the removed camera still plays";
+  }
+  EXPECT_NE(server.logText().find("or9 left the directory: stopped"), std::string::npos);
+  EXPECT_NE(server.admin({"audit", "export", "--stream", "or9"}).find("camera moved to OR 3"),
+            std::string::npos);
+
+  add();
+  auto again = watchStream(server, "or9");
+  EXPECT_TRUE(again.viewer->waitForFrames(30, 60s)) << "decoded " << again.viewer->framesDecoded();
+  EXPECT_TRUE(server.running());
+}
+
 TEST(CameraSources, SrtWithTheWrongPassphraseGetsNoVideo) {
   int port = freeUdpPort();
   GstSender camera(srtCamera("constrained-baseline", srtUri(port, "listener", kPassphrase)));
