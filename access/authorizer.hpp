@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,13 @@
 #include "access/audit_log.hpp"
 
 namespace medrelay::access {
+
+// How a user appears to the others watching the same stream.
+struct Person {
+  std::string displayName;  // the user name when none is set
+  std::string department;   // "" when none
+  std::string facility;     // the user's tenant
+};
 
 class Authorizer {
  public:
@@ -34,6 +42,8 @@ class Authorizer {
                                           const std::string& stream, const std::string& code) = 0;
   virtual std::vector<std::string> watchableStreams(const std::string& user,
                                                     const std::string& device) = 0;
+  // Thread-safe, a snapshot lookup. nullopt for a user the directory does not know.
+  virtual std::optional<Person> person(const std::string& user) = 0;
   // Called from the authorizer's own thread several times a second; `directoryChanged` says
   // whether decisions may differ from the last call. The relay re-checks its sessions there.
   virtual void setReviewCallback(std::function<void(bool directoryChanged)> callback) = 0;

@@ -19,7 +19,8 @@ struct DirectoryUser {
   int64_t tenant = 0;
   std::string name;
   UserStatus status = UserStatus::Active;
-  std::set<std::string> permissions;  // "view-live", "view-dicom", "search-images", "publish"
+  std::string displayName, department;  // how others see the user (presence)
+  std::set<std::string> permissions;    // "view-live", "view-dicom", "search-images", "publish"
   bool systemAdmin = false;
   std::set<int64_t> adminOfTenants;  // tenant-admin roles
 };
@@ -52,6 +53,7 @@ struct Directory {
   std::multimap<int64_t, int64_t> shares;                              // stream id -> group id
   std::set<std::pair<int64_t, int64_t>> memberships;                   // (group id, user id)
   std::set<std::pair<int64_t, int64_t>> collaborations;  // accepted, both orders (tenant ids)
+  std::map<int64_t, std::string> tenantNames;            // by id
 };
 
 }  // namespace medrelay::access

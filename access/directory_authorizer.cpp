@@ -115,6 +115,16 @@ std::vector<std::string> DirectoryAuthorizer::watchableStreams(const std::string
   return access::watchableStreams(*current, user, device);
 }
 
+std::optional<Person> DirectoryAuthorizer::person(const std::string& user) {
+  auto current = snapshot();
+  auto it = current->users.find(user);
+  if (it == current->users.end()) return std::nullopt;
+  const auto& u = it->second;
+  auto tenant = current->tenantNames.find(u.tenant);
+  return Person{u.displayName.empty() ? u.name : u.displayName, u.department,
+                tenant == current->tenantNames.end() ? "" : tenant->second};
+}
+
 bool DirectoryAuthorizer::isNewcomer(const std::string& code) {
   // A device registered a moment ago (token just issued) may not be in the snapshot yet.
   return code == "unknown-user" || code == "unknown-device";

@@ -9,7 +9,10 @@ namespace medrelay::access::snapshot_sql {
 // The part's statements: plain SELECTs, the same in PostgreSQL. `PRAGMA data_version` (in
 // Database::dataVersion) is SQLite's own: PostgreSQL needs another change signal (a counter
 // row bumped by each change, or LISTEN/NOTIFY).
-inline constexpr std::string_view kSnapshotUsers = "SELECT id, tenant_id, name, status FROM users";
+inline constexpr std::string_view kSnapshotUsers =
+    "SELECT u.id, u.tenant_id, u.name, u.status, u.display_name, COALESCE(d.name, '') "
+    "FROM users u LEFT JOIN departments d ON d.id = u.department_id";
+inline constexpr std::string_view kSnapshotTenants = "SELECT id, name FROM tenants";
 inline constexpr std::string_view kSnapshotPermissions =
     "SELECT user_id, permission FROM user_permissions";
 inline constexpr std::string_view kSnapshotAdminRoles =

@@ -29,9 +29,14 @@ class SqliteSnapshot final : public DirectorySnapshots {
         u.tenant = users.integer(1);
         u.name = users.text(2);
         u.status = parseUserStatus(users.text(3)).value_or(UserStatus::Disabled);
+        u.displayName = users.text(4);
+        u.department = users.text(5);
         userNames[u.id] = u.name;
         d->users.emplace(u.name, std::move(u));
       }
+      auto tenants = s_.db.prepare(sql::kSnapshotTenants);
+      while (tenants.step())
+        d->tenantNames[tenants.integer(0)] = tenants.text(1);
       auto permissions = s_.db.prepare(sql::kSnapshotPermissions);
       while (permissions.step()) {
         auto name = userNames.find(permissions.integer(0));

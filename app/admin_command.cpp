@@ -195,6 +195,12 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
     s.addUser(kActor, o.tenant, o.name, o.displayName, access::UserStatus::Active);
     if (!o.password.empty()) s.setPassword(kActor, o.name, o.password);
   }));
+  auto* userDepartment = user->add_subcommand(
+      "department", "Put a user in a department of their facility (\"\" for none)");
+  userDepartment->add_option("USER", o.user)->required();
+  userDepartment->add_option("DEPARTMENT", o.name)->required();
+  userDepartment->callback(
+      run([&o](access::DirectoryStore& s) { s.setUserDepartment(kActor, o.user, o.name); }));
   auto* userDisable = user->add_subcommand("disable", "Disable a user (stops their video now)");
   userDisable->add_option("USER", o.user)->required();
   userDisable->callback(run([&o](access::DirectoryStore& s) {

@@ -24,6 +24,7 @@
 #include "access/access_policy.hpp"
 #include "access/authorizer.hpp"
 #include "app/stream_registry.hpp"
+#include "common/clock.hpp"
 #include "relay/webrtc/sdp_fragment.hpp"
 #include "signaling/signaling_backend.hpp"
 
@@ -56,7 +57,8 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
         stream_(std::move(stream)),
         remoteIceUfrag_(offer.iceUfrag),
         remoteIcePwd_(offer.icePwd),
-        started_(std::chrono::steady_clock::now()) {}
+        started_(std::chrono::steady_clock::now()),
+        startedWallMs_(medrelay::wallMs()) {}
   virtual ~MediaSession() = default;
   MediaSession(const MediaSession&) = delete;
   MediaSession& operator=(const MediaSession&) = delete;
@@ -68,6 +70,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
   bool sameRemoteIce(const std::string& ufrag, const std::string& pwd) const {
     return (ufrag.empty() || ufrag == remoteIceUfrag_) && (pwd.empty() || pwd == remoteIcePwd_);
   }
+  int64_t startedWallMs() const { return startedWallMs_; }  // Unix ms, for presence
   double seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   }
@@ -126,6 +129,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession<Peer>> {
   const std::shared_ptr<Stream> stream_;
   const std::string remoteIceUfrag_, remoteIcePwd_;
   const std::chrono::steady_clock::time_point started_;
+  const int64_t startedWallMs_;
   AnswerCallback pendingAnswer_;
 };
 
@@ -210,6 +214,14 @@ class MediaSessionTable {
       it = sessions_.erase(it);
     }
     return refused;
+  }
+
+  // Calls `visit(session)` for each, under the lock (so: quick, and no call back into the table).
+  template <class Visit>
+  void forEach(Visit visit) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, session] : sessions_)
+      visit(*session);
   }
 
   std::vector<Ptr> removeAll() {

@@ -319,6 +319,8 @@ int runServe(const ServeOptions& options) {
   // A source going live, stalling or failing: the viewer pages refresh their lists (and say
   // when the stream they watch has no picture because its source is down).
   stateReporter.setChangedHook([&server] { server.notifyStreamsChanged(); });
+  // Presence: the lists carry who watches each stream.
+  service.setWatchersChangedHook([&stateReporter] { stateReporter.noteListChanged(); });
 
   auto host = options.listenHost();
   auto shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -367,6 +369,7 @@ int runServe(const ServeOptions& options) {
 
   // First: the streams going away below is the relay stopping, not news for the chat.
   webhookFeed.reset();
+  service.setWatchersChangedHook(nullptr);
   stateReporter.setChangedHook(nullptr);  // before the server goes
   server.stop();
   service.setDirectoryChangedHook(nullptr);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <future>
+#include <tuple>
 
 #include "app/stream_metrics.hpp"
 #include "common/burst_log.hpp"
@@ -106,6 +107,16 @@ void RelayService::setDirectoryChangedHook(std::function<void()> hook) {
   directoryChanged_ = std::move(hook);
 }
 
+void RelayService::setWatchersChangedHook(std::function<void()> hook) {
+  std::lock_guard lock(watchersHookMutex_);
+  watchersChanged_ = std::move(hook);
+}
+
+void RelayService::watchersChanged() {
+  std::lock_guard lock(watchersHookMutex_);
+  if (watchersChanged_) watchersChanged_();
+}
+
 void RelayService::reviewSessions(bool directoryChanged) {
   if (directoryChanged) {
     std::lock_guard lock(hookMutex_);
@@ -129,6 +140,7 @@ void RelayService::reviewSessions(bool directoryChanged) {
     session->endByRelay(expired ? "token-expired" : "access-revoked", decision.reason);
     auditSessionEnd(*session, "revoked", decision.code);
   }
+  if (!ended.empty()) watchersChanged();
 }
 
 void RelayService::auditSessionEnd(const Session& session, const std::string& outcome,
@@ -154,7 +166,10 @@ void RelayService::renew(const signaling::Principal& principal) {
 
 std::vector<signaling::StreamInfo> RelayService::listStreams(
     const signaling::Principal& principal) {
-  // Only what this user may watch: the list itself must not leak other groups' streams.
+  // Only what this user may watch: the list itself must not leak other groups' streams. Who
+  // watches a stream is shown to those who may watch it (presence), one entry per user.
+  auto watchers = watchersByStream();
+  auto me = authorizer_.person(principal.userName);
   std::vector<signaling::StreamInfo> out;
   for (const auto& name : authorizer_.watchableStreams(principal.userName, principal.deviceId)) {
     auto stream = streams_.find(name);
@@ -172,8 +187,27 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
       if (encoding.layer == 0) info.codecs.emplace_back(relay::rtp::codecName(encoding.codec));
     }
     if (info.kind == "dicom" && burnedInOf_) info.burnedIn = burnedInOf_(info.name);
+    for (const auto& [user, sinceMs] : watchers[info.name]) {
+      auto person = authorizer_.person(user);
+      if (!person) continue;  // left the directory: their session is ending
+      info.watchers.push_back({user, person->displayName, person->department,
+                               me && me->facility == person->facility ? "" : person->facility,
+                               sinceMs});
+    }
+    std::sort(info.watchers.begin(), info.watchers.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.displayName, a.user) < std::tie(b.displayName, b.user);
+    });
     out.push_back(std::move(info));
   }
+  return out;
+}
+
+std::map<std::string, std::map<std::string, int64_t>> RelayService::watchersByStream() const {
+  std::map<std::string, std::map<std::string, int64_t>> out;  // stream -> user -> since
+  sessions_.forEach([&out](const Session& session) {
+    auto& since = out[session.stream().name()][session.principal().userName];
+    since = since ? std::min(since, session.startedWallMs()) : session.startedWallMs();
+  });
   return out;
 }
 
@@ -252,6 +286,7 @@ void RelayService::subscribe(
   authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "granted",
                      std::move(details)});
   sessions_.add(session);
+  watchersChanged();
   ++subscribesGranted_;
   relay::webrtc::ViewerSession::Config config;
   config.sessionId = session->id();
@@ -345,6 +380,7 @@ bool RelayService::unpublish(const signaling::Principal& principal, const std::s
 bool RelayService::forget(const std::string& sessionId) {
   auto session = sessions_.remove(sessionId);
   if (!session) return false;
+  watchersChanged();
   limits_.release(session->owner());
   return true;
 }

@@ -87,10 +87,14 @@ class RelayService final : public signaling::SignalingBackend {
   // Called on the authorizer's thread after the directory changed (streams added there are
   // started, say). Setting another (or none) waits for a call in progress to end.
   void setDirectoryChangedHook(std::function<void()> hook);
+  // Called (any thread, quick) when a viewer session starts or ends: who watches changed.
+  void setWatchersChangedHook(std::function<void()> hook);
 
  private:
   class Session;
   bool forget(const std::string& sessionId);  // false if it was already gone
+  // Who watches what now: stream -> user -> since (Unix ms, their earliest session).
+  std::map<std::string, std::map<std::string, int64_t>> watchersByStream() const;
   // From the authorizer's thread: ends sessions whose token expired or whose access was revoked.
   void reviewSessions(bool directoryChanged);
   void auditSessionEnd(const Session& session, const std::string& outcome,
@@ -113,6 +117,9 @@ class RelayService final : public signaling::SignalingBackend {
   std::function<std::string(const std::string&)> burnedInOf_;
   std::mutex hookMutex_;                    // held while the hook runs
   std::function<void()> directoryChanged_;  // guarded by hookMutex_
+  std::mutex watchersHookMutex_;            // held while the hook runs
+  std::function<void()> watchersChanged_;   // guarded by watchersHookMutex_
+  void watchersChanged();
 };
 
 }  // namespace medrelay::app

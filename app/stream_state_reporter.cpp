@@ -43,6 +43,14 @@ void StreamStateReporter::poke() {
   wake_.notify_all();
 }
 
+void StreamStateReporter::noteListChanged() {
+  {
+    std::lock_guard lock(mutex_);
+    listChanged_ = poked_ = true;
+  }
+  wake_.notify_all();
+}
+
 void StreamStateReporter::setChangedHook(std::function<void()> hook) {
   std::lock_guard lock(hookMutex_);
   changed_ = std::move(hook);
@@ -56,6 +64,7 @@ void StreamStateReporter::run() {
     wake_.wait_for(lock, interval_, [this] { return poked_ || stopping_; });
     if (stopping_) break;
     poked_ = false;
+    untold |= std::exchange(listChanged_, false);
     lock.unlock();
     untold |= writeChanges();
     auto now = std::chrono::steady_clock::now();

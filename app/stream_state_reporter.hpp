@@ -29,6 +29,9 @@ class StreamStateReporter {
   StreamStateReporter& operator=(const StreamStateReporter&) = delete;
 
   void poke();  // after stop(): nothing
+  // Something else in the lists changed (who watches a stream): the hook runs as for a state
+  // change, at most once per interval however many viewers come and go.
+  void noteListChanged();
   // Called on the reporter thread after states changed, at most once per interval (the viewer
   // pages refresh their lists on it: one message per open socket, so not per change). Setting
   // waits for a call in progress: after setChangedHook(nullptr) the old hook is not running.
@@ -45,7 +48,7 @@ class StreamStateReporter {
   std::map<std::string, std::pair<std::string, std::string>> written_;  // state, detail
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool poked_ = false, stopping_ = false;
+  bool poked_ = false, stopping_ = false, listChanged_ = false;
   std::mutex hookMutex_;           // held while the hook runs
   std::function<void()> changed_;  // under hookMutex_
   std::thread thread_;

@@ -25,6 +25,13 @@ struct Principal {
   std::string remoteAddress;  // filled in by the signaling server, for the audit trail
 };
 
+// Someone watching a stream, as the others watching it (or allowed to) see them.
+struct WatcherInfo {
+  std::string user, displayName, department;
+  std::string facility;  // set only when it is not the asking user's own
+  int64_t sinceMs = 0;   // the earliest of their sessions on the stream (Unix ms)
+};
+
 struct StreamInfo {
   std::string name;
   std::string kind;   // "camera" | "dicom"
@@ -36,6 +43,7 @@ struct StreamInfo {
   // DICOM series: which burned-in text decision applies ("per-object", "none", "redact",
   // "allow", "released"); "" for cameras (not in the JSON then).
   std::string burnedIn;
+  std::vector<WatcherInfo> watchers;  // by display name
 };
 
 // How a stream is described to clients (WS "list" and GET /api/v1/streams alike).

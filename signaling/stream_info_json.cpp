@@ -14,6 +14,16 @@ nlohmann::json toJson(const StreamInfo& s) {
                         {"bitrate_kbps", s.bitrateKbps},
                         {"fps", s.framesPerSecond}};
   if (!s.burnedIn.empty()) out["burned_in"] = s.burnedIn;
+  auto watchers = nlohmann::json::array();
+  for (const auto& w : s.watchers) {
+    nlohmann::json entry = {{"user", w.user},
+                            {"display_name", w.displayName},
+                            {"department", w.department},
+                            {"since_ms", w.sinceMs}};
+    if (!w.facility.empty()) entry["facility"] = w.facility;
+    watchers.push_back(std::move(entry));
+  }
+  out["watchers"] = std::move(watchers);
   return out;
 }
 

@@ -9,8 +9,8 @@
 namespace medrelay::testing {
 
 Watching watchStream(ServerProcess& server, const std::string& stream, ViewerCodec codec,
-                     bool withAudio) {
-  auto token = server.issueToken("demo");
+                     bool withAudio, const std::string& user) {
+  auto token = server.issueToken(user);
   Watching w{std::make_unique<WebrtcbinViewer>(codec, withAudio), ""};
   HttpResponse response;
   for (int attempt = 0; attempt < 50; ++attempt) {

@@ -17,8 +17,10 @@ struct Watching {
   std::string answer;  // the relay's SDP answer (its candidates name its ICE port)
 };
 
+// As `user` (a token issued with `medrelay admin`).
 Watching watchStream(ServerProcess& server, const std::string& stream,
-                     ViewerCodec codec = ViewerCodec::H264, bool withAudio = false);
+                     ViewerCodec codec = ViewerCodec::H264, bool withAudio = false,
+                     const std::string& user = "demo");
 
 // The stream as GET /api/v1/streams lists it to `token`'s user (an empty object if not listed).
 nlohmann::json listedStream(ServerProcess& server, const std::string& stream,

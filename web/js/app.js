@@ -59,7 +59,11 @@ async function refreshStreams() {
     const state = document.createElement('span');
     state.textContent = stream.state;
     state.className = `state-${stream.state}`;
-    button.append(name, state);
+    const watching = document.createElement('span');
+    watching.className = 'watching';
+    const count = stream.watchers?.length ?? 0;
+    watching.textContent = count ? `${count} watching` : '';
+    button.append(name, state, watching);
     button.addEventListener('click', () => watch(stream.name));
     item.append(button);
     list.append(item);
@@ -67,8 +71,27 @@ async function refreshStreams() {
   $('no-streams').hidden = reply.streams.length > 0;
   if (!player.stream) show('streams');
   streamStates.clear();
-  for (const stream of reply.streams) streamStates.set(stream.name, stream.state);
+  streamWatchers.clear();
+  for (const stream of reply.streams) {
+    streamStates.set(stream.name, stream.state);
+    streamWatchers.set(stream.name, stream.watchers ?? []);
+  }
   if (player.stream && streamStates.has(player.stream)) sourceState(streamStates.get(player.stream));
+  if (player.stream) showWatchers(player.stream);
+}
+
+// Presence: who else watches this stream (the list the server sends, refreshed when it
+// changes). Names are the directory's: text, never markup.
+const streamWatchers = new Map();
+function showWatchers(stream) {
+  const watchers = streamWatchers.get(stream) ?? [];
+  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  $('watchers').textContent = watchers.length
+    ? 'Watching: ' + watchers.map((w) => {
+      const where = [w.department, w.facility].filter(Boolean).join(', ');
+      return `${w.display_name}${where ? ` (${where})` : ''} since ${time(w.since_ms)}`;
+    }).join(' · ')
+    : '';
 }
 
 // The watched stream's source, as the list reports it: say so when it sends nothing, so a
@@ -123,6 +146,7 @@ function watch(name) {
   show('player');
   player.play(name);
   sourceState(streamStates.get(name));
+  showWatchers(name);
   clearInterval(statsTimer);
   statsTimer = setInterval(updateStats, 1000);
 }
