@@ -39,7 +39,10 @@ std::optional<std::string> decodedPath(std::string_view path) {
 }
 
 std::string queryValue(std::string_view query, std::string_view name) {
-  auto params = boost::urls::parse_query(query);
+  // Boost.URL 1.81's parse_query reads its argument up to a NUL (strlen, seen under ASan with
+  // a view into a request's target): hand it a terminated copy, never a view.
+  const std::string terminated(query);
+  auto params = boost::urls::parse_query(terminated);
   if (!params) return "";
   boost::urls::encoding_opts form;
   form.space_as_plus = true;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
+
 namespace medrelay::signaling {
 namespace {
 
@@ -36,6 +39,19 @@ TEST(RequestTarget, QueryValuesUseFormEncoding) {
   EXPECT_EQ(queryValue("a=%0A", "a"), "");  // a control character
   EXPECT_EQ(queryValue("a=%zz", "a"), "");  // a broken escape
   EXPECT_EQ(queryValue("", "a"), "");
+}
+
+// A view into a longer buffer (the query part of a request target) ends where the view does:
+// what follows it in memory is not part of the query, and is not read (Beast keeps a target
+// without a terminating NUL; Boost.URL's parse_query ran strlen past it, caught by ASan).
+TEST(RequestTarget, AQueryViewEndsWhereTheViewEnds) {
+  const std::string target = "/whep/demo?unseen=1&code=123456";
+  std::string_view query = std::string_view(target).substr(11, 8);  // "unseen=1"
+  EXPECT_EQ(queryValue(query, "unseen"), "1");
+  EXPECT_EQ(queryValue(query, "code"), "");
+  auto unterminated = std::make_unique<char[]>(8);
+  std::memcpy(unterminated.get(), "unseen=1", 8);
+  EXPECT_EQ(queryValue(std::string_view(unterminated.get(), 8), "unseen"), "1");
 }
 
 }  // namespace
