@@ -6,12 +6,16 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "access/access_policy.hpp"
 #include "access/audit_log.hpp"
 
 namespace medrelay::access {
+
+// Watching a stream without being listed among its watchers (a hospital's IT on call, say).
+inline constexpr std::string_view kWatchUnseen = "watch-unseen";
 
 // How a user appears to the others watching the same stream.
 struct Person {
@@ -42,6 +46,8 @@ class Authorizer {
                                           const std::string& stream, const std::string& code) = 0;
   virtual std::vector<std::string> watchableStreams(const std::string& user,
                                                     const std::string& device) = 0;
+  // Whether `user` holds `permission` (kWatchUnseen, say). Thread-safe, a snapshot lookup.
+  virtual bool hasPermission(const std::string& user, std::string_view permission) = 0;
   // Thread-safe, a snapshot lookup. nullopt for a user the directory does not know.
   virtual std::optional<Person> person(const std::string& user) = 0;
   // Called from the authorizer's own thread several times a second; `directoryChanged` says

@@ -115,6 +115,12 @@ std::vector<std::string> DirectoryAuthorizer::watchableStreams(const std::string
   return access::watchableStreams(*current, user, device);
 }
 
+bool DirectoryAuthorizer::hasPermission(const std::string& user, std::string_view permission) {
+  auto current = snapshot();
+  auto it = current->users.find(user);
+  return it != current->users.end() && it->second.permissions.count(std::string(permission)) > 0;
+}
+
 std::optional<Person> DirectoryAuthorizer::person(const std::string& user) {
   auto current = snapshot();
   auto it = current->users.find(user);

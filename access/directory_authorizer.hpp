@@ -38,6 +38,7 @@ class DirectoryAuthorizer final : public Authorizer {
                                   const std::string& stream, const std::string& code) override;
   std::vector<std::string> watchableStreams(const std::string& user,
                                             const std::string& device) override;
+  bool hasPermission(const std::string& user, std::string_view permission) override;
   std::optional<Person> person(const std::string& user) override;
   void setReviewCallback(std::function<void(bool directoryChanged)> callback) override;
   void audit(const AuditEntry& entry) override;

@@ -163,13 +163,29 @@ constexpr const char* kVersion6 = R"sql(
 ALTER TABLE audit_log ADD COLUMN scheme TEXT NOT NULL DEFAULT 'sha256';
 )sql";
 
-constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3,
-                                    kVersion4, kVersion5, kVersion6};
+// watch-unseen: watching without being listed among a stream's watchers (presence). SQLite
+// cannot widen a CHECK in place: the table is rebuilt with its rows (nothing refers to it).
+constexpr const char* kVersion7 = R"sql(
+CREATE TABLE user_permissions_v7 (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  permission TEXT NOT NULL
+    CHECK (permission IN ('view-live', 'view-dicom', 'search-images', 'publish', 'watch-unseen')),
+  PRIMARY KEY (user_id, permission)
+);
+INSERT INTO user_permissions_v7 (user_id, permission)
+  SELECT user_id, permission FROM user_permissions;
+DROP TABLE user_permissions;
+ALTER TABLE user_permissions_v7 RENAME TO user_permissions;
+)sql";
+
+constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4,
+                                    kVersion5, kVersion6, kVersion7};
 // PRAGMA takes no bound parameter: the statement that records each version is a constant too
 // (no SQL is built from strings).
 constexpr std::array kSetVersion = {"PRAGMA user_version = 1", "PRAGMA user_version = 2",
                                     "PRAGMA user_version = 3", "PRAGMA user_version = 4",
-                                    "PRAGMA user_version = 5", "PRAGMA user_version = 6"};
+                                    "PRAGMA user_version = 5", "PRAGMA user_version = 6",
+                                    "PRAGMA user_version = 7"};
 static_assert(kSetVersion.size() == kMigrations.size(), "one version statement per migration");
 
 int userVersion(Database& db) {

@@ -131,10 +131,11 @@ class SqliteDirectoryRecords final : public DirectoryRecords {
   void setPermission(const std::string& actor, const std::string& user,
                      const std::string& permission, bool granted) override {
     static const std::set<std::string> known = {"view-live", "view-dicom", "search-images",
-                                                "publish"};
+                                                "publish", "watch-unseen"};
     if (!known.count(permission)) {
       throw StoreError("invalid",
-                       "permissions are view-live, view-dicom, search-images and publish");
+                       "permissions are view-live, view-dicom, search-images, publish and "
+                       "watch-unseen");
     }
     std::lock_guard lock(s_.mutex);
     Transaction t(s_.db);

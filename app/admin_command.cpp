@@ -241,7 +241,8 @@ void addAdminCommand(CLI::App& parent, AdminOptions& o) {
       user->add_subcommand("permission", "Grant or revoke a permission")->require_subcommand(1);
   for (bool grant : {true, false}) {
     auto* sub = permission->add_subcommand(grant ? "grant" : "revoke",
-                                           "view-live, view-dicom, search-images or publish");
+                                           "view-live, view-dicom, search-images, publish or "
+                                           "watch-unseen (watch without being listed)");
     sub->add_option("USER", o.user)->required();
     sub->add_option("PERMISSION", o.permission)->required();
     sub->callback(run([&o, grant](access::DirectoryStore& s) {

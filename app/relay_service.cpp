@@ -37,11 +37,14 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
  public:
   Session(RelayService& service, std::string id, signaling::Principal principal,
           std::shared_ptr<Stream> stream, const relay::webrtc::TransportDescription& offer,
-          std::weak_ptr<signaling::SessionObserver> observer)
+          std::weak_ptr<signaling::SessionObserver> observer, bool unseen)
       : MediaSession(std::move(id), std::move(principal), stream, offer),
         service_(service),
         observer_(std::move(observer)),
-        watch_(*stream) {}
+        watch_(*stream),
+        unseen_(unseen) {}
+
+  bool unseen() const { return unseen_; }  // not listed among the stream's watchers
 
   // Any thread: the relay ends the session (access revoked, token expired). The client hears
   // why through its observer; media stops when the worker destroys the viewer.
@@ -83,6 +86,7 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
   std::weak_ptr<signaling::SessionObserver> observer_;
   // From the grant on, so an on-demand source starts while ICE and DTLS are still under way.
   Stream::Watch watch_;
+  const bool unseen_;
 };
 
 RelayService::RelayService(const access::TokenAuthority& tokens, access::Authorizer& authorizer,
@@ -205,6 +209,7 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
 std::map<std::string, std::map<std::string, int64_t>> RelayService::watchersByStream() const {
   std::map<std::string, std::map<std::string, int64_t>> out;  // stream -> user -> since
   sessions_.forEach([&out](const Session& session) {
+    if (session.unseen()) return;
     auto& since = out[session.stream().name()][session.principal().userName];
     since = since ? std::min(since, session.startedWallMs()) : session.startedWallMs();
   });
@@ -213,7 +218,7 @@ std::map<std::string, std::map<std::string, int64_t>> RelayService::watchersBySt
 
 void RelayService::subscribe(
     const signaling::Principal& principal, const std::string& streamName,
-    const std::string& offerSdp, const std::string& oneTimeCode,
+    const std::string& offerSdp, const signaling::SubscribeRequest& request,
     std::weak_ptr<signaling::SessionObserver> observer,
     std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) {
   // Limits first: a flood of attempts must not become a flood of decisions and audit records.
@@ -239,8 +244,15 @@ void RelayService::subscribe(
   auto decision = authorizer_.mayWatch(principal.userName, principal.deviceId, streamName);
   auto stream = decision.allowed ? streams_.find(streamName) : nullptr;
   if (decision.allowed && !stream) decision = {false, "not-found", "There is no such stream."};
+  // Watching without being listed among the watchers is a permission of its own (audited).
+  if (decision.allowed && request.unseen &&
+      !authorizer_.hasPermission(principal.userName, access::kWatchUnseen)) {
+    decision = {false, "missing-permission",
+                "Watching without being listed needs the watch-unseen permission."};
+  }
   nlohmann::json details = {
       {"stream", streamName}, {"device", principal.deviceId}, {"address", principal.remoteAddress}};
+  if (request.unseen) details["unseen"] = true;
   if (!decision.allowed) {
     ++subscribesDenied_;
     details["reason"] = decision.code;
@@ -270,7 +282,7 @@ void RelayService::subscribe(
   }
   // Last, so that a bad offer does not spend the code.
   if (auto code = authorizer_.checkOneTimeCode(principal.userName, principal.deviceId, streamName,
-                                               oneTimeCode);
+                                               request.oneTimeCode);
       !code.allowed) {
     ++subscribesDenied_;
     details["reason"] = code.code;
@@ -281,7 +293,7 @@ void RelayService::subscribe(
 
   auto session = std::make_shared<Session>(*this, access::randomHex(16), principal, stream,
                                            std::get<relay::webrtc::RemoteDescription>(offer),
-                                           std::move(observer));
+                                           std::move(observer), request.unseen);
   details["session"] = session->id();
   authorizer_.audit({"user:" + principal.userName, "subscribe", "stream:" + streamName, "granted",
                      std::move(details)});

@@ -37,7 +37,7 @@ class RelayService final : public signaling::SignalingBackend {
   void renew(const signaling::Principal& principal) override;
   std::vector<signaling::StreamInfo> listStreams(const signaling::Principal&) override;
   void subscribe(const signaling::Principal& principal, const std::string& stream,
-                 const std::string& offerSdp, const std::string& oneTimeCode,
+                 const std::string& offerSdp, const signaling::SubscribeRequest& request,
                  std::weak_ptr<signaling::SessionObserver> observer,
                  std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) override;
   std::optional<signaling::SignalingError> addRemoteCandidate(

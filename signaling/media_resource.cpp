@@ -2,6 +2,7 @@
 
 #include "signaling/http_session.hpp"
 #include "signaling/ice_servers.hpp"
+#include "signaling/request_target.hpp"
 
 namespace medrelay::signaling {
 
@@ -120,10 +121,15 @@ void handleMediaResource(std::shared_ptr<HttpSession> session, Request&& request
     if (endpoint == MediaEndpoint::Whip) {
       return backend.publish(principal, stream, request.body(), std::move(answered));
     }
-    // Streams that ask for a one-time code take it from this header (WHEP has no field).
-    auto code = request["X-One-Time-Code"];
-    return backend.subscribe(principal, stream, request.body(), std::string(code.substr(0, 16)), {},
-                             std::move(answered));
+    // Streams that ask for a one-time code take it from this header (WHEP has no field);
+    // `?unseen=1` asks to watch without being listed (for those allowed to).
+    SubscribeRequest subscribe;
+    subscribe.oneTimeCode = std::string(request["X-One-Time-Code"].substr(0, 16));
+    std::string_view target = request.target();
+    auto question = target.find('?');
+    subscribe.unseen = question != std::string_view::npos &&
+                       queryValue(target.substr(question + 1), "unseen") == "1";
+    return backend.subscribe(principal, stream, request.body(), subscribe, {}, std::move(answered));
   }
 
   if (request.method() == http::verb::patch) {

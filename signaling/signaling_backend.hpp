@@ -49,6 +49,12 @@ struct StreamInfo {
 // How a stream is described to clients (WS "list" and GET /api/v1/streams alike).
 nlohmann::json toJson(const StreamInfo& s);
 
+// What a viewer asks for with a subscription, besides the stream and its offer.
+struct SubscribeRequest {
+  std::string oneTimeCode;  // for streams that ask for one ("" if nothing)
+  bool unseen = false;      // watch without being listed among the watchers (a permission)
+};
+
 struct SignalingError {
   int httpStatus = 500;
   std::string code;               // machine-readable, e.g. "forbidden"
@@ -120,9 +126,8 @@ class SignalingBackend {
   virtual void renew(const Principal& principal) = 0;
   virtual std::vector<StreamInfo> listStreams(const Principal&) = 0;
   // `done` is called exactly once, from any thread.
-  // `oneTimeCode`: what the client sent for streams that ask for one ("" if nothing).
   virtual void subscribe(const Principal&, const std::string& stream, const std::string& offerSdp,
-                         const std::string& oneTimeCode, std::weak_ptr<SessionObserver> observer,
+                         const SubscribeRequest& request, std::weak_ptr<SessionObserver> observer,
                          std::function<void(Outcome<SessionAnswer>)> done) = 0;
   // WHIP: a publisher's offer for `stream`; the answer's session id names the resource that
   // PATCH (patchSession) and DELETE (unpublish) address. `done` is called exactly once.

@@ -155,11 +155,16 @@ void WsProtocol::subscribe(const json& id, const json& message) {
     return error(id, "bad-request", "\"stream\" must be a stream name (letters, digits, . _ -).");
   }
   if (!sdp) return error(id, "bad-request", "The subscribe message needs an \"sdp\" offer string.");
-  std::string code;
+  SubscribeRequest request;
   if (message.contains("code")) {
     auto given = stringField(message, "code", 16);
     if (!given) return error(id, "bad-request", "\"code\" must be the one-time code string.");
-    code = *given;
+    request.oneTimeCode = *given;
+  }
+  if (message.contains("unseen")) {
+    if (!message["unseen"].is_boolean())
+      return error(id, "bad-request", "\"unseen\" must be true or false.");
+    request.unseen = message["unseen"].get<bool>();
   }
   if (sessions_.size() + pendingSubscribes_ >= limits_.maxSessionsPerWebSocket) {
     ++stats_.webSocketSessionsRefused;
@@ -167,7 +172,7 @@ void WsProtocol::subscribe(const json& id, const json& message) {
                  "This connection has too many streams open; unsubscribe from one first.");
   }
   ++pendingSubscribes_;
-  backend_.subscribe(*principal_, *stream, *sdp, code, transport_.sessionObserver(),
+  backend_.subscribe(*principal_, *stream, *sdp, request, transport_.sessionObserver(),
                      [this, id](Outcome<SessionAnswer> outcome) {
                        transport_.runOnStrand([this, id, outcome = std::move(outcome)] {
                          --pendingSubscribes_;

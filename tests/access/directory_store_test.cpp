@@ -75,6 +75,27 @@ TEST(Schema, FreshDatabaseMigratesToTheLatestVersionOnceAndRefusesNewer) {
             std::filesystem::perms::none);
 }
 
+// Version 7 rebuilds user_permissions to allow watch-unseen: the rows there stay.
+TEST(Schema, TheVersion7RebuildKeepsThePermissionsGranted) {
+  TempDir dir;
+  Database db(dir.path / "x.db");
+  migrateSchema(db);
+  db.execute("INSERT INTO tenants (id, name, created_at) VALUES (1, 'north', 0)");
+  db.execute(
+      "INSERT INTO users (id, tenant_id, name, status, created_at) "
+      "VALUES (5, 1, 'alice', 'active', 0)");
+  db.execute("INSERT INTO user_permissions VALUES (5, 'view-live'), (5, 'publish')");
+  db.execute("PRAGMA user_version = 6");  // as a database from before this version was
+  EXPECT_EQ(migrateSchema(db), 7);
+  auto rows = db.prepare("SELECT permission FROM user_permissions ORDER BY permission");
+  std::vector<std::string> kept;
+  while (rows.step())
+    kept.push_back(rows.text(0));
+  EXPECT_EQ(kept, (std::vector<std::string>{"publish", "view-live"}));
+  db.execute("INSERT INTO user_permissions VALUES (5, 'watch-unseen')");
+  EXPECT_ANY_THROW(db.execute("INSERT INTO user_permissions VALUES (5, 'fly')"));
+}
+
 TEST_F(StoreTest, RefusalsCarryTheirCodes) {
   EXPECT_EQ(codeOf([&] { store->addTenant("t", "north"); }), "conflict");
   EXPECT_EQ(codeOf([&] { store->addUser("t", "nowhere", "carol", "", UserStatus::Active); }),

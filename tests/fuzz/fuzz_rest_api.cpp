@@ -39,7 +39,7 @@ struct Relay : signaling::SignalingBackend {
     return {};
   }
   void subscribe(const signaling::Principal&, const std::string&, const std::string&,
-                 const std::string&, std::weak_ptr<signaling::SessionObserver>,
+                 const signaling::SubscribeRequest&, std::weak_ptr<signaling::SessionObserver>,
                  std::function<void(signaling::Outcome<signaling::SessionAnswer>)>) override {}
   void publish(const signaling::Principal&, const std::string&, const std::string&,
                std::function<void(signaling::Outcome<signaling::SessionAnswer>)>) override {}

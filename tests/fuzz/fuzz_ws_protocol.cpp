@@ -30,8 +30,8 @@ struct Backend : medrelay::signaling::SignalingBackend {
   }
   void renew(const Principal&) override {}
   std::vector<StreamInfo> listStreams(const Principal&) override { return {}; }
-  void subscribe(const Principal& p, const std::string&, const std::string&, const std::string&,
-                 std::weak_ptr<SessionObserver>,
+  void subscribe(const Principal& p, const std::string&, const std::string&,
+                 const medrelay::signaling::SubscribeRequest&, std::weak_ptr<SessionObserver>,
                  std::function<void(Outcome<SessionAnswer>)> done) override {
     auto id = "s" + std::to_string(++counter);
     sessions[id] = p.userId;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/https_client.hpp"
@@ -100,6 +101,43 @@ TEST_F(Presence, ThoseWhoMayWatchSeeWhoWatchesAndWhoLeft) {
   server_->admin({"group", "member", "remove", "demo/demo", "bob"});
   seen = awaitWatchers("demo", [](const json& w) { return w.empty(); });
   EXPECT_TRUE(seen.empty()) << seen.dump();
+}
+
+// Watching unseen takes the watch-unseen permission: with it, a viewer is not listed (and the
+// audit trail says so); without it, asking is refused.
+TEST_F(Presence, OnlyThoseAllowedWatchUnseenAndTheAuditTrailSaysSo) {
+  server_->admin({"user", "add", "--tenant", "demo", "oncall-it"});
+  server_->admin({"group", "member", "add", "demo/demo", "oncall-it"});
+  server_->admin({"user", "permission", "grant", "oncall-it", "watch-unseen"});
+
+  auto refused = httpsRequest("127.0.0.1", server_->port(), "POST", "/whep/demo?unseen=1",
+                              {{"Content-Type", "application/sdp"},
+                               {"Authorization", "Bearer " + server_->issueToken("alice")}},
+                              "v=0\r\n");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("missing-permission"), std::string::npos) << refused.body;
+
+  auto hidden = watchStream(*server_, "demo?unseen=1", ViewerCodec::H264, false, "oncall-it");
+  ASSERT_TRUE(hidden.viewer->waitForFrames(10, 60s))
+      << "decoded " << hidden.viewer->framesDecoded();
+  auto alice = watchStream(*server_, "demo", ViewerCodec::H264, false, "alice");
+  auto seen = awaitWatchers("demo", [](const json& w) { return w.size() >= 1; });
+  ASSERT_EQ(seen.size(), 1u) << seen.dump();
+  EXPECT_EQ(seen[0]["user"], "alice");
+  std::this_thread::sleep_for(2s);  // a list pushed later must not show the unseen viewer either
+  EXPECT_EQ(find(watchersSeenBy("demo"), "oncall-it"), nullptr);
+
+  bool auditedUnseen = false, auditedRefusal = false;
+  std::istringstream trail(server_->admin({"audit", "export", "--stream", "demo"}));
+  for (std::string line; std::getline(trail, line);) {
+    auto r = json::parse(line);
+    if (r["action"] != "subscribe" || !r["details"].value("unseen", false)) continue;
+    auditedUnseen |= r["actor"] == "user:oncall-it" && r["outcome"] == "granted";
+    auditedRefusal |= r["actor"] == "user:alice" && r["outcome"] == "denied" &&
+                      r["details"]["reason"] == "missing-permission";
+  }
+  EXPECT_TRUE(auditedUnseen) << "the unseen viewing is not in the audit trail";
+  EXPECT_TRUE(auditedRefusal) << "the refused request is not in the audit trail";
 }
 
 }  // namespace

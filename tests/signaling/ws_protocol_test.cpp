@@ -24,9 +24,10 @@ struct Backend : SignalingBackend {
   }
   void renew(const Principal& p) override { renewed.push_back(p.userName); }
   std::vector<StreamInfo> listStreams(const Principal&) override { return {}; }
-  void subscribe(const Principal& p, const std::string&, const std::string&, const std::string&,
-                 std::weak_ptr<SessionObserver>,
+  void subscribe(const Principal& p, const std::string&, const std::string&,
+                 const SubscribeRequest& request, std::weak_ptr<SessionObserver>,
                  std::function<void(Outcome<SessionAnswer>)> done) override {
+    unseenAsked.push_back(request.unseen);
     auto id = "s" + std::to_string(++sessionCounter);
     sessions[id] = p.userId;
     done(SessionAnswer{id, "v=0"});
@@ -64,6 +65,7 @@ struct Backend : SignalingBackend {
   std::vector<std::string> renewed;
   std::vector<std::pair<std::string, std::optional<int>>> pins;
   int sessionCounter = 0;
+  std::vector<bool> unseenAsked;  // SubscribeRequest::unseen of each subscribe
 };
 
 struct Connection : WsProtocol::Transport {
@@ -108,6 +110,23 @@ TEST_F(WsProtocolTest, ASecondLoginAsAnotherUserIsRefusedAndTheFirstUsersSession
   // Still alice: her session is hers to end, and closing the connection ends it.
   protocol.onClosed();
   EXPECT_TRUE(backend.sessions.empty()) << "alice's session was left running";
+}
+
+TEST_F(WsProtocolTest, ASubscribeMayAskToBeUnseenWithABoolean) {
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  EXPECT_EQ(exchange({{"type", "subscribe"},
+                      {"id", 2},
+                      {"stream", "demo"},
+                      {"sdp", "v=0"},
+                      {"unseen", true}})["type"],
+            "answer");
+  EXPECT_EQ(
+      exchange({{"type", "subscribe"}, {"id", 3}, {"stream", "demo"}, {"sdp", "v=0"}})["type"],
+      "answer");
+  auto bad = exchange(
+      {{"type", "subscribe"}, {"id", 4}, {"stream", "demo"}, {"sdp", "v=0"}, {"unseen", "yes"}});
+  EXPECT_EQ(bad["code"], "bad-request");
+  EXPECT_EQ(backend.unseenAsked, (std::vector<bool>{true, false}));
 }
 
 TEST_F(WsProtocolTest, TheSameUserAndDeviceMayLogInAgainToRenew) {
