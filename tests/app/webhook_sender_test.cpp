@@ -5,14 +5,12 @@
 #include "app/webhook_sender.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/hmac.h>
 
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "common/hex.hpp"
 #include "signaling/tls_identity.hpp"
 #include "tests/support/webhook_receiver.hpp"
 
@@ -20,7 +18,7 @@ namespace medrelay::app {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ReceivedWebhook;
+using testing::signatureHolds;
 using testing::WebhookReceiver;
 
 constexpr auto kDeadline = 60s;  // a loaded machine; the waits end as soon as it arrives
@@ -76,23 +74,6 @@ class WebhookSenderTest : public ::testing::Test {
   signaling::TlsIdentityFiles identity_;
   std::unique_ptr<WebhookReceiver> receiver_;
 };
-
-std::string hmacHex(const std::string& key, const std::string& text) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &length);
-  return hexLower({mac, length});
-}
-
-// What a receiver does with X-MedRelay-Signature: "t=SECONDS,v1=HEX" over "SECONDS.BODY".
-bool signatureHolds(const ReceivedWebhook& got, const std::string& key) {
-  auto header = got.header("x-medrelay-signature");
-  auto comma = header.find(",v1=");
-  if (header.rfind("t=", 0) != 0 || comma == std::string::npos) return false;
-  auto stamp = header.substr(2, comma - 2);
-  return hmacHex(key, stamp + "." + got.body) == header.substr(comma + 4);
-}
 
 TEST_F(WebhookSenderTest, DeliversASignedEventTheReceiverCanCheck) {
   WebhookSender sender({endpoint()}, fastPolicy());

@@ -1,5 +1,6 @@
 #include "tests/support/webhook_receiver.hpp"
 
+#include <openssl/hmac.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "common/hex.hpp"
 
 namespace medrelay::testing {
 
@@ -25,6 +28,18 @@ struct WebhookReceiver::Impl {
   std::atomic<bool> stopping{false};
   std::vector<std::shared_ptr<void>> unanswered;  // connections left hanging (status 0)
 };
+
+bool signatureHolds(const ReceivedWebhook& got, const std::string& key) {
+  auto header = got.header("x-medrelay-signature");
+  auto comma = header.find(",v1=");
+  if (header.rfind("t=", 0) != 0 || comma == std::string::npos) return false;
+  std::string text = header.substr(2, comma - 2) + "." + got.body;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &length);
+  return hexLower({mac, length}) == header.substr(comma + 4);
+}
 
 WebhookReceiver::WebhookReceiver(const std::filesystem::path& certificate,
                                  const std::filesystem::path& key)

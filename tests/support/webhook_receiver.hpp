@@ -26,6 +26,10 @@ struct ReceivedWebhook {
   }
 };
 
+// What a receiver does with X-MedRelay-Signature ("t=SECONDS,v1=HEX", HMAC-SHA256 with `key`
+// over "SECONDS.BODY"), computed here independently of the relay's own code.
+bool signatureHolds(const ReceivedWebhook& got, const std::string& key);
+
 class WebhookReceiver {
  public:
   // TLS with this certificate and key; both empty: plain HTTP.
