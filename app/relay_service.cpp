@@ -117,6 +117,11 @@ void RelayService::setWatchersChangedHook(std::function<void()> hook) {
 }
 
 void RelayService::watchersChanged() {
+  {
+    std::lock_guard cache(watchersCacheMutex_);
+    watchersCache_.reset();
+    ++watchersGeneration_;
+  }
   std::lock_guard lock(watchersHookMutex_);
   if (watchersChanged_) watchersChanged_();
 }
@@ -191,12 +196,15 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
       if (encoding.layer == 0) info.codecs.emplace_back(relay::rtp::codecName(encoding.codec));
     }
     if (info.kind == "dicom" && burnedInOf_) info.burnedIn = burnedInOf_(info.name);
-    for (const auto& [user, sinceMs] : watchers[info.name]) {
-      auto person = authorizer_.person(user);
-      if (!person) continue;  // left the directory: their session is ending
-      info.watchers.push_back({user, person->displayName, person->department,
-                               me && me->facility == person->facility ? "" : person->facility,
-                               sinceMs});
+    auto watching = watchers->find(info.name);
+    if (watching != watchers->end()) {
+      for (const auto& [user, sinceMs] : watching->second) {
+        auto person = authorizer_.person(user);
+        if (!person) continue;  // left the directory: their session is ending
+        info.watchers.push_back({user, person->displayName, person->department,
+                                 me && me->facility == person->facility ? "" : person->facility,
+                                 sinceMs});
+      }
     }
     std::sort(info.watchers.begin(), info.watchers.end(), [](const auto& a, const auto& b) {
       return std::tie(a.displayName, a.user) < std::tie(b.displayName, b.user);
@@ -206,13 +214,22 @@ std::vector<signaling::StreamInfo> RelayService::listStreams(
   return out;
 }
 
-std::map<std::string, std::map<std::string, int64_t>> RelayService::watchersByStream() const {
-  std::map<std::string, std::map<std::string, int64_t>> out;  // stream -> user -> since
+std::shared_ptr<const RelayService::WatcherMap> RelayService::watchersByStream() const {
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(watchersCacheMutex_);
+    if (watchersCache_) return watchersCache_;
+    generation = watchersGeneration_;
+  }
+  auto out = std::make_shared<WatcherMap>();
   sessions_.forEach([&out](const Session& session) {
     if (session.unseen()) return;
-    auto& since = out[session.stream().name()][session.principal().userName];
+    auto& since = (*out)[session.stream().name()][session.principal().userName];
     since = since ? std::min(since, session.startedWallMs()) : session.startedWallMs();
   });
+  std::lock_guard lock(watchersCacheMutex_);
+  // A session that came or went while we walked makes this one stale: keep it only if none did.
+  if (watchersGeneration_ == generation) watchersCache_ = out;
   return out;
 }
 
@@ -405,6 +422,7 @@ void RelayService::closeAll() {
     session->stream().viewerEnds().note(ViewerEnd::ServerShutdown);
     auditSessionEnd(*session, "ended", "server-shutdown");
   }
+  watchersChanged();
 }
 
 void RelayService::handleApi(signaling::ApiRequest request,

@@ -93,8 +93,11 @@ class RelayService final : public signaling::SignalingBackend {
  private:
   class Session;
   bool forget(const std::string& sessionId);  // false if it was already gone
-  // Who watches what now: stream -> user -> since (Unix ms, their earliest session).
-  std::map<std::string, std::map<std::string, int64_t>> watchersByStream() const;
+  // Who watches what now: stream -> user -> since (Unix ms, their earliest session). Kept
+  // until a session starts or ends: every open socket re-lists after each change, and one
+  // walk over the sessions serves them all.
+  using WatcherMap = std::map<std::string, std::map<std::string, int64_t>>;
+  std::shared_ptr<const WatcherMap> watchersByStream() const;
   // From the authorizer's thread: ends sessions whose token expired or whose access was revoked.
   void reviewSessions(bool directoryChanged);
   void auditSessionEnd(const Session& session, const std::string& outcome,
@@ -120,6 +123,9 @@ class RelayService final : public signaling::SignalingBackend {
   std::mutex watchersHookMutex_;            // held while the hook runs
   std::function<void()> watchersChanged_;   // guarded by watchersHookMutex_
   void watchersChanged();
+  mutable std::mutex watchersCacheMutex_;
+  mutable std::shared_ptr<const WatcherMap> watchersCache_;  // guarded; null: to compute
+  uint64_t watchersGeneration_ = 0;  // guarded by watchersCacheMutex_; counts changes
 };
 
 }  // namespace medrelay::app
