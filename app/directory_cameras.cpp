@@ -1,5 +1,7 @@
 #include "app/directory_cameras.hpp"
 
+#include <vector>
+
 #include "common/logger.hpp"
 
 namespace medrelay::app {
@@ -64,19 +66,27 @@ void DirectoryCameras::run() {
 }
 
 bool DirectoryCameras::sync() {
-  std::set<std::string> listed;
+  std::vector<access::StreamRecord> records;
   try {
-    for (const auto& record : directory_.listStreams()) {
-      if (!isCameraSource(record.source)) continue;
-      listed.insert(record.name);
-      if (launched_.count(record.name) || streams_.find(record.name)) continue;
+    records = directory_.listStreams();
+  } catch (const std::exception& e) {
+    log()->error("could not read the directory's cameras: {}", e.what());
+    return true;  // try again: a busy database, say
+  }
+  std::set<std::string> listed;
+  for (const auto& record : records) {
+    if (!isCameraSource(record.source)) continue;
+    listed.insert(record.name);
+    if (launched_.count(record.name) || streams_.find(record.name)) continue;
+    // A camera that cannot start is logged and tried again at the next directory change, not
+    // every second.
+    try {
       log()->info("starting {}, a camera of the directory", record.name);
       launcher_.launch(planFor_(record.name, record.source));
       launched_.insert(record.name);
+    } catch (const std::exception& e) {
+      log()->error("could not start {}, a camera of the directory: {}", record.name, e.what());
     }
-  } catch (const std::exception& e) {
-    log()->error("could not start the directory's cameras: {}", e.what());
-    return true;  // try again: a busy database, say
   }
   bool waiting = false;
   for (auto it = launched_.begin(); it != launched_.end();) {

@@ -1,5 +1,7 @@
 #include "app/host_port.hpp"
 
+#include <arpa/inet.h>
+
 #include <regex>
 
 namespace medrelay::app {
@@ -26,7 +28,13 @@ uint16_t portOf(const std::string& address) {
 }
 
 bool isLoopbackHost(const std::string& host) {
-  return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
+  // Addresses are parsed, not matched by prefix: "127.example.org" is a name that may resolve
+  // anywhere.
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 }  // namespace medrelay::app

@@ -10,6 +10,7 @@ namespace medrelay::app {
 std::string checkHostPort(const std::string& value, const std::string& example);
 std::string hostOf(const std::string& address);  // without brackets
 uint16_t portOf(const std::string& address);
+// localhost, 127.0.0.0/8 or ::1 (addresses without brackets); a name is not an address.
 bool isLoopbackHost(const std::string& host);
 
 }  // namespace medrelay::app

@@ -103,11 +103,15 @@ TEST_F(WebhookTest, TheRelayPostsSignedEventsWhenAStreamGoesLiveAndIsShared) {
   std::ifstream state(server_->dataDir() / "webhook-streams.json");
   std::string saved((std::istreambuf_iterator<char>(state)), {});
   EXPECT_NE(saved.find("\"demo\""), std::string::npos) << saved;
-  auto metrics = httpsRequest("127.0.0.1", server_->metricsPort(), "GET", "/metrics", {}).body;
-  EXPECT_NE(metrics.find(
-                "medrelay_webhook_events_total{endpoint=\"stroke-chat\",result=\"delivered\"} 2"),
-            std::string::npos)
-      << metrics;
+  // The sender counts a delivery once it has read the answer, just after the receiver recorded it.
+  const std::string delivered =
+      "medrelay_webhook_events_total{endpoint=\"stroke-chat\",result=\"delivered\"} 2";
+  std::string metrics;
+  for (auto end = std::chrono::steady_clock::now() + kDeadline;
+       std::chrono::steady_clock::now() < end && metrics.find(delivered) == std::string::npos;
+       std::this_thread::sleep_for(200ms))
+    metrics = httpsRequest("127.0.0.1", server_->metricsPort(), "GET", "/metrics", {}).body;
+  EXPECT_NE(metrics.find(delivered), std::string::npos) << metrics;
 }
 
 TEST_F(WebhookTest, AWebhooksFileEveryoneCanReadStopsTheStartWithTheReason) {
