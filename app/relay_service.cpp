@@ -11,6 +11,7 @@
 #include "common/clock.hpp"
 #include "common/logger.hpp"
 #include "common/prometheus_text.hpp"
+#include "common/token_bucket.hpp"
 #include "relay/webrtc/codec_match.hpp"
 #include "relay/webrtc/sdp_fragment.hpp"
 #include "relay/webrtc/sdp_offer.hpp"
@@ -23,6 +24,11 @@ auto log() {
   static auto logger = medrelay::logger("viewers");
   return logger;
 }
+
+// Pointer marks per viewer session: a page sends a tap or a finished stroke, a few a second at
+// most; beyond this a client is flooding the others watching.
+constexpr double kPointerMarksPerSecond = 5;
+constexpr double kPointerMarkBurst = 20;
 
 signaling::SignalingError error(int status, std::string code, std::string message) {
   return signaling::SignalingError{status, std::move(code), std::move(message)};
@@ -45,6 +51,20 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
         unseen_(unseen) {}
 
   bool unseen() const { return unseen_; }  // not listed among the stream's watchers
+  const std::weak_ptr<signaling::SessionObserver>& observer() const { return observer_; }
+
+  // Signaling threads: whether the viewer may place one more mark on the picture now (a tap
+  // is one; a page sends at most a few a second), counted for the audit record of the session.
+  bool takePointerMark(int64_t nowMs) {
+    std::lock_guard lock(pointerMutex_);
+    if (!pointerRate_.take(nowMs)) return false;
+    ++pointerMarks_;
+    return true;
+  }
+  uint64_t pointerMarks() const {
+    std::lock_guard lock(pointerMutex_);
+    return pointerMarks_;
+  }
 
   // Any thread: the relay ends the session (access revoked, token expired). The client hears
   // why through its observer; media stops when the worker destroys the viewer.
@@ -87,6 +107,9 @@ class RelayService::Session final : public MediaSession<relay::webrtc::ViewerSes
   // From the grant on, so an on-demand source starts while ICE and DTLS are still under way.
   Stream::Watch watch_;
   const bool unseen_;
+  mutable std::mutex pointerMutex_;
+  TokenBucket pointerRate_{kPointerMarksPerSecond, kPointerMarkBurst};  // guarded
+  uint64_t pointerMarks_ = 0;                                           // guarded
 };
 
 RelayService::RelayService(const access::TokenAuthority& tokens, access::Authorizer& authorizer,
@@ -154,7 +177,10 @@ void RelayService::reviewSessions(bool directoryChanged) {
 
 void RelayService::auditSessionEnd(const Session& session, const std::string& outcome,
                                    const std::string& reason) {
-  authorizer_.audit(session.endRecord("unsubscribe", outcome, reason, "watched_seconds"));
+  auto record = session.endRecord("unsubscribe", outcome, reason, "watched_seconds");
+  // Pointing is audited in aggregate: how many marks the viewer placed during the session.
+  if (auto marks = session.pointerMarks()) record.details["pointer_marks"] = marks;
+  authorizer_.audit(std::move(record));
 }
 
 signaling::Outcome<signaling::Principal> RelayService::authenticate(std::string_view bearerToken) {
@@ -383,6 +409,41 @@ bool RelayService::unsubscribe(const signaling::Principal& principal,
   return true;
 }
 
+std::optional<signaling::SignalingError> RelayService::point(const signaling::Principal& principal,
+                                                             const std::string& sessionId,
+                                                             const signaling::PointerMark& mark) {
+  auto session = sessions_.findOwned(principal, sessionId);
+  if (!session) return error(404, "not-found", "There is no such session.");
+  if (session->unseen()) {
+    ++pointerMarksRefused_;
+    return error(403, "watching-unseen",
+                 "You watch unseen: a pointer would show the others that you are watching.");
+  }
+  if (!session->takePointerMark(medrelay::steadyMs())) {
+    ++pointerMarksRefused_;
+    auto refusal = error(429, "rate-limited", "Too many pointer marks; slow down.");
+    refusal.retryAfterSeconds = 1;
+    return refusal;
+  }
+  signaling::PointerEvent event{session->stream().name(), principal.userName, principal.userName,
+                                mark, medrelay::wallMs()};
+  if (auto person = authorizer_.person(principal.userName); person && !person->displayName.empty())
+    event.displayName = person->displayName;
+  // Everyone else watching this stream (by the stream object: a removed stream's leftover
+  // viewers are not those of a new one with the same name). Observers are called outside the
+  // table's lock.
+  std::vector<std::pair<std::string, std::weak_ptr<signaling::SessionObserver>>> others;
+  sessions_.forEach([&](const Session& other) {
+    if (&other != session.get() && &other.stream() == &session->stream())
+      others.emplace_back(other.id(), other.observer());
+  });
+  for (const auto& [id, weak] : others) {
+    if (auto observer = weak.lock()) observer->onPointer(id, event);
+  }
+  ++pointerMarksForwarded_;
+  return std::nullopt;
+}
+
 std::optional<signaling::SignalingError> RelayService::pinLayer(
     const signaling::Principal& principal, const std::string& sessionId, std::optional<int> layer) {
   auto session = sessions_.findOwned(principal, sessionId);
@@ -453,6 +514,12 @@ std::string RelayService::metricsText() {
   out.sample("medrelay_subscribes_refused_total", {{"limit", "rate-per-user"}}, limits.userRate);
   out.sample("medrelay_subscribes_refused_total", {{"limit", "rate-per-address"}},
              limits.addressRate);
+  out.family("medrelay_pointer_marks_total", "counter",
+             "Marks viewers placed on a stream's picture, by outcome (refused: watching unseen "
+             "or over the rate).");
+  out.sample("medrelay_pointer_marks_total", {{"outcome", "forwarded"}},
+             pointerMarksForwarded_.load());
+  out.sample("medrelay_pointer_marks_total", {{"outcome", "refused"}}, pointerMarksRefused_.load());
   text += out.text();
   std::vector<std::function<std::string()>> sources;
   {

@@ -50,6 +50,9 @@ class RelayService final : public signaling::SignalingBackend {
   std::optional<signaling::SignalingError> pinLayer(const signaling::Principal&,
                                                     const std::string& sessionId,
                                                     std::optional<int> layer) override;
+  std::optional<signaling::SignalingError> point(const signaling::Principal&,
+                                                 const std::string& sessionId,
+                                                 const signaling::PointerMark& mark) override;
   void publish(const signaling::Principal& principal, const std::string& stream,
                const std::string& offerSdp,
                std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) override;
@@ -114,6 +117,7 @@ class RelayService final : public signaling::SignalingBackend {
   PublishService* publishing_ = nullptr;
   IceServerDirectory iceServers_;
   std::atomic<uint64_t> subscribesGranted_{0}, subscribesDenied_{0};
+  std::atomic<uint64_t> pointerMarksForwarded_{0}, pointerMarksRefused_{0};
   SubscribeLimits limits_;
   BurstLog limitLog_;
   std::vector<std::function<std::string()>> metricsSources_;  // guarded by mutex_

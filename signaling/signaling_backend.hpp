@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -72,6 +73,22 @@ struct SessionAnswer {
   std::string answerSdp;
 };
 
+// A mark a viewer places on the picture, in picture coordinates (0..1 from the top-left corner
+// of the video frame, whatever the screen shows around it): one point for a tap, or a short
+// freehand stroke. It is sent to the others watching the stream; their pages let it fade.
+struct PointerMark {
+  static constexpr size_t kMaxPoints = 64;
+  std::vector<std::pair<float, float>> points;  // 1..kMaxPoints, each coordinate in [0, 1]
+};
+
+// A mark as the others watching the stream receive it.
+struct PointerEvent {
+  std::string stream;
+  std::string user, displayName;  // who placed it
+  PointerMark mark;
+  int64_t atMs = 0;  // when the relay took it (Unix ms)
+};
+
 // A STUN or TURN server a client may use to reach the relay (RFC 8489/8656 URIs, RFC 7064/7065):
 // what a WHIP/WHEP answer's Link headers and GET /api/v1/ice-servers carry. For TURN, a
 // credential of the caller's own (see access/turn_credentials.hpp).
@@ -115,6 +132,10 @@ class SessionObserver {
   virtual void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) {
     (void)sessionId, (void)layer, (void)layers, (void)pinned;
   }
+  // Someone else watching the session's stream placed a mark on the picture. Any thread.
+  virtual void onPointer(const std::string& sessionId, const PointerEvent& event) {
+    (void)sessionId, (void)event;
+  }
 };
 
 class SignalingBackend {
@@ -150,6 +171,14 @@ class SignalingBackend {
                                                  std::optional<int> layer) {
     (void)sessionId, (void)layer;
     return SignalingError{501, "not-supported", "This relay does not offer layers."};
+  }
+  // A viewer marks the picture of the stream its session watches: the others watching it hear
+  // of it through SessionObserver::onPointer. Refused for a session that watches unseen (the
+  // mark would show who placed it) and beyond a rate per session.
+  virtual std::optional<SignalingError> point(const Principal&, const std::string& sessionId,
+                                              const PointerMark& mark) {
+    (void)sessionId, (void)mark;
+    return SignalingError{501, "not-supported", "This relay does not share pointers."};
   }
   // `done` is called exactly once, from any thread (the backend may run slow work, such as
   // password hashing, off the signaling threads).

@@ -112,6 +112,12 @@ void WebSocketSession::onSessionLayer(const std::string& sessionId, int layer, i
   });
 }
 
+void WebSocketSession::onPointer(const std::string& sessionId, const PointerEvent& event) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), sessionId, event] {
+    self->protocol_.onPointer(sessionId, event);
+  });
+}
+
 void WebSocketSession::notifyStreamsChanged() {
   net::post(ws_.get_executor(),
             [self = shared_from_this()] { self->protocol_.onStreamsChanged(); });

@@ -35,6 +35,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
   void onSessionEnded(const std::string& sessionId, const std::string& code,
                       const std::string& reason) override;
   void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) override;
+  void onPointer(const std::string& sessionId, const PointerEvent& event) override;
   void notifyStreamsChanged();  // any thread
 
  private:

@@ -91,8 +91,8 @@ void WsProtocol::onMessage(std::string_view text) {
   if (!type) return error(id, "bad-request", "The message has no \"type\".");
   if (*type == "ping") return send({{"type", "pong"}, {"id", id}});
   if (*type == "login") return login(id, message);
-  static const std::set<std::string, std::less<>> known = {"list", "subscribe", "candidate",
-                                                           "unsubscribe", "layer"};
+  static const std::set<std::string, std::less<>> known = {"list",        "subscribe", "candidate",
+                                                           "unsubscribe", "layer",     "point"};
   if (!known.count(*type)) {
     return error(id, "unknown-type", "Unknown message type \"" + *type + "\".");
   }
@@ -102,6 +102,7 @@ void WsProtocol::onMessage(std::string_view text) {
   if (*type == "candidate") return candidate(id, message);
   if (*type == "unsubscribe") return unsubscribe(id, message);
   if (*type == "layer") return layer(id, message);
+  if (*type == "point") return point(id, message);
 }
 
 void WsProtocol::login(const json& id, const json& message) {
@@ -240,6 +241,51 @@ void WsProtocol::layer(const json& id, const json& message) {
   if (auto failure = backend_.pinLayer(*principal_, *session, layer))
     return error(id, failure->code, failure->message);
   if (!id.is_null()) send({{"type", "layer"}, {"id", id}, {"ok", true}});
+}
+
+// {"type":"point","session":S,"points":[[x,y],...]}: a mark on the picture of the session's
+// stream, in picture coordinates (0..1 from the top-left corner); one point for a tap, up to 64
+// for a stroke. The others watching get it as a "pointer" event.
+void WsProtocol::point(const json& id, const json& message) {
+  auto session = stringField(message, "session", 64);
+  auto points = message.find("points");
+  if (!session || !validSessionId(*session) || points == message.end() || !points->is_array() ||
+      points->empty() || points->size() > PointerMark::kMaxPoints) {
+    return error(id, "bad-request",
+                 "point needs a \"session\" string and \"points\": 1 to 64 [x, y] pairs.");
+  }
+  PointerMark mark;
+  mark.points.reserve(points->size());
+  for (const auto& p : *points) {
+    // A JSON number is finite; outside [0, 1] it is off the picture.
+    bool inside = p.is_array() && p.size() == 2 && p[0].is_number() && p[1].is_number() &&
+                  p[0].get<double>() >= 0 && p[0].get<double>() <= 1 && p[1].get<double>() >= 0 &&
+                  p[1].get<double>() <= 1;
+    if (!inside) {
+      return error(id, "bad-request",
+                   "Each point is [x, y] in picture coordinates, both from 0 to 1.");
+    }
+    mark.points.emplace_back(p[0].get<float>(), p[1].get<float>());
+  }
+  if (!sessions_.count(*session))
+    return error(id, "not-found", "There is no such session on this connection.");
+  if (auto failure = backend_.point(*principal_, *session, mark))
+    return error(id, failure->code, failure->message, failure->retryAfterSeconds);
+  if (!id.is_null()) send({{"type", "point"}, {"id", id}, {"ok", true}});
+}
+
+void WsProtocol::onPointer(const std::string& sessionId, const PointerEvent& event) {
+  if (closing_ || !sessions_.count(sessionId)) return;
+  json points = json::array();
+  for (const auto& [x, y] : event.mark.points)
+    points.push_back({x, y});
+  send({{"type", "event"},
+        {"event", "pointer"},
+        {"session", sessionId},
+        {"stream", event.stream},
+        {"from", {{"user", event.user}, {"display_name", event.displayName}}},
+        {"points", std::move(points)},
+        {"at_ms", event.atMs}});
 }
 
 void WsProtocol::onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) {

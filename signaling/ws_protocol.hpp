@@ -1,8 +1,9 @@
 // The JSON app protocol on /ws, apart from its transport: login (one principal per
 // connection: the same user and device may log in again to renew, anyone else is refused),
 // list, subscribe (SDP offer -> answer), trickle candidates, unsubscribe, layer (pin a layer of
-// a session's video, or "auto"), ping, and the events the relay sends (session ended, streams
-// changed, the layer a session's video is on). Every error has a code and a sentence; a
+// a session's video, or "auto"), point (a mark on the picture, for the others watching), ping,
+// and the events the relay sends (session ended, streams changed, the layer a session's video
+// is on, someone else's pointer). Every error has a code and a sentence; a
 // bad message never closes the connection unless the client is abusive (too many errors or
 // messages). Limits: sessions per connection, connections per user, messages per second.
 // Runs on its connection's strand (WebSocketSession); the transport brings the backend's
@@ -49,6 +50,7 @@ class WsProtocol {
   void onSessionEnded(const std::string& sessionId, const std::string& code,
                       const std::string& reason);
   void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned);
+  void onPointer(const std::string& sessionId, const PointerEvent& event);
   void onStreamsChanged();
   // The connection is gone: its sessions end.
   void onClosed();
@@ -70,6 +72,7 @@ class WsProtocol {
   void candidate(const nlohmann::json& id, const nlohmann::json& message);
   void unsubscribe(const nlohmann::json& id, const nlohmann::json& message);
   void layer(const nlohmann::json& id, const nlohmann::json& message);
+  void point(const nlohmann::json& id, const nlohmann::json& message);
   void abusive(const std::string& why);
 
   SignalingBackend& backend_;

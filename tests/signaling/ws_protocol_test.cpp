@@ -57,6 +57,11 @@ struct Backend : SignalingBackend {
     pins.emplace_back(id, layer);
     return std::nullopt;
   }
+  std::optional<SignalingError> point(const Principal&, const std::string& id,
+                                      const PointerMark& mark) override {
+    marks.emplace_back(id, mark);
+    return std::nullopt;
+  }
   void handleApi(ApiRequest, std::function<void(ApiResponse)> done) override { done({}); }
   std::string metricsText() override { return ""; }
   bool healthy() override { return true; }
@@ -66,6 +71,7 @@ struct Backend : SignalingBackend {
   std::vector<std::pair<std::string, std::optional<int>>> pins;
   int sessionCounter = 0;
   std::vector<bool> unseenAsked;  // SubscribeRequest::unseen of each subscribe
+  std::vector<std::pair<std::string, PointerMark>> marks;  // point() calls
 };
 
 struct Connection : WsProtocol::Transport {
@@ -222,6 +228,49 @@ TEST_F(WsProtocolTest, AViewerPinsALayerOfItsOwnSessionAndHearsWhichItGets) {
   const auto sent = connection.sent.size();
   protocol.onSessionLayer("s999", 0, 3, false);  // not this connection's: not told
   EXPECT_EQ(connection.sent.size(), sent);
+}
+
+// A mark on the picture: only on the connection's own session, only in picture coordinates
+// (0..1), at most 64 points; the others watching get it as an event naming who placed it.
+TEST_F(WsProtocolTest, APointerMarkIsCheckedAndTheOthersHearItOnTheirSession) {
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  auto session =
+      exchange({{"type", "subscribe"}, {"id", 2}, {"stream", "demo"}, {"sdp", "v=0"}})["session"]
+          .get<std::string>();
+  auto ok =
+      exchange({{"type", "point"}, {"id", 3}, {"session", session}, {"points", {{0.25, 0.75}}}});
+  EXPECT_EQ(ok["ok"], true) << ok.dump();
+  ASSERT_EQ(backend.marks.size(), 1u);
+  EXPECT_EQ(backend.marks[0].first, session);
+  EXPECT_FLOAT_EQ(backend.marks[0].second.points.at(0).first, 0.25f);
+  EXPECT_FLOAT_EQ(backend.marks[0].second.points.at(0).second, 0.75f);
+
+  json offPicture = {{0.5, 1.5}};
+  json notAPair = {{0.5}};
+  json tooMany = json::array();
+  for (int i = 0; i < 65; ++i)
+    tooMany.push_back({0.1, 0.1});
+  for (const json& points : {offPicture, notAPair, tooMany, json::array(), json("0.5,0.5")}) {
+    auto refused =
+        exchange({{"type", "point"}, {"id", 4}, {"session", session}, {"points", points}});
+    EXPECT_EQ(refused["code"], "bad-request") << points.dump();
+  }
+  auto notMine =
+      exchange({{"type", "point"}, {"id", 5}, {"session", "s999"}, {"points", {{0, 0}}}});
+  EXPECT_EQ(notMine["code"], "not-found");
+  EXPECT_EQ(backend.marks.size(), 1u) << "a refused mark reached the backend";
+
+  PointerEvent event{"demo", "bob", "Dr Bob Ray", {{{0.5f, 0.25f}, {0.75f, 0.5f}}}, 1234};
+  protocol.onPointer(session, event);
+  auto heard = connection.sent.back();
+  EXPECT_EQ(heard["event"], "pointer");
+  EXPECT_EQ(heard["session"], session);
+  EXPECT_EQ(heard["from"]["display_name"], "Dr Bob Ray");
+  EXPECT_EQ(heard["points"], json({{0.5, 0.25}, {0.75, 0.5}}));
+  EXPECT_EQ(heard["at_ms"], 1234);
+  size_t before = connection.sent.size();
+  protocol.onPointer("s999", event);  // not a session of this connection
+  EXPECT_EQ(connection.sent.size(), before);
 }
 
 }  // namespace

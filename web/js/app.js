@@ -3,6 +3,7 @@
 import { Credentials } from './credentials.js';
 import { SignalingClient } from './signaling_client.js';
 import { Player } from './player.js';
+import { PointerLayer } from './pointer.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -14,8 +15,13 @@ const credentials = new Credentials();
 let statsTimer = null;
 const streamStates = new Map();  // name -> source state, from the last list
 
+// A tap on the picture shows the others watching where we mean (not while watching unseen).
+const pointer = new PointerLayer($('video'), $('marks'), (points) => {
+  if (player.session) signaling.send('point', { session: player.session, points });
+});
+
 // Exposed for diagnostics and the browser tests (read-only use).
-window.medrelay = { signaling, player, credentials };
+window.medrelay = { signaling, player, credentials, pointer };
 
 function show(section) {
   for (const id of ['signin', 'streams', 'player']) $(id).hidden = id !== section;
@@ -135,6 +141,7 @@ function showLayer(layer) {
 }
 
 function watch(name) {
+  pointer.clear();
   $('sound').hidden = true;
   showLayer(null);
   setSound(false);
@@ -168,6 +175,9 @@ signaling.addEventListener('open', () => { status('Connected'); login(); });
 signaling.addEventListener('close', () => status('Reconnecting to the server…'));
 signaling.addEventListener('session-ended', (e) => player.sessionEnded(e.detail));
 signaling.addEventListener('layer', (e) => player.layerChanged(e.detail));
+signaling.addEventListener('pointer', (e) => {
+  if (e.detail.session === player.session) pointer.received(e.detail);
+});
 player.addEventListener('layer', (e) => showLayer(e.detail));
 $('quality').addEventListener('change', () => {
   const value = $('quality').value;
