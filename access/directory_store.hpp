@@ -11,6 +11,7 @@
 #include <string>
 
 #include "access/audit_store.hpp"
+#include "access/consult_threads.hpp"
 #include "access/credential_store.hpp"
 #include "access/directory_records.hpp"
 #include "access/directory_snapshots.hpp"
@@ -22,14 +23,16 @@ class DirectoryStore : public DirectoryRecords,
                        public CredentialStore,
                        public SignInSessions,
                        public DirectorySnapshots,
-                       public AuditStore {
+                       public AuditStore,
+                       public ConsultThreads {
  public:
   ~DirectoryStore() override = default;
 };
 
 // Opens (creating and migrating) `<dataDir>/medrelay.db`, with the audit key
-// `<dataDir>/audit-key` (created on first start; StoreError "storage" when it is missing but
-// the log was keyed with it). Thread-safe: one connection guarded by one mutex.
+// `<dataDir>/audit-key` and the consult threads' key `<dataDir>/thread-key` (each created on
+// first start; StoreError "storage" when one is missing but the log was keyed with it, or
+// messages were stored with it). Thread-safe: one connection guarded by one mutex.
 std::unique_ptr<DirectoryStore> openSqliteDirectoryStore(const std::string& dataDir);
 
 }  // namespace medrelay::access

@@ -1,5 +1,6 @@
 #include "access/schema.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -178,14 +179,29 @@ DROP TABLE user_permissions;
 ALTER TABLE user_permissions_v7 RENAME TO user_permissions;
 )sql";
 
+// Consult threads: each message encrypted (AES-256-GCM, the key in DATA_DIR/thread-key, not
+// here), its author by name like the audit log's actors. A removed stream takes its thread with
+// it: removeStream is a plain DELETE and every connection enables foreign keys (sqlite_database).
+constexpr const char* kVersion8 = R"sql(
+CREATE TABLE thread_messages (
+  id INTEGER PRIMARY KEY,
+  stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+  author TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  nonce BLOB NOT NULL,
+  ciphertext BLOB NOT NULL
+);
+CREATE INDEX thread_messages_by_stream ON thread_messages (stream_id, id);
+)sql";
+
 constexpr std::array kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4,
-                                    kVersion5, kVersion6, kVersion7};
+                                    kVersion5, kVersion6, kVersion7, kVersion8};
 // PRAGMA takes no bound parameter: the statement that records each version is a constant too
 // (no SQL is built from strings).
 constexpr std::array kSetVersion = {"PRAGMA user_version = 1", "PRAGMA user_version = 2",
                                     "PRAGMA user_version = 3", "PRAGMA user_version = 4",
                                     "PRAGMA user_version = 5", "PRAGMA user_version = 6",
-                                    "PRAGMA user_version = 7"};
+                                    "PRAGMA user_version = 7", "PRAGMA user_version = 8"};
 static_assert(kSetVersion.size() == kMigrations.size(), "one version statement per migration");
 
 int userVersion(Database& db) {
@@ -201,6 +217,13 @@ int latestSchemaVersion() {
 }
 
 int migrateSchema(Database& db) {
+  return migrateSchema(db, latestSchemaVersion());
+}
+
+int migrateSchema(Database& db, int targetVersion) {
+  if (targetVersion < 1 || targetVersion > latestSchemaVersion()) {
+    throw StoreError("invalid", "there is no schema version " + std::to_string(targetVersion));
+  }
   Transaction transaction(db);  // holds the write lock: two processes never migrate at once
   int version = userVersion(db);
   if (version > latestSchemaVersion()) {
@@ -208,12 +231,12 @@ int migrateSchema(Database& db) {
                                     ", newer than this MedRelay (" +
                                     std::to_string(latestSchemaVersion()) + ")");
   }
-  for (int next = version; next < latestSchemaVersion(); ++next) {
+  for (int next = version; next < targetVersion; ++next) {
     db.execute(kMigrations[static_cast<size_t>(next)]);
     db.execute(kSetVersion[static_cast<size_t>(next)]);
   }
   transaction.commit();
-  return latestSchemaVersion();
+  return std::max(version, targetVersion);
 }
 
 }  // namespace medrelay::access

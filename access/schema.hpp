@@ -9,6 +9,10 @@ namespace medrelay::access {
 // Brings `db` to the newest schema version. Returns the version reached. Throws StoreError if
 // the database is newer than this binary (downgrade) or a migration fails (nothing applied).
 int migrateSchema(Database& db);
+// Brings `db` to `targetVersion` at most (1..latestSchemaVersion(), else StoreError "invalid"):
+// what a database written by an older MedRelay looks like, for migration tests. Returns the
+// version the database has then (higher when it was already newer).
+int migrateSchema(Database& db, int targetVersion);
 
 int latestSchemaVersion();
 

@@ -105,6 +105,15 @@ Statement& Statement::bindNull(int index) {
   return *this;
 }
 
+Statement& Statement::bindBlob(int index, std::string_view bytes) {
+  // A null pointer would bind NULL: an empty blob is a zero-length blob.
+  int rc = bytes.empty() ? sqlite3_bind_zeroblob(statement_, index, 0)
+                         : sqlite3_bind_blob64(statement_, index, bytes.data(), bytes.size(),
+                                               SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(db_, rc, "bind");
+  return *this;
+}
+
 Statement& Statement::bind(int index, const std::optional<int64_t>& value) {
   return value ? bind(index, *value) : bindNull(index);
 }
@@ -134,6 +143,14 @@ int64_t Statement::integer(int column) const {
 std::string Statement::text(int column) const {
   auto* bytes = sqlite3_column_text(statement_, column);
   return bytes ? std::string(reinterpret_cast<const char*>(bytes),
+                             static_cast<size_t>(sqlite3_column_bytes(statement_, column)))
+               : std::string();
+}
+
+std::string Statement::blob(int column) const {
+  // sqlite3_column_bytes after sqlite3_column_blob, as SQLite asks (the size is then the blob's).
+  const void* bytes = sqlite3_column_blob(statement_, column);
+  return bytes ? std::string(static_cast<const char*>(bytes),
                              static_cast<size_t>(sqlite3_column_bytes(statement_, column)))
                : std::string();
 }

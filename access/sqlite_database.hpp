@@ -62,6 +62,8 @@ class Statement {
   Statement& bind(int index, std::string_view value);
   Statement& bindNull(int index);
   Statement& bind(int index, const std::optional<int64_t>& value);
+  // Bytes as a BLOB (a TEXT binding would claim they are UTF-8).
+  Statement& bindBlob(int index, std::string_view bytes);
 
   bool step();  // true while a row is available; throws on error (constraint -> "conflict")
   void run();   // step() to completion
@@ -69,6 +71,7 @@ class Statement {
 
   int64_t integer(int column) const;
   std::string text(int column) const;
+  std::string blob(int column) const;  // a BLOB's bytes (TEXT converts as it is stored)
   bool isNull(int column) const;
 
  private:

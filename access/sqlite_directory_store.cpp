@@ -1,6 +1,7 @@
 // DirectoryStore on SQLite, composed of its parts (records, credentials, sign-in sessions,
-// snapshots, audit), each over one shared connection guarded by one mutex (the server calls it
-// from the signaling thread and the directory watcher; the admin CLI from its only thread).
+// snapshots, audit, consult threads), each over one shared connection guarded by one mutex (the
+// server calls it from the signaling thread and the directory watcher; the admin CLI from its only
+// thread).
 #include "access/directory_store.hpp"
 #include "access/sqlite_store_state.hpp"
 
@@ -16,7 +17,8 @@ class SqliteDirectoryStore final : public DirectoryStore {
         credentials_(makeSqliteCredentials(state_)),
         sessions_(makeSqliteSignInSessions(state_)),
         snapshots_(makeSqliteSnapshot(state_)),
-        audit_(makeSqliteAuditStore(state_)) {}
+        audit_(makeSqliteAuditStore(state_)),
+        threads_(makeSqliteConsultThreads(state_, dataDir)) {}
 
   // DirectoryRecords
   void addTenant(const std::string& actor, const std::string& name) override {
@@ -173,6 +175,16 @@ class SqliteDirectoryStore final : public DirectoryStore {
     return audit_->queryAudit(query);
   }
 
+  // ConsultThreads
+  ThreadMessage postThreadMessage(const std::string& author, const std::string& stream,
+                                  const std::string& text, int64_t nowMs) override {
+    return threads_->postThreadMessage(author, stream, text, nowMs);
+  }
+  std::vector<ThreadMessage> readThread(const std::string& stream, int64_t beforeId,
+                                        size_t limit) override {
+    return threads_->readThread(stream, beforeId, limit);
+  }
+
  private:
   SqliteStoreState state_;  // before the parts: they hold references to it
   std::unique_ptr<DirectoryRecords> records_;
@@ -180,6 +192,7 @@ class SqliteDirectoryStore final : public DirectoryStore {
   std::unique_ptr<SignInSessions> sessions_;
   std::unique_ptr<DirectorySnapshots> snapshots_;
   std::unique_ptr<AuditStore> audit_;
+  std::unique_ptr<ConsultThreads> threads_;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "access/audit_log.hpp"
 #include "access/audit_store.hpp"
+#include "access/consult_threads.hpp"
 #include "access/credential_store.hpp"
 #include "access/directory_records.hpp"
 #include "access/directory_snapshots.hpp"
@@ -67,5 +68,9 @@ std::unique_ptr<CredentialStore> makeSqliteCredentials(SqliteStoreState& state);
 std::unique_ptr<SignInSessions> makeSqliteSignInSessions(SqliteStoreState& state);
 std::unique_ptr<DirectorySnapshots> makeSqliteSnapshot(SqliteStoreState& state);
 std::unique_ptr<AuditStore> makeSqliteAuditStore(SqliteStoreState& state);
+// Reads `<dataDir>/thread-key`, or makes it when no message is stored yet (StoreError "storage"
+// when messages are stored but the key is missing).
+std::unique_ptr<ConsultThreads> makeSqliteConsultThreads(SqliteStoreState& state,
+                                                         const std::string& dataDir);
 
 }  // namespace medrelay::access

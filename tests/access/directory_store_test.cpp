@@ -59,8 +59,11 @@ TEST(Schema, FreshDatabaseMigratesToTheLatestVersionOnceAndRefusesNewer) {
   auto file = dir.path / "x.db";
   {
     Database db(file);
+    EXPECT_EQ(latestSchemaVersion(), 8);
     EXPECT_EQ(migrateSchema(db), latestSchemaVersion());
     EXPECT_EQ(migrateSchema(db), latestSchemaVersion());  // idempotent
+    EXPECT_EQ(migrateSchema(db, 3), latestSchemaVersion()) << "never migrates down";
+    EXPECT_EQ(codeOf([&] { migrateSchema(db, latestSchemaVersion() + 1); }), "invalid");
     auto fk = db.prepare("PRAGMA foreign_keys");
     fk.step();
     EXPECT_EQ(fk.integer(0), 1);
@@ -79,14 +82,15 @@ TEST(Schema, FreshDatabaseMigratesToTheLatestVersionOnceAndRefusesNewer) {
 TEST(Schema, TheVersion7RebuildKeepsThePermissionsGranted) {
   TempDir dir;
   Database db(dir.path / "x.db");
-  migrateSchema(db);
+  EXPECT_EQ(migrateSchema(db, 6), 6);  // as a database from before this version was
   db.execute("INSERT INTO tenants (id, name, created_at) VALUES (1, 'north', 0)");
   db.execute(
       "INSERT INTO users (id, tenant_id, name, status, created_at) "
       "VALUES (5, 1, 'alice', 'active', 0)");
   db.execute("INSERT INTO user_permissions VALUES (5, 'view-live'), (5, 'publish')");
-  db.execute("PRAGMA user_version = 6");  // as a database from before this version was
-  EXPECT_EQ(migrateSchema(db), 7);
+  EXPECT_ANY_THROW(db.execute("INSERT INTO user_permissions VALUES (5, 'watch-unseen')"))
+      << "version 6 does not know watch-unseen yet";
+  EXPECT_EQ(migrateSchema(db, 7), 7);
   auto rows = db.prepare("SELECT permission FROM user_permissions ORDER BY permission");
   std::vector<std::string> kept;
   while (rows.step())
