@@ -14,6 +14,7 @@
 #include "access/turn_credentials.hpp"
 #include "app/api_service.hpp"
 #include "app/audit_head_reporter.hpp"
+#include "app/consult_thread_service.hpp"
 #include "app/dicom_gateway.hpp"
 #include "app/dicom_metrics.hpp"
 #include "app/dicom_release.hpp"
@@ -293,6 +294,9 @@ int runServe(const ServeOptions& options) {
     webhookFeed = std::make_unique<WebhookFeed>(streams, *store, *webhooks,
                                                 options.dataDir / "webhook-streams.json");
   }
+  ConsultThreadService threads(*store, authorizer);
+  service.setConsultThreads(&threads);
+  service.addMetricsSource([&threads] { return threads.metricsText(); });
   ApiService api(*store, authorizer, tokens, service, options.dataDir / "dicom");
   service.setApiHandler(
       [&api](auto request, auto done) { api.handle(std::move(request), std::move(done)); });

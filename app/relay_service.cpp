@@ -6,6 +6,7 @@
 #include <future>
 #include <tuple>
 
+#include "app/consult_thread_service.hpp"
 #include "app/stream_metrics.hpp"
 #include "common/burst_log.hpp"
 #include "common/clock.hpp"
@@ -430,18 +431,46 @@ std::optional<signaling::SignalingError> RelayService::point(const signaling::Pr
   if (auto person = authorizer_.person(principal.userName); person && !person->displayName.empty())
     event.displayName = person->displayName;
   // Everyone else watching this stream (by the stream object: a removed stream's leftover
-  // viewers are not those of a new one with the same name). Observers are called outside the
-  // table's lock.
-  std::vector<std::pair<std::string, std::weak_ptr<signaling::SessionObserver>>> others;
-  sessions_.forEach([&](const Session& other) {
-    if (&other != session.get() && &other.stream() == &session->stream())
-      others.emplace_back(other.id(), other.observer());
+  // viewers are not those of a new one with the same name).
+  auto others = observersOf([&](const Session& other) {
+    return &other != session.get() && &other.stream() == &session->stream();
   });
   for (const auto& [id, weak] : others) {
     if (auto observer = weak.lock()) observer->onPointer(id, event);
   }
   ++pointerMarksForwarded_;
   return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::weak_ptr<signaling::SessionObserver>>>
+RelayService::observersOf(const std::function<bool(const Session&)>& include) const {
+  std::vector<std::pair<std::string, std::weak_ptr<signaling::SessionObserver>>> out;
+  sessions_.forEach([&](const Session& session) {
+    if (include(session)) out.emplace_back(session.id(), session.observer());
+  });
+  return out;
+}
+
+signaling::Outcome<std::vector<signaling::ThreadMessageInfo>> RelayService::readThread(
+    const signaling::Principal& principal, const std::string& stream, int64_t beforeId,
+    size_t limit) {
+  if (!threads_) return error(501, "not-supported", "This relay keeps no consult threads.");
+  return threads_->read(principal, stream, beforeId, limit);
+}
+
+signaling::Outcome<signaling::ThreadMessageInfo> RelayService::postToThread(
+    const signaling::Principal& principal, const std::string& stream, const std::string& text) {
+  if (!threads_) return error(501, "not-supported", "This relay keeps no consult threads.");
+  auto outcome = threads_->post(principal, stream, text);
+  if (auto* posted = std::get_if<signaling::ThreadMessageInfo>(&outcome)) {
+    // Live to every session watching the stream (the thread is the stream name's); the
+    // poster's own page has the reply too and ignores the repeat.
+    for (const auto& [id, weak] :
+         observersOf([&](const Session& s) { return s.stream().name() == stream; })) {
+      if (auto observer = weak.lock()) observer->onThreadMessage(id, *posted);
+    }
+  }
+  return outcome;
 }
 
 std::optional<signaling::SignalingError> RelayService::pinLayer(

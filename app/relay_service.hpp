@@ -26,6 +26,8 @@
 
 namespace medrelay::app {
 
+class ConsultThreadService;
+
 class RelayService final : public signaling::SignalingBackend {
  public:
   RelayService(const access::TokenAuthority& tokens, access::Authorizer& authorizer,
@@ -53,6 +55,15 @@ class RelayService final : public signaling::SignalingBackend {
   std::optional<signaling::SignalingError> point(const signaling::Principal&,
                                                  const std::string& sessionId,
                                                  const signaling::PointerMark& mark) override;
+  signaling::Outcome<std::vector<signaling::ThreadMessageInfo>> readThread(
+      const signaling::Principal&, const std::string& stream, int64_t beforeId,
+      size_t limit) override;
+  signaling::Outcome<signaling::ThreadMessageInfo> postToThread(const signaling::Principal&,
+                                                                const std::string& stream,
+                                                                const std::string& text) override;
+  // Where consult threads are kept (set once at start, before the signaling server runs; none:
+  // the relay keeps no threads).
+  void setConsultThreads(ConsultThreadService* threads) { threads_ = threads; }
   void publish(const signaling::Principal& principal, const std::string& stream,
                const std::string& offerSdp,
                std::function<void(signaling::Outcome<signaling::SessionAnswer>)> done) override;
@@ -115,6 +126,11 @@ class RelayService final : public signaling::SignalingBackend {
   MediaSessionTable<Session> sessions_;
   std::mutex mutex_;  // guards metricsSources_
   PublishService* publishing_ = nullptr;
+  ConsultThreadService* threads_ = nullptr;
+  // The viewer sessions `include` picks, with their observers (copied under the table's lock,
+  // called outside it).
+  std::vector<std::pair<std::string, std::weak_ptr<signaling::SessionObserver>>> observersOf(
+      const std::function<bool(const Session&)>& include) const;
   IceServerDirectory iceServers_;
   std::atomic<uint64_t> subscribesGranted_{0}, subscribesDenied_{0};
   std::atomic<uint64_t> pointerMarksForwarded_{0}, pointerMarksRefused_{0};

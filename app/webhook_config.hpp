@@ -21,8 +21,8 @@
 namespace medrelay::app {
 
 // The events the relay sends. A name outside this list in `events` is a typo and refused.
-inline constexpr std::string_view kWebhookEventTypes[] = {"stream.live", "stream.down",
-                                                          "stream.shared", "stream.unshared"};
+inline constexpr std::string_view kWebhookEventTypes[] = {
+    "stream.live", "stream.down", "stream.shared", "stream.unshared", "thread.message"};
 
 struct WebhookUrl {
   bool tls = true;     // https (http only to a loopback address)

@@ -40,6 +40,16 @@ std::string qualifiedGroup(const std::string& group, const access::StreamRecord*
 }  // namespace
 
 std::optional<WebhookEvent> webhookEventOf(const access::AuditRecord& record) {
+  if (record.action == "thread.message") {
+    // Who wrote on which stream's thread, and the message's id; never its text (it may be
+    // clinical): a receiver that may read the thread fetches it with a credential of its own.
+    auto stream = streamOf(record.target);
+    if (record.outcome != "success" || stream.empty()) return std::nullopt;
+    nlohmann::json data = {{"stream", stream}, {"by", record.actor}};
+    if (record.details.contains("message") && record.details["message"].is_number_integer())
+      data["message"] = record.details["message"];
+    return makeWebhookEvent("thread.message", std::move(data), record.atMs);
+  }
   bool shared = record.action == "stream.share";
   if (!shared && record.action != "stream.unshare") return std::nullopt;
   // A share that changed nothing (it was there already) is no news.
@@ -125,7 +135,10 @@ void WebhookFeed::readAudit() {
     for (const auto& s : *streams)
       if (s.name == event->data["stream"]) stream = &s;
     if (stream) event->data["facility"] = stream->tenant;
-    event->data["group"] = qualifiedGroup(event->data["group"].get<std::string>(), stream, *groups);
+    if (event->data.contains("group")) {
+      event->data["group"] =
+          qualifiedGroup(event->data["group"].get<std::string>(), stream, *groups);
+    }
     sender_.send(*event);
   }
 }

@@ -23,8 +23,8 @@
 
 namespace medrelay::app {
 
-// The event an audit record makes (stream.shared, stream.unshared), if any; `data` still names
-// the group as the record does (its plain name).
+// The event an audit record makes (stream.shared, stream.unshared, thread.message), if any;
+// `data` still names the group as the record does (its plain name).
 std::optional<WebhookEvent> webhookEventOf(const access::AuditRecord& record);
 
 class WebhookFeed {

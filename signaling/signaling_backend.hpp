@@ -89,6 +89,16 @@ struct PointerEvent {
   int64_t atMs = 0;  // when the relay took it (Unix ms)
 };
 
+// A message of a stream's consult thread, as clients see it.
+struct ThreadMessageInfo {
+  int64_t id = 0;  // increasing: pages of the thread go by it
+  std::string stream;
+  std::string user, displayName;  // who wrote it
+  int64_t atMs = 0;               // when the relay stored it (Unix ms)
+  std::string text;               // "" when it cannot be read (see readable)
+  bool readable = true;           // false: damaged, or stored under another key
+};
+
 // A STUN or TURN server a client may use to reach the relay (RFC 8489/8656 URIs, RFC 7064/7065):
 // what a WHIP/WHEP answer's Link headers and GET /api/v1/ice-servers carry. For TURN, a
 // credential of the caller's own (see access/turn_credentials.hpp).
@@ -136,6 +146,10 @@ class SessionObserver {
   virtual void onPointer(const std::string& sessionId, const PointerEvent& event) {
     (void)sessionId, (void)event;
   }
+  // A message was posted to the consult thread of the session's stream. Any thread.
+  virtual void onThreadMessage(const std::string& sessionId, const ThreadMessageInfo& message) {
+    (void)sessionId, (void)message;
+  }
 };
 
 class SignalingBackend {
@@ -179,6 +193,21 @@ class SignalingBackend {
                                               const PointerMark& mark) {
     (void)sessionId, (void)mark;
     return SignalingError{501, "not-supported", "This relay does not share pointers."};
+  }
+  // The consult thread of a stream, for those who may watch it: newest first, messages before
+  // `beforeId` (0: from the newest), at most `limit`. Audited.
+  virtual Outcome<std::vector<ThreadMessageInfo>> readThread(const Principal&,
+                                                             const std::string& stream,
+                                                             int64_t beforeId, size_t limit) {
+    (void)stream, (void)beforeId, (void)limit;
+    return SignalingError{501, "not-supported", "This relay keeps no consult threads."};
+  }
+  // Posts `text` to the stream's thread (stored, audited without its text); those watching the
+  // stream hear of it through SessionObserver::onThreadMessage.
+  virtual Outcome<ThreadMessageInfo> postToThread(const Principal&, const std::string& stream,
+                                                  const std::string& text) {
+    (void)stream, (void)text;
+    return SignalingError{501, "not-supported", "This relay keeps no consult threads."};
   }
   // `done` is called exactly once, from any thread (the backend may run slow work, such as
   // password hashing, off the signaling threads).

@@ -118,6 +118,13 @@ void WebSocketSession::onPointer(const std::string& sessionId, const PointerEven
   });
 }
 
+void WebSocketSession::onThreadMessage(const std::string& sessionId,
+                                       const ThreadMessageInfo& message) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), sessionId, message] {
+    self->protocol_.onThreadMessage(sessionId, message);
+  });
+}
+
 void WebSocketSession::notifyStreamsChanged() {
   net::post(ws_.get_executor(),
             [self = shared_from_this()] { self->protocol_.onStreamsChanged(); });

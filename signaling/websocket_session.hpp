@@ -36,6 +36,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>,
                       const std::string& reason) override;
   void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) override;
   void onPointer(const std::string& sessionId, const PointerEvent& event) override;
+  void onThreadMessage(const std::string& sessionId, const ThreadMessageInfo& message) override;
   void notifyStreamsChanged();  // any thread
 
  private:

@@ -20,6 +20,17 @@ std::optional<std::string> stringField(const json& m, const char* key, size_t ma
   return value;
 }
 
+json threadMessageJson(const ThreadMessageInfo& m) {
+  json out = {{"id", m.id},      {"stream", m.stream},
+              {"user", m.user},  {"display_name", m.displayName},
+              {"at_ms", m.atMs}, {"text", m.text}};
+  if (!m.readable) out["unreadable"] = true;
+  return out;
+}
+
+// A consult-thread message: at most this many bytes (the store checks the text itself).
+constexpr size_t kMaxThreadTextBytes = 2000;
+
 }  // namespace
 
 WsProtocol::WsProtocol(SignalingBackend& backend, ConnectionLimits& connections,
@@ -91,8 +102,8 @@ void WsProtocol::onMessage(std::string_view text) {
   if (!type) return error(id, "bad-request", "The message has no \"type\".");
   if (*type == "ping") return send({{"type", "pong"}, {"id", id}});
   if (*type == "login") return login(id, message);
-  static const std::set<std::string, std::less<>> known = {"list",        "subscribe", "candidate",
-                                                           "unsubscribe", "layer",     "point"};
+  static const std::set<std::string, std::less<>> known = {
+      "list", "subscribe", "candidate", "unsubscribe", "layer", "point", "thread", "say"};
   if (!known.count(*type)) {
     return error(id, "unknown-type", "Unknown message type \"" + *type + "\".");
   }
@@ -103,6 +114,8 @@ void WsProtocol::onMessage(std::string_view text) {
   if (*type == "unsubscribe") return unsubscribe(id, message);
   if (*type == "layer") return layer(id, message);
   if (*type == "point") return point(id, message);
+  if (*type == "thread") return thread(id, message);
+  if (*type == "say") return say(id, message);
 }
 
 void WsProtocol::login(const json& id, const json& message) {
@@ -286,6 +299,58 @@ void WsProtocol::onPointer(const std::string& sessionId, const PointerEvent& eve
         {"from", {{"user", event.user}, {"display_name", event.displayName}}},
         {"points", std::move(points)},
         {"at_ms", event.atMs}});
+}
+
+// {"type":"thread","stream":S,"before":ID,"limit":N}: a page of the stream's consult thread,
+// newest first ("before" 0 or absent: from the newest).
+void WsProtocol::thread(const json& id, const json& message) {
+  auto stream = stringField(message, "stream", 64);
+  if (!stream || !validStreamName(*stream))
+    return error(id, "bad-request", "thread needs a \"stream\" name.");
+  int64_t before = 0;
+  size_t limit = 50;
+  if (message.contains("before")) {
+    if (!message["before"].is_number_integer() || message["before"].get<int64_t>() < 0)
+      return error(id, "bad-request", "\"before\" must be a message id.");
+    before = message["before"].get<int64_t>();
+  }
+  if (message.contains("limit")) {
+    if (!message["limit"].is_number_integer() || message["limit"].get<int64_t>() < 1 ||
+        message["limit"].get<int64_t>() > 100)
+      return error(id, "bad-request", "\"limit\" must be from 1 to 100.");
+    limit = message["limit"].get<size_t>();
+  }
+  auto outcome = backend_.readThread(*principal_, *stream, before, limit);
+  if (auto* failure = std::get_if<SignalingError>(&outcome))
+    return error(id, failure->code, failure->message, failure->retryAfterSeconds);
+  json messages = json::array();
+  for (const auto& m : std::get<std::vector<ThreadMessageInfo>>(outcome))
+    messages.push_back(threadMessageJson(m));
+  send({{"type", "thread"}, {"id", id}, {"stream", *stream}, {"messages", std::move(messages)}});
+}
+
+// {"type":"say","stream":S,"text":T}: posts to the stream's consult thread.
+void WsProtocol::say(const json& id, const json& message) {
+  auto stream = stringField(message, "stream", 64);
+  if (!stream || !validStreamName(*stream))
+    return error(id, "bad-request", "say needs a \"stream\" name.");
+  auto text = stringField(message, "text", kMaxThreadTextBytes);
+  if (!text || text->empty())
+    return error(id, "bad-request", "say needs a \"text\" of 1 to 2000 bytes.");
+  auto outcome = backend_.postToThread(*principal_, *stream, *text);
+  if (auto* failure = std::get_if<SignalingError>(&outcome))
+    return error(id, failure->code, failure->message, failure->retryAfterSeconds);
+  send({{"type", "say"},
+        {"id", id},
+        {"message", threadMessageJson(std::get<ThreadMessageInfo>(outcome))}});
+}
+
+void WsProtocol::onThreadMessage(const std::string& sessionId, const ThreadMessageInfo& message) {
+  if (closing_ || !sessions_.count(sessionId)) return;
+  send({{"type", "event"},
+        {"event", "thread-message"},
+        {"session", sessionId},
+        {"message", threadMessageJson(message)}});
 }
 
 void WsProtocol::onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned) {

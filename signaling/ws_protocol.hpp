@@ -1,9 +1,10 @@
 // The JSON app protocol on /ws, apart from its transport: login (one principal per
 // connection: the same user and device may log in again to renew, anyone else is refused),
 // list, subscribe (SDP offer -> answer), trickle candidates, unsubscribe, layer (pin a layer of
-// a session's video, or "auto"), point (a mark on the picture, for the others watching), ping,
-// and the events the relay sends (session ended, streams changed, the layer a session's video
-// is on, someone else's pointer). Every error has a code and a sentence; a
+// a session's video, or "auto"), point (a mark on the picture, for the others watching),
+// thread (read a page of a stream's consult thread) and say (post to it), ping, and the events
+// the relay sends (session ended, streams changed, the layer a session's video is on, someone
+// else's pointer, a new thread message). Every error has a code and a sentence; a
 // bad message never closes the connection unless the client is abusive (too many errors or
 // messages). Limits: sessions per connection, connections per user, messages per second.
 // Runs on its connection's strand (WebSocketSession); the transport brings the backend's
@@ -51,6 +52,7 @@ class WsProtocol {
                       const std::string& reason);
   void onSessionLayer(const std::string& sessionId, int layer, int layers, bool pinned);
   void onPointer(const std::string& sessionId, const PointerEvent& event);
+  void onThreadMessage(const std::string& sessionId, const ThreadMessageInfo& message);
   void onStreamsChanged();
   // The connection is gone: its sessions end.
   void onClosed();
@@ -73,6 +75,8 @@ class WsProtocol {
   void unsubscribe(const nlohmann::json& id, const nlohmann::json& message);
   void layer(const nlohmann::json& id, const nlohmann::json& message);
   void point(const nlohmann::json& id, const nlohmann::json& message);
+  void thread(const nlohmann::json& id, const nlohmann::json& message);
+  void say(const nlohmann::json& id, const nlohmann::json& message);
   void abusive(const std::string& why);
 
   SignalingBackend& backend_;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/utf8.hpp"
 #include "relay/webrtc/sdp_message.hpp"
 #include "relay/webrtc/sdp_validation.hpp"
 
@@ -18,33 +19,6 @@ std::optional<uint8_t> parsePayloadType(std::string_view text) {
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value > 127) return std::nullopt;
   return static_cast<uint8_t>(value);
-}
-
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing beyond U+10FFFF).
-bool validUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    size_t extra = c < 0x80           ? 0
-                   : (c >> 5) == 0x6  ? 1
-                   : (c >> 4) == 0xE  ? 2
-                   : (c >> 3) == 0x1E ? 3
-                                      : 9;
-    if (extra == 9 || c == 0xC0 || c == 0xC1 || c > 0xF4 ||
-        i + extra >= text.size() + (extra ? 0 : 1))
-      return false;
-    for (size_t k = 1; k <= extra; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
-    if (extra == 2) {
-      const auto c1 = static_cast<unsigned char>(text[i + 1]);
-      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return false;
-    } else if (extra == 3) {
-      const auto c1 = static_cast<unsigned char>(text[i + 1]);
-      if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) return false;
-    }
-    i += 1 + extra;
-  }
-  return true;
 }
 
 // Splits "96 VP8/90000" at the first space into ("96", "VP8/90000").

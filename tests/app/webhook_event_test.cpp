@@ -58,5 +58,19 @@ TEST(WebhookEventTest, SharesAndUnsharesInTheAuditChainBecomeEvents) {
   EXPECT_FALSE(webhookEventOf(other));
 }
 
+TEST(WebhookEventTest, AThreadMessageBecomesAnEventWithoutItsText) {
+  auto posted = webhookEventOf(record("thread.message", {{"message", 42}, {"bytes", 17}}));
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->type, "thread.message");
+  EXPECT_EQ(posted->data["stream"], "ct-sweep");
+  EXPECT_EQ(posted->data["by"], "user:alice");
+  EXPECT_EQ(posted->data["message"], 42);
+  EXPECT_FALSE(posted->data.contains("bytes"));
+  EXPECT_FALSE(posted->data.contains("text"));
+  auto refused = record("thread.message", {{"reason", "not-shared"}});
+  refused.outcome = "denied";
+  EXPECT_FALSE(webhookEventOf(refused)) << "a refused post is no news";
+}
+
 }  // namespace
 }  // namespace medrelay::app

@@ -6,7 +6,10 @@
 //  - the pointer: the colleague taps spots of the picture and the clinician sees marks on the
 //    same spots of the picture (not of the screen: the two letterbox differently); the
 //    clinician's stroke reaches the colleague; the taps are audited in aggregate. Reports the
-//    pointer delay (tap sent to mark shown, one clock: both pages run in one browser).
+//    pointer delay (tap sent to mark shown, one clock: both pages run in one browser);
+//  - the thread: the colleague's message reaches the clinician live and is there after a reload;
+//    the audit trail has the message but not its text; removed from the group, the colleague
+//    loses the video and the thread.
 import assert from 'node:assert/strict';
 import { admin, inboundVideo, waitFor, runBrowserTest } from './lib/harness.mjs';
 
@@ -100,7 +103,28 @@ await runBrowserTest(async ({ server, browser }) => {
   assert.ok(Math.abs(stroke.points[0][0] - 0.2) < 0.01 && Math.abs(end[0] - 0.6) < 0.01 &&
     Math.abs(end[1] - 0.4) < 0.01, JSON.stringify(stroke.points));
 
-  await colleague.close();
+  // The thread: the colleague writes; the clinician reads it live, and again after a reload.
+  const NOTE = 'CT: no bleed. Thrombectomy, go.';
+  const threadText = (page) => page.textContent('#thread-messages');
+  await colleague.fill('#thread-text', NOTE);
+  await colleague.click('#thread-form button');
+  const live = await waitFor(() => threadText(clinician), (t) => t.includes(NOTE), 10000,
+    'the colleague\'s message on the clinician\'s page');
+  assert.ok(live.includes('Dr Eve'), live);
+  assert.equal(await clinician.evaluate(() => document.querySelectorAll('#thread-messages img').length), 0,
+    'an author name became markup');
+  await clinician.reload();
+  await waitFor(() => threadText(clinician), (t) => t.includes(NOTE), 60000,
+    'the message after the clinician reloads');
+
+  // Removed from the group, the colleague loses the video and the thread at once.
+  admin(server.dataDir, 'group', 'member', 'remove', 'demo/demo', 'eve');
+  await waitFor(() => colleague.evaluate(() => document.getElementById('thread').hidden), (h) => h, 10000,
+    'the thread to close on the colleague\'s page');
+  const refused = await colleague.evaluate(() => window.medrelay.signaling.request('thread', { stream: 'demo' })
+    .then(() => 'read', (e) => e.code));
+  assert.notEqual(refused, 'read', 'a removed member still reads the thread');
+  console.log(`thread read after removal: ${refused}`);
   const after = await waitFor(() => watchers(clinician), (t) => !t.includes('Dr Eve'), 90000,
     'the colleague to leave the watchers line');
   console.log(`after the colleague left: "${after}"`);
@@ -108,7 +132,10 @@ await runBrowserTest(async ({ server, browser }) => {
   const record = await waitFor(() => {
     const trail = admin(server.dataDir, 'audit', 'export', '--stream', 'demo').trim().split('\n');
     return trail.map((line) => JSON.parse(line)).find((r) => r.action === 'unsubscribe' &&
-      r.actor === 'user:eve');
+      r.actor === 'user:eve' && r.outcome === 'revoked');
   }, (r) => r, 30000, 'the colleague\'s session in the audit trail');
   assert.equal(record.details.pointer_marks, spots.length, JSON.stringify(record));
+  const trail = admin(server.dataDir, 'audit', 'export', '--stream', 'demo');
+  assert.ok(trail.includes('"thread.message"'), 'the message is not in the audit trail');
+  assert.ok(!trail.includes('Thrombectomy'), 'the audit trail holds the message text');
 });

@@ -62,6 +62,18 @@ struct Backend : SignalingBackend {
     marks.emplace_back(id, mark);
     return std::nullopt;
   }
+  Outcome<std::vector<ThreadMessageInfo>> readThread(const Principal&, const std::string& stream,
+                                                     int64_t beforeId, size_t limit) override {
+    threadReads.push_back({stream, beforeId, limit});
+    if (stream == "secret") return SignalingError{403, "not-shared", "not yours"};
+    return std::vector<ThreadMessageInfo>{{7, stream, "bob", "Dr Bob Ray", 1000, "CT clear", true},
+                                          {6, stream, "eve", "eve", 900, "", false}};
+  }
+  Outcome<ThreadMessageInfo> postToThread(const Principal& p, const std::string& stream,
+                                          const std::string& text) override {
+    posts.push_back(text);
+    return ThreadMessageInfo{8, stream, p.userName, p.userName, 2000, text, true};
+  }
   void handleApi(ApiRequest, std::function<void(ApiResponse)> done) override { done({}); }
   std::string metricsText() override { return ""; }
   bool healthy() override { return true; }
@@ -72,6 +84,13 @@ struct Backend : SignalingBackend {
   int sessionCounter = 0;
   std::vector<bool> unseenAsked;  // SubscribeRequest::unseen of each subscribe
   std::vector<std::pair<std::string, PointerMark>> marks;  // point() calls
+  struct ThreadRead {
+    std::string stream;
+    int64_t before;
+    size_t limit;
+  };
+  std::vector<ThreadRead> threadReads;
+  std::vector<std::string> posts;
 };
 
 struct Connection : WsProtocol::Transport {
@@ -271,6 +290,50 @@ TEST_F(WsProtocolTest, APointerMarkIsCheckedAndTheOthersHearItOnTheirSession) {
   size_t before = connection.sent.size();
   protocol.onPointer("s999", event);  // not a session of this connection
   EXPECT_EQ(connection.sent.size(), before);
+}
+
+// The consult thread: pages by id, posts of 1..2000 bytes, the backend's refusal passed on, and
+// a message posted by someone else arrives on each session of the stream.
+TEST_F(WsProtocolTest, AThreadIsReadByPagesPostedToAndHeardLive) {
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  auto page = exchange({{"type", "thread"}, {"id", 2}, {"stream", "demo"}, {"before", 9}});
+  ASSERT_EQ(page["type"], "thread") << page.dump();
+  ASSERT_EQ(page["messages"].size(), 2u);
+  EXPECT_EQ(page["messages"][0]["display_name"], "Dr Bob Ray");
+  EXPECT_EQ(page["messages"][0]["text"], "CT clear");
+  EXPECT_FALSE(page["messages"][0].contains("unreadable"));
+  EXPECT_EQ(page["messages"][1]["unreadable"], true);
+  ASSERT_EQ(backend.threadReads.size(), 1u);
+  EXPECT_EQ(backend.threadReads[0].before, 9);
+  EXPECT_EQ(backend.threadReads[0].limit, 50u) << "the default page";
+  EXPECT_EQ(exchange({{"type", "thread"}, {"id", 3}, {"stream", "secret"}})["code"], "not-shared");
+  for (const json& bad : {json{{"type", "thread"}, {"id", 4}, {"stream", "demo"}, {"limit", 0}},
+                          json{{"type", "thread"}, {"id", 4}, {"stream", "demo"}, {"limit", 101}},
+                          json{{"type", "thread"}, {"id", 4}, {"stream", "demo"}, {"before", -1}},
+                          json{{"type", "thread"}, {"id", 4}, {"stream", "../x"}}}) {
+    EXPECT_EQ(exchange(bad)["code"], "bad-request") << bad.dump();
+  }
+
+  auto said = exchange({{"type", "say"}, {"id", 5}, {"stream", "demo"}, {"text", "Thrombectomy"}});
+  EXPECT_EQ(said["message"]["id"], 8) << said.dump();
+  EXPECT_EQ(said["message"]["text"], "Thrombectomy");
+  EXPECT_EQ(exchange({{"type", "say"}, {"id", 6}, {"stream", "demo"}, {"text", ""}})["code"],
+            "bad-request");
+  EXPECT_EQ(exchange({{"type", "say"},
+                      {"id", 7},
+                      {"stream", "demo"},
+                      {"text", std::string(2001, 'a')}})["code"],
+            "bad-request");
+  EXPECT_EQ(backend.posts, (std::vector<std::string>{"Thrombectomy"}));
+
+  auto session =
+      exchange({{"type", "subscribe"}, {"id", 8}, {"stream", "demo"}, {"sdp", "v=0"}})["session"]
+          .get<std::string>();
+  protocol.onThreadMessage(session, {9, "demo", "bob", "Dr Bob Ray", 3000, "Go ahead", true});
+  auto heard = connection.sent.back();
+  EXPECT_EQ(heard["event"], "thread-message");
+  EXPECT_EQ(heard["session"], session);
+  EXPECT_EQ(heard["message"]["text"], "Go ahead");
 }
 
 }  // namespace

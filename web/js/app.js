@@ -4,6 +4,7 @@ import { Credentials } from './credentials.js';
 import { SignalingClient } from './signaling_client.js';
 import { Player } from './player.js';
 import { PointerLayer } from './pointer.js';
+import { ThreadPanel } from './thread.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -20,8 +21,11 @@ const pointer = new PointerLayer($('video'), $('marks'), (points) => {
   if (player.session) signaling.send('point', { session: player.session, points });
 });
 
+const thread = new ThreadPanel(signaling, { panel: $('thread'), list: $('thread-messages'),
+  earlier: $('thread-earlier'), form: $('thread-form'), input: $('thread-text'), error: $('thread-error') });
+
 // Exposed for diagnostics and the browser tests (read-only use).
-window.medrelay = { signaling, player, credentials, pointer };
+window.medrelay = { signaling, player, credentials, pointer, thread };
 
 function show(section) {
   for (const id of ['signin', 'streams', 'player']) $(id).hidden = id !== section;
@@ -40,6 +44,7 @@ async function login() {
     if (player.stream) {
       show('player');
       player.resume();
+      thread.open(player.stream);  // what was written while we were away
     } else {
       await refreshStreams();
       const wanted = params.get('stream');
@@ -154,6 +159,7 @@ function watch(name) {
   player.play(name);
   sourceState(streamStates.get(name));
   showWatchers(name);
+  thread.open(name);
   clearInterval(statsTimer);
   statsTimer = setInterval(updateStats, 1000);
 }
@@ -175,6 +181,9 @@ signaling.addEventListener('open', () => { status('Connected'); login(); });
 signaling.addEventListener('close', () => status('Reconnecting to the server…'));
 signaling.addEventListener('session-ended', (e) => player.sessionEnded(e.detail));
 signaling.addEventListener('layer', (e) => player.layerChanged(e.detail));
+signaling.addEventListener('thread-message', (e) => {
+  if (e.detail.session === player.session) thread.received(e.detail.message);
+});
 signaling.addEventListener('pointer', (e) => {
   if (e.detail.session === player.session) pointer.received(e.detail);
 });
@@ -195,6 +204,7 @@ credentials.addEventListener('token', (e) => {
 });
 credentials.addEventListener('expired', (e) => {
   player.stop();
+  thread.close();
   $('signin-error').textContent = e.detail;
   show('signin');
 });
@@ -220,7 +230,11 @@ $('code-form').addEventListener('submit', (e) => {
   $('overlay').textContent = 'Connecting…';
   player.provideCode($('one-time-code').value.trim());
 });
-player.addEventListener('fatal', (e) => { $('overlay').hidden = false; $('overlay').textContent = e.detail; });
+player.addEventListener('fatal', (e) => {
+  $('overlay').hidden = false;
+  $('overlay').textContent = e.detail;
+  thread.close();  // no access to the stream: none to its thread either
+});
 
 $('signin-form').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -235,11 +249,13 @@ $('signin-form').addEventListener('submit', async (e) => {
 });
 $('signout').addEventListener('click', async () => {
   player.stop();
+  thread.close();
   await credentials.signOut();
   show('signin');
 });
 $('back').addEventListener('click', () => {
   player.stop();
+  thread.close();
   clearInterval(statsTimer);
   refreshStreams().catch(() => {});
 });
