@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -20,15 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct TempDir {
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("medrelay-writer-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using medrelay::testing::TempDir;
 
 AuditEntry joinOf(int i) {
   return {"user:u" + std::to_string(i), "subscribe", "stream:s", "granted", {{"n", i}}};

@@ -2,7 +2,9 @@
 // refusal codes, hostile input kept as data, tenant boundaries, and the audit records each
 // change leaves behind.
 #include <gtest/gtest.h>
+
 #include <sqlite3.h>
+#include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -20,15 +22,7 @@ namespace {
 // Hundreds of sign-ins below: cheap hashes, as password_hash.hpp allows for tests only.
 [[maybe_unused]] const bool kCheapHashes = ::setenv("MEDRELAY_INSECURE_SCRYPT_LOG2N", "10", 1) == 0;
 
-struct TempDir {
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("medrelay-store-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using medrelay::testing::TempDir;
 
 std::string codeOf(const std::function<void()>& operation) {
   try {

@@ -5,6 +5,8 @@
 // a removed stream's thread goes with it; a version 7 database migrates with its data.
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -30,15 +32,7 @@ namespace {
 const std::string kSecret = "Pt Zebulon Quackenbush, MRN 4471-0932: tPA at 14:05";
 constexpr int64_t kNow = 1'700'000'000'000;
 
-struct TempDir {
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("medrelay-thread-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using medrelay::testing::TempDir;
 
 std::string codeOf(const std::function<void()>& operation) {
   try {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -19,15 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct TempDir {
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("medrelay-threads-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using medrelay::testing::TempDir;
 
 class ConsultThreadServiceTest : public ::testing::Test {
  protected:
