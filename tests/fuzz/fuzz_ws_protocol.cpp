@@ -15,11 +15,13 @@ namespace {
 using medrelay::signaling::ApiRequest;
 using medrelay::signaling::ApiResponse;
 using medrelay::signaling::Outcome;
+using medrelay::signaling::PointerMark;
 using medrelay::signaling::Principal;
 using medrelay::signaling::SessionAnswer;
 using medrelay::signaling::SessionObserver;
 using medrelay::signaling::SignalingError;
 using medrelay::signaling::StreamInfo;
+using medrelay::signaling::ThreadMessageInfo;
 using json = nlohmann::json;
 
 struct Backend : medrelay::signaling::SignalingBackend {
@@ -60,6 +62,19 @@ struct Backend : medrelay::signaling::SignalingBackend {
     if (it == sessions.end() || it->second != p.userId) return false;
     sessions.erase(it);
     return true;
+  }
+  // The consult: accepted, so the replies (and their JSON) are fuzzed too, not only refusals.
+  std::optional<SignalingError> point(const Principal&, const std::string&,
+                                      const PointerMark&) override {
+    return std::nullopt;
+  }
+  Outcome<std::vector<ThreadMessageInfo>> readThread(const Principal&, const std::string& stream,
+                                                     int64_t before, size_t) override {
+    return std::vector<ThreadMessageInfo>{{before, stream, "bob", "B\xffob", 1, "t\x01", false}};
+  }
+  Outcome<ThreadMessageInfo> postToThread(const Principal& p, const std::string& stream,
+                                          const std::string& text) override {
+    return ThreadMessageInfo{1, stream, p.userName, p.userName, 1, text, true};
   }
   void handleApi(ApiRequest, std::function<void(ApiResponse)> done) override { done({}); }
   std::string metricsText() override { return ""; }
