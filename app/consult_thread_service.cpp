@@ -1,5 +1,6 @@
 #include "app/consult_thread_service.hpp"
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include "access/sqlite_database.hpp"
@@ -17,8 +18,9 @@ auto log() {
   return logger;
 }
 
-signaling::SignalingError error(int status, std::string code, std::string message) {
-  return signaling::SignalingError{status, std::move(code), std::move(message)};
+signaling::SignalingError error(int status, std::string code, std::string message,
+                                int64_t retryAfterSeconds = 0) {
+  return signaling::SignalingError{status, std::move(code), std::move(message), retryAfterSeconds};
 }
 
 }  // namespace
@@ -26,6 +28,34 @@ signaling::SignalingError error(int status, std::string code, std::string messag
 ConsultThreadService::ConsultThreadService(access::ConsultThreads& store,
                                            access::Authorizer& authorizer)
     : store_(store), authorizer_(authorizer) {}
+
+ConsultThreadService::~ConsultThreadService() {
+  pool_.join();  // the queued requests run (and answer) first
+}
+
+bool ConsultThreadService::admit(std::map<std::string, TokenBucket>& buckets, const Rate& rate,
+                                 const std::string& user) {
+  std::lock_guard lock(rateMutex_);
+  auto now = medrelay::steadyMs();
+  if (buckets.size() > 10'000) {  // forget the users who have been quiet a while
+    for (auto it = buckets.begin(); it != buckets.end();)
+      it = it->second.full(now) ? buckets.erase(it) : std::next(it);
+  }
+  auto [it, added] = buckets.try_emplace(user, rate.perSecond, rate.burst);
+  return it->second.take(now);
+}
+
+bool ConsultThreadService::enqueue(std::function<void()> work) {
+  if (pending_.fetch_add(1) >= kMaxPending) {
+    pending_.fetch_sub(1);
+    return false;
+  }
+  boost::asio::post(pool_, [this, work = std::move(work)] {
+    work();
+    pending_.fetch_sub(1);
+  });
+  return true;
+}
 
 std::optional<signaling::SignalingError> ConsultThreadService::mayUse(
     const signaling::Principal& principal, const std::string& stream, const std::string& action) {
@@ -52,7 +82,36 @@ signaling::ThreadMessageInfo ConsultThreadService::info(const access::ThreadMess
   return out;
 }
 
-signaling::Outcome<std::vector<signaling::ThreadMessageInfo>> ConsultThreadService::read(
+void ConsultThreadService::read(const signaling::Principal& principal, const std::string& stream,
+                                int64_t beforeId, size_t limit, PageDone done) {
+  // Limits first: a flood of reads must not become a flood of queries and audit records.
+  if (!admit(readRate_, kReads, principal.userName)) {
+    ++refused_;
+    return done(error(429, "rate-limited", "Too many thread requests; wait a moment.", 1));
+  }
+  auto work = [this, principal, stream, beforeId, limit, done] {
+    done(readNow(principal, stream, beforeId, limit));
+  };
+  if (!enqueue(std::move(work))) {
+    ++refused_;
+    done(error(503, "busy", "The relay is busy with threads; try again in a moment.", 1));
+  }
+}
+
+void ConsultThreadService::post(const signaling::Principal& principal, const std::string& stream,
+                                const std::string& text, PostDone done) {
+  if (!admit(postRate_, kPosts, principal.userName)) {
+    ++refused_;
+    return done(error(429, "rate-limited", "Too many messages; wait a moment.", 1));
+  }
+  auto work = [this, principal, stream, text, done] { done(postNow(principal, stream, text)); };
+  if (!enqueue(std::move(work))) {
+    ++refused_;
+    done(error(503, "busy", "The relay is busy with threads; try again in a moment.", 1));
+  }
+}
+
+signaling::Outcome<std::vector<signaling::ThreadMessageInfo>> ConsultThreadService::readNow(
     const signaling::Principal& principal, const std::string& stream, int64_t beforeId,
     size_t limit) {
   if (auto refusal = mayUse(principal, stream, "thread.read")) return *refusal;
@@ -80,24 +139,9 @@ signaling::Outcome<std::vector<signaling::ThreadMessageInfo>> ConsultThreadServi
   return out;
 }
 
-signaling::Outcome<signaling::ThreadMessageInfo> ConsultThreadService::post(
+signaling::Outcome<signaling::ThreadMessageInfo> ConsultThreadService::postNow(
     const signaling::Principal& principal, const std::string& stream, const std::string& text) {
   if (auto refusal = mayUse(principal, stream, "thread.message")) return *refusal;
-  {
-    std::lock_guard lock(rateMutex_);
-    auto now = medrelay::steadyMs();
-    if (postRate_.size() > 10'000) {  // forget the users who have been quiet a while
-      for (auto it = postRate_.begin(); it != postRate_.end();)
-        it = it->second.full(now) ? postRate_.erase(it) : std::next(it);
-    }
-    auto [it, added] = postRate_.try_emplace(principal.userName, kPostsPerSecond, kPostBurst);
-    if (!it->second.take(now)) {
-      ++refused_;
-      auto refusal = error(429, "rate-limited", "Too many messages; wait a moment.");
-      refusal.retryAfterSeconds = 1;
-      return refusal;
-    }
-  }
   try {
     auto stored = store_.postThreadMessage(principal.userName, stream, text, medrelay::wallMs());
     ++posted_;
@@ -118,7 +162,8 @@ signaling::Outcome<signaling::ThreadMessageInfo> ConsultThreadService::post(
 std::string ConsultThreadService::metricsText() const {
   PrometheusText out;
   out.family("medrelay_thread_messages_total", "counter",
-             "Consult-thread messages posted, and requests refused (access, rate, bad text).");
+             "Consult-thread messages posted, and requests refused (access, rate, busy, bad "
+             "text).");
   out.sample("medrelay_thread_messages_total", {{"outcome", "posted"}}, posted_.load());
   out.sample("medrelay_thread_messages_total", {{"outcome", "refused"}}, refused_.load());
   out.family("medrelay_thread_reads_total", "counter", "Pages of consult threads read.");

@@ -451,26 +451,31 @@ RelayService::observersOf(const std::function<bool(const Session&)>& include) co
   return out;
 }
 
-signaling::Outcome<std::vector<signaling::ThreadMessageInfo>> RelayService::readThread(
+void RelayService::readThread(
     const signaling::Principal& principal, const std::string& stream, int64_t beforeId,
-    size_t limit) {
-  if (!threads_) return error(501, "not-supported", "This relay keeps no consult threads.");
-  return threads_->read(principal, stream, beforeId, limit);
+    size_t limit,
+    std::function<void(signaling::Outcome<std::vector<signaling::ThreadMessageInfo>>)> done) {
+  if (!threads_) return done(error(501, "not-supported", "This relay keeps no consult threads."));
+  threads_->read(principal, stream, beforeId, limit, std::move(done));
 }
 
-signaling::Outcome<signaling::ThreadMessageInfo> RelayService::postToThread(
-    const signaling::Principal& principal, const std::string& stream, const std::string& text) {
-  if (!threads_) return error(501, "not-supported", "This relay keeps no consult threads.");
-  auto outcome = threads_->post(principal, stream, text);
-  if (auto* posted = std::get_if<signaling::ThreadMessageInfo>(&outcome)) {
-    // Live to every session watching the stream (the thread is the stream name's); the
-    // poster's own page has the reply too and ignores the repeat.
-    for (const auto& [id, weak] :
-         observersOf([&](const Session& s) { return s.stream().name() == stream; })) {
-      if (auto observer = weak.lock()) observer->onThreadMessage(id, *posted);
-    }
-  }
-  return outcome;
+void RelayService::postToThread(
+    const signaling::Principal& principal, const std::string& stream, const std::string& text,
+    std::function<void(signaling::Outcome<signaling::ThreadMessageInfo>)> done) {
+  if (!threads_) return done(error(501, "not-supported", "This relay keeps no consult threads."));
+  threads_->post(principal, stream, text,
+                 [this, stream, done = std::move(done)](
+                     signaling::Outcome<signaling::ThreadMessageInfo> outcome) {
+                   if (auto* posted = std::get_if<signaling::ThreadMessageInfo>(&outcome)) {
+                     // Live to every session watching the stream (the thread is the stream
+                     // name's); the poster's own page has the reply too and ignores the repeat.
+                     for (const auto& [id, weak] : observersOf(
+                              [&](const Session& s) { return s.stream().name() == stream; })) {
+                       if (auto observer = weak.lock()) observer->onThreadMessage(id, *posted);
+                     }
+                   }
+                   done(std::move(outcome));
+                 });
 }
 
 std::optional<signaling::SignalingError> RelayService::pinLayer(

@@ -55,14 +55,15 @@ class RelayService final : public signaling::SignalingBackend {
   std::optional<signaling::SignalingError> point(const signaling::Principal&,
                                                  const std::string& sessionId,
                                                  const signaling::PointerMark& mark) override;
-  signaling::Outcome<std::vector<signaling::ThreadMessageInfo>> readThread(
-      const signaling::Principal&, const std::string& stream, int64_t beforeId,
-      size_t limit) override;
-  signaling::Outcome<signaling::ThreadMessageInfo> postToThread(const signaling::Principal&,
-                                                                const std::string& stream,
-                                                                const std::string& text) override;
+  void readThread(const signaling::Principal&, const std::string& stream, int64_t beforeId,
+                  size_t limit,
+                  std::function<void(signaling::Outcome<std::vector<signaling::ThreadMessageInfo>>)>
+                      done) override;
+  void postToThread(
+      const signaling::Principal&, const std::string& stream, const std::string& text,
+      std::function<void(signaling::Outcome<signaling::ThreadMessageInfo>)> done) override;
   // Where consult threads are kept (set once at start, before the signaling server runs; none:
-  // the relay keeps no threads).
+  // the relay keeps no threads). It must outlive the signaling server's use of this service.
   void setConsultThreads(ConsultThreadService* threads) { threads_ = threads; }
   void publish(const signaling::Principal& principal, const std::string& stream,
                const std::string& offerSdp,

@@ -195,19 +195,20 @@ class SignalingBackend {
     return SignalingError{501, "not-supported", "This relay does not share pointers."};
   }
   // The consult thread of a stream, for those who may watch it: newest first, messages before
-  // `beforeId` (0: from the newest), at most `limit`. Audited.
-  virtual Outcome<std::vector<ThreadMessageInfo>> readThread(const Principal&,
-                                                             const std::string& stream,
-                                                             int64_t beforeId, size_t limit) {
+  // `beforeId` (0: from the newest), at most `limit`. Audited. `done` is called exactly once,
+  // from any thread (the backend reads its store off the signaling threads).
+  virtual void readThread(const Principal&, const std::string& stream, int64_t beforeId,
+                          size_t limit,
+                          std::function<void(Outcome<std::vector<ThreadMessageInfo>>)> done) {
     (void)stream, (void)beforeId, (void)limit;
-    return SignalingError{501, "not-supported", "This relay keeps no consult threads."};
+    done(SignalingError{501, "not-supported", "This relay keeps no consult threads."});
   }
   // Posts `text` to the stream's thread (stored, audited without its text); those watching the
-  // stream hear of it through SessionObserver::onThreadMessage.
-  virtual Outcome<ThreadMessageInfo> postToThread(const Principal&, const std::string& stream,
-                                                  const std::string& text) {
+  // stream hear of it through SessionObserver::onThreadMessage. `done` as for readThread.
+  virtual void postToThread(const Principal&, const std::string& stream, const std::string& text,
+                            std::function<void(Outcome<ThreadMessageInfo>)> done) {
     (void)stream, (void)text;
-    return SignalingError{501, "not-supported", "This relay keeps no consult threads."};
+    done(SignalingError{501, "not-supported", "This relay keeps no consult threads."});
   }
   // `done` is called exactly once, from any thread (the backend may run slow work, such as
   // password hashing, off the signaling threads).

@@ -186,26 +186,35 @@ void WsProtocol::subscribe(const json& id, const json& message) {
                  "This connection has too many streams open; unsubscribe from one first.");
   }
   ++pendingSubscribes_;
+  // The connection may be freed before the answer comes (the socket closed meanwhile): then the
+  // session it opened is ended here, with copies of what that needs.
+  auto answered = [this, id](Outcome<SessionAnswer> outcome) {
+    --pendingSubscribes_;
+    if (auto* failure = std::get_if<SignalingError>(&outcome)) {
+      return error(id, failure->code, failure->message, failure->retryAfterSeconds);
+    }
+    const auto& answer = std::get<SessionAnswer>(outcome);
+    if (closing_ || !principal_) {
+      // The connection is closing: nobody will use this session.
+      if (principal_) backend_.unsubscribe(*principal_, answer.sessionId);
+      return;
+    }
+    sessions_.insert(answer.sessionId);
+    send(
+        {{"type", "answer"}, {"id", id}, {"session", answer.sessionId}, {"sdp", answer.answerSdp}});
+  };
   backend_.subscribe(*principal_, *stream, *sdp, request, transport_.sessionObserver(),
-                     [this, id](Outcome<SessionAnswer> outcome) {
-                       transport_.runOnStrand([this, id, outcome = std::move(outcome)] {
-                         --pendingSubscribes_;
-                         if (auto* failure = std::get_if<SignalingError>(&outcome)) {
-                           return error(id, failure->code, failure->message,
-                                        failure->retryAfterSeconds);
-                         }
-                         const auto& answer = std::get<SessionAnswer>(outcome);
-                         if (closing_ || !principal_) {
-                           // The connection went away meanwhile: nobody will use this session.
-                           if (principal_) backend_.unsubscribe(*principal_, answer.sessionId);
-                           return;
-                         }
-                         sessions_.insert(answer.sessionId);
-                         send({{"type", "answer"},
-                               {"id", id},
-                               {"session", answer.sessionId},
-                               {"sdp", answer.answerSdp}});
-                       });
+                     [deliver = onStrand<Outcome<SessionAnswer>>(std::move(answered)),
+                      alive = transport_.sessionObserver(), &backend = backend_,
+                      principal = *principal_](Outcome<SessionAnswer> outcome) {
+                       // The connection was freed before the answer came (so was this protocol
+                       // object): end the session it opened, with copies of what that needs.
+                       if (alive.expired()) {
+                         if (auto* answer = std::get_if<SessionAnswer>(&outcome))
+                           backend.unsubscribe(principal, answer->sessionId);
+                         return;
+                       }
+                       deliver(std::move(outcome));
                      });
 }
 
@@ -320,13 +329,22 @@ void WsProtocol::thread(const json& id, const json& message) {
       return error(id, "bad-request", "\"limit\" must be from 1 to 100.");
     limit = message["limit"].get<size_t>();
   }
-  auto outcome = backend_.readThread(*principal_, *stream, before, limit);
-  if (auto* failure = std::get_if<SignalingError>(&outcome))
-    return error(id, failure->code, failure->message, failure->retryAfterSeconds);
-  json messages = json::array();
-  for (const auto& m : std::get<std::vector<ThreadMessageInfo>>(outcome))
-    messages.push_back(threadMessageJson(m));
-  send({{"type", "thread"}, {"id", id}, {"stream", *stream}, {"messages", std::move(messages)}});
+  using Page = Outcome<std::vector<ThreadMessageInfo>>;
+  backend_.readThread(*principal_, *stream, before, limit,
+                      onStrand<Page>([this, id, stream = *stream](const Page& outcome) {
+                        if (closing_) return;
+                        if (auto* failure = std::get_if<SignalingError>(&outcome)) {
+                          return error(id, failure->code, failure->message,
+                                       failure->retryAfterSeconds);
+                        }
+                        json messages = json::array();
+                        for (const auto& m : std::get<std::vector<ThreadMessageInfo>>(outcome))
+                          messages.push_back(threadMessageJson(m));
+                        send({{"type", "thread"},
+                              {"id", id},
+                              {"stream", stream},
+                              {"messages", std::move(messages)}});
+                      }));
 }
 
 // {"type":"say","stream":S,"text":T}: posts to the stream's consult thread.
@@ -337,12 +355,17 @@ void WsProtocol::say(const json& id, const json& message) {
   auto text = stringField(message, "text", kMaxThreadTextBytes);
   if (!text || text->empty())
     return error(id, "bad-request", "say needs a \"text\" of 1 to 2000 bytes.");
-  auto outcome = backend_.postToThread(*principal_, *stream, *text);
-  if (auto* failure = std::get_if<SignalingError>(&outcome))
-    return error(id, failure->code, failure->message, failure->retryAfterSeconds);
-  send({{"type", "say"},
-        {"id", id},
-        {"message", threadMessageJson(std::get<ThreadMessageInfo>(outcome))}});
+  using Posted = Outcome<ThreadMessageInfo>;
+  backend_.postToThread(
+      *principal_, *stream, *text, onStrand<Posted>([this, id](const Posted& outcome) {
+        if (closing_) return;
+        if (auto* failure = std::get_if<SignalingError>(&outcome)) {
+          return error(id, failure->code, failure->message, failure->retryAfterSeconds);
+        }
+        send({{"type", "say"},
+              {"id", id},
+              {"message", threadMessageJson(std::get<ThreadMessageInfo>(outcome))}});
+      }));
 }
 
 void WsProtocol::onThreadMessage(const std::string& sessionId, const ThreadMessageInfo& message) {

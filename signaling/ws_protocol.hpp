@@ -40,6 +40,8 @@ class WsProtocol {
     // Runs `task` on the connection's strand later, keeping the connection alive until then.
     // Thread-safe.
     virtual void runOnStrand(std::function<void()> task) = 0;
+    // The connection as its sessions' observer; it expires once the connection is freed, which
+    // tells a late answer from the backend that nobody is there to take it.
     virtual std::weak_ptr<SessionObserver> sessionObserver() = 0;
   };
 
@@ -78,6 +80,16 @@ class WsProtocol {
   void thread(const nlohmann::json& id, const nlohmann::json& message);
   void say(const nlohmann::json& id, const nlohmann::json& message);
   void abusive(const std::string& why);
+  // A callback for the backend that brings its outcome to `then` on the connection's strand, or
+  // drops it when the connection is gone by then (this object freed with it).
+  template <class Result>
+  std::function<void(Result)> onStrand(std::function<void(Result)> then) {
+    return [this, alive = transport_.sessionObserver(), then = std::move(then)](Result outcome) {
+      auto connection = alive.lock();  // keeps `this` alive while the task is handed over
+      if (!connection) return;
+      transport_.runOnStrand([then, outcome = std::move(outcome)] { then(outcome); });
+    };
+  }
 
   SignalingBackend& backend_;
   ConnectionLimits& connections_;

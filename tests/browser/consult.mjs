@@ -70,7 +70,7 @@ await runBrowserTest(async ({ server, browser }) => {
     const at = await onScreen(colleague, spot);
     const sentAt = Date.now();  // before the click: the delay includes the click's own path
     await colleague.mouse.click(at.x, at.y);
-    const got = await waitFor(() => received(clinician), (r) => r && r.at > before, 10000,
+    const got = await waitFor(() => received(clinician), (r) => r && r.at > before, 30000,
       `the mark at ${spot} on the clinician's picture`);
     delays.push(got.at - sentAt);
     assert.equal(got.points.length, 1, 'a tap is one point');
@@ -97,7 +97,7 @@ await runBrowserTest(async ({ server, browser }) => {
   await clinician.mouse.down();
   await clinician.mouse.move(to.x, to.y, { steps: 20 });
   await clinician.mouse.up();
-  const stroke = await waitFor(() => received(colleague), (r) => r && r.points.length > 1, 10000,
+  const stroke = await waitFor(() => received(colleague), (r) => r && r.points.length > 1, 30000,
     'the stroke on the colleague\'s picture');
   const end = stroke.points[stroke.points.length - 1];
   assert.ok(Math.abs(stroke.points[0][0] - 0.2) < 0.01 && Math.abs(end[0] - 0.6) < 0.01 &&
@@ -108,7 +108,7 @@ await runBrowserTest(async ({ server, browser }) => {
   const threadText = (page) => page.textContent('#thread-messages');
   await colleague.fill('#thread-text', NOTE);
   await colleague.click('#thread-form button');
-  const live = await waitFor(() => threadText(clinician), (t) => t.includes(NOTE), 10000,
+  const live = await waitFor(() => threadText(clinician), (t) => t.includes(NOTE), 30000,
     'the colleague\'s message on the clinician\'s page');
   assert.ok(live.includes('Dr Eve'), live);
   assert.equal(await clinician.evaluate(() => document.querySelectorAll('#thread-messages img').length), 0,
@@ -119,7 +119,7 @@ await runBrowserTest(async ({ server, browser }) => {
 
   // Removed from the group, the colleague loses the video and the thread at once.
   admin(server.dataDir, 'group', 'member', 'remove', 'demo/demo', 'eve');
-  await waitFor(() => colleague.evaluate(() => document.getElementById('thread').hidden), (h) => h, 10000,
+  await waitFor(() => colleague.evaluate(() => document.getElementById('thread').hidden), (h) => h, 30000,
     'the thread to close on the colleague\'s page');
   const refused = await colleague.evaluate(() => window.medrelay.signaling.request('thread', { stream: 'demo' })
     .then(() => 'read', (e) => e.code));

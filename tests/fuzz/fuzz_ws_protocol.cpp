@@ -68,13 +68,13 @@ struct Backend : medrelay::signaling::SignalingBackend {
                                       const PointerMark&) override {
     return std::nullopt;
   }
-  Outcome<std::vector<ThreadMessageInfo>> readThread(const Principal&, const std::string& stream,
-                                                     int64_t before, size_t) override {
-    return std::vector<ThreadMessageInfo>{{before, stream, "bob", "B\xffob", 1, "t\x01", false}};
+  void readThread(const Principal&, const std::string& stream, int64_t before, size_t,
+                  std::function<void(Outcome<std::vector<ThreadMessageInfo>>)> done) override {
+    done(std::vector<ThreadMessageInfo>{{before, stream, "bob", "B\xffob", 1, "t\x01", false}});
   }
-  Outcome<ThreadMessageInfo> postToThread(const Principal& p, const std::string& stream,
-                                          const std::string& text) override {
-    return ThreadMessageInfo{1, stream, p.userName, p.userName, 1, text, true};
+  void postToThread(const Principal& p, const std::string& stream, const std::string& text,
+                    std::function<void(Outcome<ThreadMessageInfo>)> done) override {
+    done(ThreadMessageInfo{1, stream, p.userName, p.userName, 1, text, true});
   }
   void handleApi(ApiRequest, std::function<void(ApiResponse)> done) override { done({}); }
   std::string metricsText() override { return ""; }
@@ -84,6 +84,10 @@ struct Backend : medrelay::signaling::SignalingBackend {
   int counter = 0;
 };
 
+struct NullObserver : SessionObserver {
+  void onSessionEnded(const std::string&, const std::string&, const std::string&) override {}
+};
+
 struct Connection : medrelay::signaling::WsProtocol::Transport {
   void sendText(std::string text) override {
     auto parsed = json::parse(text, nullptr, false);
@@ -91,7 +95,9 @@ struct Connection : medrelay::signaling::WsProtocol::Transport {
   }
   void closeWith(uint16_t, const std::string&) override { closed = true; }
   void runOnStrand(std::function<void()> task) override { tasks.push_back(std::move(task)); }
-  std::weak_ptr<SessionObserver> sessionObserver() override { return {}; }
+  // The connection's lifetime, as WebSocketSession gives it.
+  std::weak_ptr<SessionObserver> sessionObserver() override { return alive; }
+  std::shared_ptr<SessionObserver> alive = std::make_shared<NullObserver>();
   void runTasks() {
     while (!tasks.empty()) {
       auto task = std::move(tasks.front());

@@ -30,6 +30,10 @@ struct Backend : SignalingBackend {
     unseenAsked.push_back(request.unseen);
     auto id = "s" + std::to_string(++sessionCounter);
     sessions[id] = p.userId;
+    if (deferAnswers) {
+      deferred.push_back([done, id] { done(SessionAnswer{id, "v=0"}); });
+      return;
+    }
     done(SessionAnswer{id, "v=0"});
   }
   void publish(const Principal&, const std::string&, const std::string&,
@@ -62,17 +66,17 @@ struct Backend : SignalingBackend {
     marks.emplace_back(id, mark);
     return std::nullopt;
   }
-  Outcome<std::vector<ThreadMessageInfo>> readThread(const Principal&, const std::string& stream,
-                                                     int64_t beforeId, size_t limit) override {
+  void readThread(const Principal&, const std::string& stream, int64_t beforeId, size_t limit,
+                  std::function<void(Outcome<std::vector<ThreadMessageInfo>>)> done) override {
     threadReads.push_back({stream, beforeId, limit});
-    if (stream == "secret") return SignalingError{403, "not-shared", "not yours"};
-    return std::vector<ThreadMessageInfo>{{7, stream, "bob", "Dr Bob Ray", 1000, "CT clear", true},
-                                          {6, stream, "eve", "eve", 900, "", false}};
+    if (stream == "secret") return done(SignalingError{403, "not-shared", "not yours"});
+    done(std::vector<ThreadMessageInfo>{{7, stream, "bob", "Dr Bob Ray", 1000, "CT clear", true},
+                                        {6, stream, "eve", "eve", 900, "", false}});
   }
-  Outcome<ThreadMessageInfo> postToThread(const Principal& p, const std::string& stream,
-                                          const std::string& text) override {
+  void postToThread(const Principal& p, const std::string& stream, const std::string& text,
+                    std::function<void(Outcome<ThreadMessageInfo>)> done) override {
     posts.push_back(text);
-    return ThreadMessageInfo{8, stream, p.userName, p.userName, 2000, text, true};
+    done(ThreadMessageInfo{8, stream, p.userName, p.userName, 2000, text, true});
   }
   void handleApi(ApiRequest, std::function<void(ApiResponse)> done) override { done({}); }
   std::string metricsText() override { return ""; }
@@ -91,13 +95,20 @@ struct Backend : SignalingBackend {
   };
   std::vector<ThreadRead> threadReads;
   std::vector<std::string> posts;
+  bool deferAnswers = false;  // subscribe answers later (deferred)
+  std::vector<std::function<void()>> deferred;
+};
+
+// Stands for the connection's lifetime (WebSocketSession is the observer of its sessions).
+struct NullObserver : SessionObserver {
+  void onSessionEnded(const std::string&, const std::string&, const std::string&) override {}
 };
 
 struct Connection : WsProtocol::Transport {
   void sendText(std::string text) override { sent.push_back(json::parse(text)); }
   void closeWith(uint16_t code, const std::string&) override { closedWith = code; }
   void runOnStrand(std::function<void()> task) override { tasks.push_back(std::move(task)); }
-  std::weak_ptr<SessionObserver> sessionObserver() override { return {}; }
+  std::weak_ptr<SessionObserver> sessionObserver() override { return alive; }
   void runTasks() {
     while (!tasks.empty()) {
       auto task = std::move(tasks.front());
@@ -108,6 +119,7 @@ struct Connection : WsProtocol::Transport {
   std::vector<json> sent;
   std::deque<std::function<void()>> tasks;
   int closedWith = 0;
+  std::shared_ptr<SessionObserver> alive = std::make_shared<NullObserver>();
 };
 
 class WsProtocolTest : public ::testing::Test {
@@ -290,6 +302,25 @@ TEST_F(WsProtocolTest, APointerMarkIsCheckedAndTheOthersHearItOnTheirSession) {
   size_t before = connection.sent.size();
   protocol.onPointer("s999", event);  // not a session of this connection
   EXPECT_EQ(connection.sent.size(), before);
+}
+
+// The backend may answer a subscribe after the connection is gone and freed: the answer must
+// not reach the freed protocol object, and the session it opened must end (it used to stay
+// until its ICE timed out, and the answer went to a dangling pointer).
+TEST_F(WsProtocolTest, AnAnswerAfterTheConnectionIsFreedEndsItsSession) {
+  exchange({{"type", "login"}, {"id", 1}, {"token", "alice"}});
+  backend.deferAnswers = true;
+  protocol.onMessage(
+      json({{"type", "subscribe"}, {"id", 2}, {"stream", "demo"}, {"sdp", "v=0"}}).dump());
+  ASSERT_EQ(backend.deferred.size(), 1u);
+  ASSERT_EQ(backend.sessions.size(), 1u);
+  size_t sent = connection.sent.size();
+  connection.alive.reset();  // the WebSocketSession (and this protocol object) is freed
+  backend.deferred[0]();
+  connection.runTasks();
+  EXPECT_TRUE(backend.sessions.empty()) << "the session of a freed connection was left running";
+  EXPECT_TRUE(connection.tasks.empty());
+  EXPECT_EQ(connection.sent.size(), sent) << "the answer went to the freed connection";
 }
 
 // The consult thread: pages by id, posts of 1..2000 bytes, the backend's refusal passed on, and
