@@ -41,6 +41,11 @@ void checkText(const std::string& text) {
     throw StoreError("invalid",
                      "a thread message holds no control characters but line feeds and tabs");
   }
+  if (hasBidiControls(text)) {
+    throw StoreError("invalid",
+                     "a thread message holds no bidirectional embeddings, overrides or isolates "
+                     "(U+202A-U+202E, U+2066-U+2069)");
+  }
 }
 
 class SqliteConsultThreads final : public ConsultThreads {

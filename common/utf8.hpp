@@ -1,5 +1,6 @@
 // Checks on UTF-8 text that arrives from outside (messages people type, SDP): well-formedness
-// per RFC 3629 and the absence of control characters. Stateless; any thread.
+// per RFC 3629, the absence of control characters and of bidirectional controls. Stateless; any
+// thread.
 #pragma once
 
 #include <cstddef>
@@ -45,6 +46,21 @@ inline bool hasControlCharacters(std::string_view text, std::string_view allowed
       return true;
     if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
         static_cast<unsigned char>(text[i + 1]) <= 0x9F)
+      return true;
+  }
+  return false;
+}
+
+// Whether well-formed UTF-8 `text` holds a bidirectional embedding, override or isolate
+// (U+202A..U+202E, U+2066..U+2069). These reorder what follows them on screen, so "left 5 mg"
+// can be shown as something else than what was stored ("Trojan Source", CVE-2021-42574).
+// Right-to-left scripts need none of them; the marks U+200E/U+200F/U+061C stay allowed.
+inline bool hasBidiControls(std::string_view text) {
+  for (size_t i = 0; i + 2 < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) != 0xE2) continue;
+    const auto c1 = static_cast<unsigned char>(text[i + 1]);
+    const auto c2 = static_cast<unsigned char>(text[i + 2]);
+    if ((c1 == 0x80 && c2 >= 0xAA && c2 <= 0xAE) || (c1 == 0x81 && c2 >= 0xA6 && c2 <= 0xA9))
       return true;
   }
   return false;

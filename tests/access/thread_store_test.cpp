@@ -312,6 +312,16 @@ TEST_F(ThreadStoreTest, BadTextAndUnknownNamesAreRefusedWithTheirCodes) {
       {"\xC2\x9B"
        "31m",
        "C1 CSI U+009B"},
+      {"left \xE2\x80\xAE"
+       "gm 5",
+       "right-to-left override U+202E"},
+      {"\xE2\x80\xAA"
+       "x",
+       "left-to-right embedding U+202A, first of its range"},
+      {"x \xE2\x81\xA6"
+       "y",
+       "left-to-right isolate U+2066"},
+      {"x \xE2\x81\xA9", "pop directional isolate U+2069, last of its range"},
   };
   for (const auto& [text, why] : refused) {
     EXPECT_EQ(codeOf([&] { store->postThreadMessage("alice", "or1", text, kNow); }), "invalid")
@@ -330,6 +340,14 @@ TEST_F(ThreadStoreTest, BadTextAndUnknownNamesAreRefusedWithTheirCodes) {
       "\xC2\xA0 no-break space (U+00A0, just past the C1 range)",
       "\xF4\x8F\xBF\xBF (U+10FFFF, the last code point)",
       "\xEF\xBF\xBD \xE4\xB8\xAD\xE6\x96\x87 \xF0\x9F\xA9\xBA",
+      // Hebrew and Arabic need no bidi controls; the marks beside the controls' ranges stay.
+      "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xD8\xB3\xD9\x84\xD8\xA7\xD9\x85",
+      "a\xE2\x80\x8F"
+      "b\xE2\x80\xA9"
+      "c\xE2\x80\xAF"
+      "d\xE2\x81\xA5"
+      "e\xE2\x81\xAA"
+      "f",
   };
   for (const auto& text : accepted) {
     EXPECT_EQ(codeOf([&] { store->postThreadMessage("alice", "or1", text, kNow); }), "ok")

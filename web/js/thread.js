@@ -66,6 +66,9 @@ export class ThreadPanel {
     const text = document.createElement('p');
     text.className = message.unreadable ? 'thread-text unreadable' : 'thread-text';
     text.textContent = message.unreadable ? '(This message cannot be read.)' : message.text;
+    // A right-to-left message reads right to left without reordering its neighbours.
+    text.dir = 'auto';
+    who.dir = 'auto';
     item.append(who, when, text);
     if (onTop) this.list.prepend(item);
     else {
